@@ -1,0 +1,1 @@
+namespace KafkaMl.Core; internal static class Placeholder { }

@@ -1,1 +1,0 @@
-namespace KafkaMl.Core; internal static class Placeholder { }

@@ -10,6 +10,7 @@ public static class Verbs
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["broker"] = ("run the embedded Kafka broker alone", BrokerVerb.RunAsync),
+            ["healthcheck"] = ("probe a running portal's /healthz (exit 0 when healthy)", HealthcheckVerb.RunAsync),
         };
 
     /// <summary>Runs the verb named by <paramref name="args"/>[0]; null when the portal should be served.</summary>

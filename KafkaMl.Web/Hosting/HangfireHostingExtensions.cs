@@ -1,0 +1,40 @@
+using Hangfire;
+using Hangfire.Storage.SQLite;
+using KafkaMl.Core;
+using KafkaMl.Web.Jobs;
+
+namespace KafkaMl.Web.Hosting;
+
+public static class HangfireHostingExtensions
+{
+    /// <summary>Hangfire with persistent SQLite storage beside the portal's database, and one server.</summary>
+    public static IHostApplicationBuilder AddKafkaMlJobs(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(KafkaMlOptions.Section).Get<KafkaMlOptions>() ?? new();
+        Directory.CreateDirectory(options.DataDirFullPath);
+        var storagePath = Path.Combine(options.DataDirFullPath, "hangfire.db");
+
+        builder.Services.AddHangfire(config => config
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UseSQLiteStorage(storagePath, new SQLiteStorageOptions()));
+        builder.Services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = Math.Max(2, Environment.ProcessorCount);
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+        });
+        builder.Services.AddSingleton<HousekeepingStatus>();
+        builder.Services.AddTransient<HousekeepingJob>();
+        return builder;
+    }
+
+    /// <summary>The dashboard at <c>/hangfire</c> (local requests only until sign-in exists) and the recurring jobs.</summary>
+    public static WebApplication MapKafkaMlJobs(this WebApplication app)
+    {
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "KafkaMl jobs", AppPath = "/" });
+        var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
+        recurring.AddOrUpdate<HousekeepingJob>(HousekeepingJob.RecurringId, job => job.RunAsync(), Cron.Hourly());
+        return app;
+    }
+}

@@ -1,0 +1,57 @@
+using KafkaMl.Core;
+using KafkaMl.Core.Broker;
+using KafkaMl.Core.Streaming;
+using Microsoft.Extensions.Options;
+
+namespace KafkaMl.Web.Hosting;
+
+public static class KafkaHostingExtensions
+{
+    /// <summary>
+    /// Resolves the Kafka cluster: the configured bootstrap servers, or — when none are configured —
+    /// the embedded broker, started here so that its address is known before anything else is built.
+    /// A port in use surfaces as <see cref="BrokerStartException"/> with the port in its message.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaBroker(this IHostApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(KafkaMlOptions.Section).Get<KafkaMlOptions>() ?? new();
+        var kafka = options.Kafka;
+        if (!kafka.UseEmbedded)
+        {
+            builder.Services.AddSingleton(new KafkaEndpoint(kafka.BootstrapServers!.Trim(), false, kafka.ControlTopic));
+            return builder;
+        }
+
+        var broker = EmbeddedBroker.Start(new EmbeddedBrokerSettings(kafka.EmbeddedPort, kafka.EmbeddedBindAddress));
+        try
+        {
+            broker.CreateTopic(kafka.ControlTopic, partitions: 1);
+        }
+        catch
+        {
+            broker.Dispose();
+            throw;
+        }
+        builder.Services.AddSingleton(broker); // disposed with the container
+        builder.Services.AddSingleton(new KafkaEndpoint(broker.BootstrapServers, true, kafka.ControlTopic));
+        return builder;
+    }
+
+    /// <summary>Logs where the portal and the broker can be reached once the server listens.</summary>
+    public static WebApplication AnnounceAddresses(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var endpoint = app.Services.GetRequiredService<KafkaEndpoint>();
+            var options = app.Services.GetRequiredService<IOptions<KafkaMlOptions>>().Value;
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("KafkaMl");
+            logger.LogInformation(
+                "Kafka bootstrap servers: {BootstrapServers} ({Kind}); control topic {ControlTopic}",
+                endpoint.BootstrapServers, endpoint.Embedded ? "embedded broker" : "external cluster", endpoint.ControlTopic);
+            logger.LogInformation("Data directory: {DataDir}", options.DataDirFullPath);
+            foreach (var url in app.Urls)
+                logger.LogInformation("KafkaMl portal listening on {Url}", url);
+        });
+        return app;
+    }
+}

@@ -1,0 +1,62 @@
+using KafkaMl.Core;
+using KafkaMl.Web.Apis;
+using KafkaMl.Web.Components;
+using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace KafkaMl.Web.Hosting;
+
+/// <summary>The composition root of the portal, kept out of Program.cs.</summary>
+public static class PortalHostingExtensions
+{
+    public static WebApplicationBuilder AddKafkaMlPortal(this WebApplicationBuilder builder)
+    {
+        // Static assets of packages (MudBlazor, Blazor's own script) in every environment, not just Development.
+        builder.WebHost.UseStaticWebAssets();
+
+        builder.Services.AddOptions<KafkaMlOptions>().BindConfiguration(KafkaMlOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<KafkaMlOptions>, KafkaMlOptionsValidator>();
+
+        builder.AddKafkaBroker();
+        builder.AddKafkaMlData();
+        builder.AddKafkaMlJobs();
+        builder.AddKafkaMlHealth();
+        builder.Services.AddKafkaMlPortalServices();
+
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        return builder;
+    }
+
+    public static WebApplication MapKafkaMlPortal(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(AssetsDirectory()) });
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapOpenApi();
+        app.UseSwaggerUI(ui =>
+        {
+            ui.SwaggerEndpoint("/openapi/v1.json", "KafkaMl API v1");
+            ui.RoutePrefix = "api/docs";
+            ui.DocumentTitle = "KafkaMl API";
+        });
+        app.MapStatusApi();
+        app.MapKafkaMlApi();
+        app.MapKafkaMlHealth();
+        app.MapKafkaMlJobs();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.AnnounceAddresses();
+        return app;
+    }
+
+    /// <summary>The product's static assets (<c>wwwroot-assets</c>), copied beside the executable at build.</summary>
+    private static string AssetsDirectory() => Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+}

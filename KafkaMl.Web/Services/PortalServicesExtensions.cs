@@ -1,0 +1,11 @@
+namespace KafkaMl.Web.Services;
+
+public static class PortalServicesExtensions
+{
+    /// <summary>The services Razor components call; components never hold a DbContext or a Kafka client.</summary>
+    public static IServiceCollection AddKafkaMlPortalServices(this IServiceCollection services)
+    {
+        services.AddScoped<PortalStatusService>();
+        return services;
+    }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests drive for real (only those missing), so that a fresh
+# machine needs nothing done by hand. Runs as root in CI; uses sudo when available otherwise.
+set -euo pipefail
+
+packages=()   # Debian packages the test suite drives; each feature adds its own here.
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing test dependencies: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,43 @@
+namespace KafkaMl.Core.Domain;
+
+/// <summary>A configuration deployed for training: the training settings and one result per model.</summary>
+public class Deployment
+{
+    public int Id { get; set; }
+
+    public int ConfigurationId { get; set; }
+
+    public Configuration? Configuration { get; set; }
+
+    public int BatchSize { get; set; }
+
+    public int Epochs { get; set; }
+
+    public double LearningRate { get; set; }
+
+    public Optimizer Optimizer { get; set; }
+
+    public Loss Loss { get; set; }
+
+    /// <summary>Metric names to compute besides the loss (<c>accuracy</c>, <c>mse</c>, <c>mae</c>, ...).</summary>
+    public List<string> Metrics { get; set; } = [];
+
+    public bool Shuffle { get; set; } = true;
+
+    /// <summary>Epochs without improvement of the validation loss before training stops; null = no early stopping.</summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>Smallest decrease of the validation loss that counts as an improvement.</summary>
+    public double? EarlyStoppingMinDelta { get; set; }
+
+    /// <summary>Overrides the control message's validation rate when set.</summary>
+    public double? ValidationRate { get; set; }
+
+    /// <summary>Overrides the control message's test rate when set.</summary>
+    public double? TestRate { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>One training result per model of the configuration.</summary>
+    public List<TrainingResult> Results { get; set; } = [];
+}

@@ -1,0 +1,12 @@
+namespace KafkaMl.Web.Apis;
+
+public static class ApiExtensions
+{
+    /// <summary>Maps every REST resource of the platform under <c>/api</c>.</summary>
+    public static IEndpointRouteBuilder MapKafkaMlApi(this IEndpointRouteBuilder app)
+    {
+        app.MapModelsApi();
+        app.MapConfigurationsApi();
+        return app;
+    }
+}

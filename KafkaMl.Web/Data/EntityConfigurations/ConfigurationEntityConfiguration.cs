@@ -1,0 +1,26 @@
+using KafkaMl.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace KafkaMl.Web.Data.EntityConfigurations;
+
+internal sealed class ConfigurationEntityConfiguration : IEntityTypeConfiguration<Configuration>
+{
+    public const string ModelsJoinTable = "ConfigurationModels";
+
+    public void Configure(EntityTypeBuilder<Configuration> configuration)
+    {
+        configuration.ToTable("Configurations");
+        configuration.Property(c => c.Name).HasMaxLength(Configuration.NameMaxLength).UseCollation("NOCASE");
+        configuration.HasIndex(c => c.Name).IsUnique();
+
+        // Deleting a configuration drops its links; deleting a model that is still linked is refused.
+        configuration.HasMany(c => c.Models)
+            .WithMany(m => m.Configurations)
+            .UsingEntity(
+                ModelsJoinTable,
+                toModel => toModel.HasOne(typeof(Model)).WithMany().HasForeignKey("ModelId").OnDelete(DeleteBehavior.Restrict),
+                toConfiguration => toConfiguration.HasOne(typeof(Configuration)).WithMany().HasForeignKey("ConfigurationId").OnDelete(DeleteBehavior.Cascade),
+                join => join.HasKey("ConfigurationId", "ModelId"));
+    }
+}

@@ -1,0 +1,22 @@
+using KafkaMl.Core.Domain;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace KafkaMl.Web.Data.EntityConfigurations;
+
+internal sealed class DeploymentEntityConfiguration : IEntityTypeConfiguration<Deployment>
+{
+    public void Configure(EntityTypeBuilder<Deployment> deployment)
+    {
+        deployment.ToTable("Deployments");
+        deployment.HasOne(d => d.Configuration)
+            .WithMany(c => c.Deployments)
+            .HasForeignKey(d => d.ConfigurationId)
+            .OnDelete(DeleteBehavior.Restrict);
+        deployment.HasMany(d => d.Results)
+            .WithOne(r => r.Deployment)
+            .HasForeignKey(r => r.DeploymentId)
+            .OnDelete(DeleteBehavior.Cascade);
+        deployment.PrimitiveCollection(d => d.Metrics);
+    }
+}

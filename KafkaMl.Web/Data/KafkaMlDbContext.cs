@@ -1,0 +1,48 @@
+using KafkaMl.Core.Domain;
+using KafkaMl.Web.Data.EntityConfigurations;
+using Microsoft.EntityFrameworkCore;
+
+namespace KafkaMl.Web.Data;
+
+/// <summary>The portal's SQLite database: models, configurations, deployments, results, datasources, inferences.</summary>
+public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbContext(options)
+{
+    public DbSet<Model> Models => Set<Model>();
+
+    public DbSet<Configuration> Configurations => Set<Configuration>();
+
+    public DbSet<Deployment> Deployments => Set<Deployment>();
+
+    public DbSet<TrainingResult> TrainingResults => Set<TrainingResult>();
+
+    public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
+
+    public DbSet<Datasource> Datasources => Set<Datasource>();
+
+    public DbSet<Inference> Inferences => Set<Inference>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfiguration(new ModelEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new ConfigurationEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new DeploymentEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new TrainingResultEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new EpochMetricEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new DatasourceEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new InferenceEntityConfiguration());
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Stored as UTC text ("yyyy-MM-dd HH:mm:ss.FFFFFFF"): readable, sortable and comparable in SQL,
+        // which SQLite cannot do with EF's default DateTimeOffset mapping.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcDateTimeOffsetConverter>();
+
+        // Enums as their lowercase wire names (the same names as in JSON).
+        configurationBuilder.Properties<TrainingStatus>().HaveConversion<EnumNameConverter<TrainingStatus>>();
+        configurationBuilder.Properties<InferenceStatus>().HaveConversion<EnumNameConverter<InferenceStatus>>();
+        configurationBuilder.Properties<Optimizer>().HaveConversion<EnumNameConverter<Optimizer>>();
+        configurationBuilder.Properties<Loss>().HaveConversion<EnumNameConverter<Loss>>();
+    }
+}

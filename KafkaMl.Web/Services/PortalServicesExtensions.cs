@@ -6,6 +6,7 @@ public static class PortalServicesExtensions
     public static IServiceCollection AddKafkaMlPortalServices(this IServiceCollection services)
     {
         services.AddScoped<PortalStatusService>();
+        services.AddScoped<PortalQueries>();
         return services;
     }
 }

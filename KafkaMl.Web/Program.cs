@@ -1,3 +1,4 @@
+if (await KafkaMl.Web.Cli.Verbs.TryRunAsync(args) is { } verbExitCode) { Environment.ExitCode = verbExitCode; return; }
 var builder = WebApplication.CreateBuilder(args);
 var app = builder.Build();
 app.Run();

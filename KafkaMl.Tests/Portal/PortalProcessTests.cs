@@ -67,6 +67,18 @@ public sealed partial class PortalProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task The_hangfire_dashboard_is_served_to_loopback_at_slash_hangfire()
+    {
+        using var portal = StartPortal();
+        using var http = await ConnectAsync(portal);
+
+        using var response = await http.GetAsync("/hangfire");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("KafkaMl jobs", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_taken_broker_port_stops_the_portal_with_a_message_naming_the_port()
     {
         using var taken = TakePort(out var port);

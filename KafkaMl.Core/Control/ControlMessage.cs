@@ -14,7 +14,8 @@ namespace KafkaMl.Core.Control;
 /// </summary>
 /// <remarks>
 /// Reading is lenient in the ways Kafka-ML's clients differ: unknown fields are ignored;
-/// <c>input_config</c> may be an object or a JSON string; <c>dataset_restrictions</c> may be an
+/// <c>input_config</c> may be an object or a JSON string (and is read from <c>configuration</c>, its
+/// name in Kafka-ML's first sinks, when absent); <c>dataset_restrictions</c> may be an
 /// object or a JSON string (Kafka-ML's federated sinks send a string); numbers may be sent as numeric
 /// strings; missing optional fields take defaults (<c>input_format</c> RAW, empty config and
 /// description, rates 0, <c>total_msg</c> the sum of the ranges, no unsupervised topic, not
@@ -163,7 +164,8 @@ public sealed record ControlMessage
         InputConfig config;
         try
         {
-            config = InputConfig.From(json["input_config"]);
+            // Kafka-ML's first sinks called it "configuration".
+            config = InputConfig.From(json["input_config"] ?? json["configuration"]);
         }
         catch (DataFormatException e)
         {

@@ -98,6 +98,22 @@ public sealed class ControlMessageSpecs
     }
 
     [Fact]
+    public void Input_config_under_its_old_name_configuration_is_read()
+    {
+        // Kafka-ML's first sink.py sent 'configuration' (and no test_rate)
+        var json = ControlMessageBuilder.KafkaMl()
+            .With("configuration", new JsonObject { ["data_type"] = "uint8", ["label_type"] = "uint8", ["data_reshape"] = "28 28" })
+            .Without("input_config").Without("test_rate")
+            .Utf8();
+
+        var message = ControlMessage.Parse(json);
+
+        Assert.Equal("28 28", message.InputConfig.GetString("data_reshape"));
+        Assert.Equal(0, message.TestRate);
+        Assert.Empty(message.Validate());
+    }
+
+    [Fact]
     public void Dataset_restrictions_sent_as_a_string_are_kept_as_sent()
     {
         var message = ControlMessage.Parse(ControlMessageBuilder.KafkaMl().With("dataset_restrictions", """{"features": {"type": "uint8"}}""").Utf8());

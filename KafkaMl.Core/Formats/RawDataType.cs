@@ -39,7 +39,7 @@ public static class RawDataTypes
             ["bool_"] = RawDataType.Bool,
         };
 
-    /// <summary>The names documented for users, one per line of the error message.</summary>
+    /// <summary>The names documented for users (and listed in errors).</summary>
     public const string DocumentedNames = "half, float16, float, float32, double, float64, int8, uint8, int16, uint16, int32, int64, bool";
 
     /// <summary>Parses a type name; throws <see cref="DataFormatException"/> naming <paramref name="key"/> and the accepted names.</summary>

@@ -309,7 +309,7 @@ internal sealed class AvroLayout
 
     private sealed record Node(Kind Kind, string Path)
     {
-        public IReadOnlyList<Node> Children { get; init; } = [];
+        public Node[] Children { get; init; } = [];
         public Node? Inner { get; init; }
         public int SymbolCount { get; init; }
         public int NullBranch { get; init; }

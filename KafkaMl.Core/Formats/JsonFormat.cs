@@ -103,7 +103,7 @@ public sealed class JsonDecoder : IDataDecoder
                     featureShape = _flat.Resolve(output.Count)!.Value;
                     break;
                 case JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
-                    output.Add(Scalar(ref reader, "data", "the value"));
+                    output.Add(Scalar(ref reader, "data", null, -1));
                     featureShape = _flat.Resolve(1)!.Value;
                     break;
                 default:
@@ -159,7 +159,7 @@ public sealed class JsonDecoder : IDataDecoder
                     if (rank == -1) rank = depth + 1;
                     else if (depth + 1 != rank) throw Ragged(part);
                     counts[depth]++;
-                    output.Add(Scalar(ref reader, part, $"element {output.Count}"));
+                    output.Add(Scalar(ref reader, part, null, output.Count));
                     break;
             }
         }
@@ -252,11 +252,11 @@ public sealed class JsonDecoder : IDataDecoder
             while (reader.Read() && !(reader.TokenType == JsonTokenType.EndArray && reader.CurrentDepth == depth))
             {
                 if (reader.TokenType is JsonTokenType.StartArray or JsonTokenType.EndArray) continue;
-                output.Add(Scalar(ref reader, "data", $"field '{name}'"));
+                output.Add(Scalar(ref reader, "data", name, -1));
             }
             return;
         }
-        output.Add(Scalar(ref reader, "data", $"field '{name}'"));
+        output.Add(Scalar(ref reader, "data", name, -1));
     }
 
     private float[] ReadLabelValue(ref Utf8JsonReader reader)
@@ -295,7 +295,7 @@ public sealed class JsonDecoder : IDataDecoder
                     }
                     break;
                 default:
-                    label.Add(Scalar(ref reader, "label", "the message key"));
+                    label.Add(Scalar(ref reader, "label", null, -2));
                     break;
             }
             if (reader.Read()) throw new DataFormatException("JSON label: the message key has more than one JSON document.");
@@ -311,12 +311,21 @@ public sealed class JsonDecoder : IDataDecoder
         }
     }
 
-    private static float Scalar(ref Utf8JsonReader reader, string part, string what) => reader.TokenType switch
+    /// <summary>A number or boolean; the error names the <paramref name="field"/>, or element <paramref name="index"/> (-1: the whole value, -2: the key).</summary>
+    private static float Scalar(ref Utf8JsonReader reader, string part, string? field, int index) => reader.TokenType switch
     {
-        JsonTokenType.Number => reader.TryGetSingle(out var f) ? f : throw new DataFormatException($"JSON {part}: {what} is not a float number."),
+        JsonTokenType.Number => reader.TryGetSingle(out var f) ? f : throw new DataFormatException($"JSON {part}: {What(field, index)} is not a float number."),
         JsonTokenType.True => 1f,
         JsonTokenType.False => 0f,
-        var other => throw new DataFormatException($"JSON {part}: {what} is {Describe(other)}, not a number."),
+        var other => throw new DataFormatException($"JSON {part}: {What(field, index)} is {Describe(other)}, not a number."),
+    };
+
+    private static string What(string? field, int index) => (field, index) switch
+    {
+        ({ } name, _) => $"field '{name}'",
+        (_, -1) => "the message value",
+        (_, -2) => "the message key",
+        _ => $"element {index}",
     };
 
     private static DataFormatException Ragged(string part) =>

@@ -28,7 +28,8 @@ public static class Verbs
             Console.Error.WriteLine($"unknown verb '{args[0]}'; run 'KafkaMl.Web help' for the list");
             return 2;
         }
-        using var cts = new CancellationTokenSource();
+        // Not disposed: ProcessExit fires after the verb returns and must still be able to cancel it.
+        var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cts.Cancel();
         return await found.Run(args[1..], cts.Token);

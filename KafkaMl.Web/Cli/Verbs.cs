@@ -11,6 +11,7 @@ public static class Verbs
         {
             ["broker"] = ("run the embedded Kafka broker alone", BrokerVerb.RunAsync),
             ["healthcheck"] = ("probe a running portal's /healthz (exit 0 when healthy)", HealthcheckVerb.RunAsync),
+            ["model-check"] = ("compile, sandbox-check and dry-run a model script (stdin or file; --input-shape \"3\")", ModelCheckVerb.RunAsync),
         };
 
     /// <summary>Runs the verb named by <paramref name="args"/>[0]; null when the portal should be served.</summary>
@@ -28,7 +29,8 @@ public static class Verbs
             Console.Error.WriteLine($"unknown verb '{args[0]}'; run 'KafkaMl.Web help' for the list");
             return 2;
         }
-        using var cts = new CancellationTokenSource();
+        // Not disposed: ProcessExit fires after the verb returns and must still be able to cancel it.
+        var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         AppDomain.CurrentDomain.ProcessExit += (_, _) => cts.Cancel();
         return await found.Run(args[1..], cts.Token);

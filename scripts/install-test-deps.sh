@@ -3,7 +3,9 @@
 # machine needs nothing done by hand. Runs as root in CI; uses sudo when available otherwise.
 set -euo pipefail
 
-packages=()   # Debian packages the test suite drives; each feature adds its own here.
+# Debian packages the test suite drives for real:
+#   kcat, python3-kafka: independent Kafka clients proving wire compatibility with Kafka-ML producers.
+packages=(kcat python3-kafka)
 
 missing=()
 for p in "${packages[@]}"; do

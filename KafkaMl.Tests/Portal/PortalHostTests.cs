@@ -64,15 +64,6 @@ public sealed class PortalHostTests(PortalFactory portal)
     }
 
     [Fact]
-    public async Task The_hangfire_dashboard_is_served_at_slash_hangfire()
-    {
-        using var response = await http.GetAsync("/hangfire");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains("KafkaMl jobs", await response.Content.ReadAsStringAsync());
-    }
-
-    [Fact]
     public async Task The_openapi_document_describes_models_configurations_and_status()
     {
         using var document = JsonDocument.Parse(await http.GetStringAsync("/openapi/v1.json"));

@@ -1,4 +1,4 @@
-using KafkaMl.Core;
+using KafkaMl.Web.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,10 +18,7 @@ public static class KafkaMlDataExtensions
     /// </summary>
     public static IHostApplicationBuilder AddKafkaMlData(this IHostApplicationBuilder builder)
     {
-        var configured = builder.Configuration[$"{KafkaMlOptions.Section}:{nameof(KafkaMlOptions.DataDir)}"];
-        var dataDir = Path.GetFullPath(string.IsNullOrWhiteSpace(configured) ? new KafkaMlOptions().DataDir : configured);
-        Directory.CreateDirectory(dataDir);
-        var databasePath = Path.Combine(dataDir, DatabaseFileName);
+        var databasePath = Path.Combine(builder.Configuration.GetKafkaMlOptions().DataDirFullPath, DatabaseFileName);
 
         // AddDbContextFactory also registers the context itself as scoped.
         builder.Services.AddDbContextFactory<KafkaMlDbContext>(options => options.UseKafkaMlSqlite(databasePath));

@@ -10,9 +10,7 @@ public static class HangfireHostingExtensions
     /// <summary>Hangfire with persistent SQLite storage beside the portal's database, and one server.</summary>
     public static IHostApplicationBuilder AddKafkaMlJobs(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(KafkaMlOptions.Section).Get<KafkaMlOptions>() ?? new();
-        Directory.CreateDirectory(options.DataDirFullPath);
-        var storagePath = Path.Combine(options.DataDirFullPath, "hangfire.db");
+        var storagePath = Path.Combine(builder.Configuration.GetKafkaMlOptions().DataDirFullPath, "hangfire.db");
 
         builder.Services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)

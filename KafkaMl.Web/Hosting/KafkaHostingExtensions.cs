@@ -14,8 +14,7 @@ public static class KafkaHostingExtensions
     /// </summary>
     public static IHostApplicationBuilder AddKafkaBroker(this IHostApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(KafkaMlOptions.Section).Get<KafkaMlOptions>() ?? new();
-        var kafka = options.Kafka;
+        var kafka = builder.Configuration.GetKafkaMlOptions().Kafka;
         if (!kafka.UseEmbedded)
         {
             builder.Services.AddSingleton(new KafkaEndpoint(kafka.BootstrapServers!.Trim(), false, kafka.ControlTopic));

@@ -1,4 +1,5 @@
 using KafkaMl.Core.Scripting;
+using KafkaMl.Tests.Support;
 
 namespace KafkaMl.Tests.Scripting;
 
@@ -11,7 +12,7 @@ public sealed class ModelScriptCheckerSpecs
     private static ModelScriptChecker Checker(TimeSpan? timeLimit = null, long memoryLimitBytes = 2L << 30) =>
         new(new ModelScriptCheckerOptions
         {
-            ExecutablePath = KafkaMlExecutable.WebDll,
+            ExecutablePath = KafkaMlProcess.WebDllPath,
             TimeLimit = timeLimit ?? TimeSpan.FromMinutes(2),
             MemoryLimitBytes = memoryLimitBytes,
         });
@@ -156,7 +157,7 @@ public sealed class ModelScriptCheckerSpecs
             var command = new[] { start.FileName }.Concat(start.ArgumentList).ToList();
             Assert.Contains("model-check", command);
             Assert.Equal(["--input-shape", "1 28 28"], command.TakeLast(2));
-            Assert.Contains(KafkaMlExecutable.WebDll, command);
+            Assert.Contains(KafkaMlProcess.WebDllPath, command);
             if (File.Exists("/usr/bin/prlimit"))
             {
                 Assert.Equal("/usr/bin/prlimit", start.FileName);

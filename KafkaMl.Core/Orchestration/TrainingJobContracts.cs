@@ -47,3 +47,43 @@ public sealed record TrainingResultReport(
     int[][]? ConfusionMatrix,
     double TrainingSeconds,
     JsonObject? Scaler);
+
+/// <summary>The routes and names both sides of the training job's HTTP conversation use.</summary>
+public static class TrainingJobRoutes
+{
+    public static string Spec(int resultId) => $"/api/jobs/training/{resultId}";
+
+    public static string Status(int resultId) => $"{Spec(resultId)}/status";
+
+    public static string Epochs(int resultId) => $"{Spec(resultId)}/epochs";
+
+    public static string Result(int resultId) => $"{Spec(resultId)}/result";
+
+    /// <summary>Multipart part holding the <see cref="TrainingResultReport"/> JSON.</summary>
+    public const string ReportPart = "report";
+
+    /// <summary>Multipart part holding TorchSharp's own weights file (<c>module.save</c>).</summary>
+    public const string WeightsPart = "weights";
+
+    /// <summary>Multipart part holding the same weights as safetensors (PyTorch-loadable).</summary>
+    public const string SafetensorsPart = "safetensors";
+}
+
+/// <summary>How the portal hands a job what it must know; the token is a secret and never logged.</summary>
+public static class JobEnvironment
+{
+    /// <summary>Header carrying the job's token on every report; it authorises reports on its own result only.</summary>
+    public const string TokenHeader = "X-KafkaMl-Job-Token";
+
+    /// <summary>Environment variable holding the job's token.</summary>
+    public const string TokenVariable = "KAFKAML_JOB_TOKEN";
+
+    /// <summary>Environment variable holding the portal's base URL as jobs reach it.</summary>
+    public const string PortalUrlVariable = "KAFKAML_PORTAL_URL";
+
+    /// <summary>Environment variable holding the Kafka bootstrap servers.</summary>
+    public const string BootstrapServersVariable = "KafkaMl__Kafka__BootstrapServers";
+
+    /// <summary>Environment variable holding the control topic.</summary>
+    public const string ControlTopicVariable = "KafkaMl__Kafka__ControlTopic";
+}

@@ -28,6 +28,13 @@ public class Datasource
 
     public long TotalMsg { get; set; }
 
-    /// <summary>When the control message was received.</summary>
+    /// <summary>When the control message was received (its Kafka timestamp).</summary>
     public DateTimeOffset Time { get; set; }
+
+    /// <summary>
+    /// Where the control message was read, <c>topic:partition:offset</c>; null for a row not logged from
+    /// the control topic. With <see cref="Time"/> it identifies the message, so a redelivered one is not
+    /// stored twice (the timestamp tells apart a message at the same offset of a recreated topic).
+    /// </summary>
+    public string? ControlPosition { get; set; }
 }

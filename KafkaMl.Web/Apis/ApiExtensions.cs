@@ -7,6 +7,7 @@ public static class ApiExtensions
     {
         app.MapModelsApi();
         app.MapConfigurationsApi();
+        app.MapDatasourcesApi();
         return app;
     }
 }

@@ -24,6 +24,7 @@ public static class PortalHostingExtensions
         builder.AddKafkaMlData();
         builder.AddKafkaMlJobs();
         builder.AddKafkaMlHealth();
+        builder.AddControlLogger();
         builder.Services.AddKafkaMlPortalServices();
 
         builder.Services.AddProblemDetails();

@@ -7,6 +7,7 @@ public static class PortalServicesExtensions
     {
         services.AddScoped<PortalStatusService>();
         services.AddScoped<PortalQueries>();
+        services.AddScoped<DatasourceService>();
         return services;
     }
 }

@@ -11,5 +11,6 @@ internal sealed class DatasourceEntityConfiguration : IEntityTypeConfiguration<D
         datasource.ToTable("Datasources");
         // DeploymentId is deliberately not a foreign key: the control-message log outlives deployments.
         datasource.HasIndex(d => d.DeploymentId);
+        datasource.HasIndex(d => new { d.ControlPosition, d.Time }).IsUnique(); // a control message is logged once
     }
 }

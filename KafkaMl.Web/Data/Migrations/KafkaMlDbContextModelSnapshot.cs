@@ -62,6 +62,9 @@ namespace KafkaMl.Web.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ControlPosition")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("DeploymentId")
                         .HasColumnType("INTEGER");
 
@@ -96,6 +99,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("DeploymentId");
+
+                    b.HasIndex("ControlPosition", "Time")
+                        .IsUnique();
 
                     b.ToTable("Datasources", (string)null);
                 });

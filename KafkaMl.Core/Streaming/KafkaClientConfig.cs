@@ -1,0 +1,98 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaMl.Core.Streaming;
+
+/// <summary>
+/// The one place that builds the Confluent.Kafka client configurations of the platform's own
+/// long-lived clients (control logger, shared producer, jobs): the bootstrap address, the settings
+/// every client shares, and then any extra librdkafka settings (e.g. an external cluster's
+/// <c>security.protocol</c>, <c>sasl.*</c>, <c>ssl.*</c>), which win over the defaults.
+/// </summary>
+public static class KafkaClientConfig
+{
+    /// <summary>
+    /// The default <c>fetch.wait.max.ms</c> of KafkaMl's consumers. The embedded (mock) broker answers
+    /// an empty fetch only after this wait, and a record arriving meanwhile waits with it, so it bounds
+    /// how quickly a consumer sees a new message; 10 ms keeps reactions quick at a negligible cost.
+    /// </summary>
+    public const int DefaultFetchWaitMaxMs = 10;
+
+    /// <summary>
+    /// A consumer in <paramref name="groupId"/> that starts from the earliest offset when the group has
+    /// none and commits, every second and on close, only the offsets the caller stored with
+    /// <c>StoreOffset</c> once its work was done (at-least-once; <c>enable.auto.offset.store=false</c>).
+    /// </summary>
+    public static ConsumerConfig Consumer(
+        string bootstrapServers, string groupId, string clientId,
+        int fetchWaitMaxMs = DefaultFetchWaitMaxMs,
+        IEnumerable<KeyValuePair<string, string>>? settings = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
+        var config = new ConsumerConfig
+        {
+            GroupId = groupId,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = true,
+            AutoCommitIntervalMs = 1_000,
+            EnableAutoOffsetStore = false,
+            FetchWaitMaxMs = fetchWaitMaxMs,
+            SessionTimeoutMs = 10_000,
+            HeartbeatIntervalMs = 1_000,
+        };
+        return Apply(config, bootstrapServers, clientId, settings);
+    }
+
+    /// <summary>
+    /// A producer that waits for every in-sync replica (<c>acks=all</c>), is idempotent, and gives up on
+    /// a message after <paramref name="messageTimeoutMs"/> (instead of librdkafka's 5 minutes), so a
+    /// caller waiting for a delivery hears about an unreachable cluster in bounded time.
+    /// </summary>
+    public static ProducerConfig Producer(
+        string bootstrapServers, string clientId,
+        int messageTimeoutMs = 30_000,
+        IEnumerable<KeyValuePair<string, string>>? settings = null)
+    {
+        var config = new ProducerConfig
+        {
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            LingerMs = 1,
+            MessageTimeoutMs = messageTimeoutMs,
+        };
+        return Apply(config, bootstrapServers, clientId, settings);
+    }
+
+    /// <summary><see cref="Consumer(string, string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>.</summary>
+    public static ConsumerConfig Consumer(KafkaEndpoint endpoint, string groupId, string clientId, int fetchWaitMaxMs = DefaultFetchWaitMaxMs) =>
+        Consumer(endpoint.BootstrapServers, groupId, clientId, fetchWaitMaxMs);
+
+    /// <summary><see cref="Producer(string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>.</summary>
+    public static ProducerConfig Producer(KafkaEndpoint endpoint, string clientId, int messageTimeoutMs = 30_000) =>
+        Producer(endpoint.BootstrapServers, clientId, messageTimeoutMs);
+
+    /// <summary>Maps a librdkafka log level to a .NET one (clients route librdkafka's log lines to an <see cref="ILogger"/>, never to the console).</summary>
+    public static LogLevel ToLogLevel(SyslogLevel level) => level switch
+    {
+        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
+        SyslogLevel.Error => LogLevel.Error,
+        SyslogLevel.Warning => LogLevel.Warning,
+        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
+
+    private static T Apply<T>(T config, string bootstrapServers, string clientId, IEnumerable<KeyValuePair<string, string>>? settings)
+        where T : ClientConfig
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(bootstrapServers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientId);
+        config.BootstrapServers = bootstrapServers;
+        config.ClientId = clientId;
+        config.SocketKeepaliveEnable = true;
+        // Reconnect quickly after a broker restart, but do not hammer an absent one.
+        config.ReconnectBackoffMs = 100;
+        config.ReconnectBackoffMaxMs = 5_000;
+        foreach (var (key, value) in settings ?? []) config.Set(key, value);
+        return config;
+    }
+}

@@ -1,0 +1,11 @@
+using KafkaMl.Tests.Support;
+using KafkaMl.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace KafkaMl.Tests.ControlLogger;
+
+/// <summary>An <see cref="IDbContextFactory{TContext}"/> over a <see cref="TestDatabase"/>, as the portal registers one.</summary>
+internal sealed class TestDatabaseContexts(TestDatabase database) : IDbContextFactory<KafkaMlDbContext>
+{
+    public KafkaMlDbContext CreateDbContext() => database.CreateContext();
+}

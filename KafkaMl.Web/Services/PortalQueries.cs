@@ -53,6 +53,12 @@ public sealed class PortalQueries(IDbContextFactory<KafkaMlDbContext> contexts)
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return await db.Datasources.AsNoTracking().OrderByDescending(d => d.Id).ToListAsync(cancellationToken);
     }
+
+    public async Task<Datasource?> DatasourceAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Datasources.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+    }
 }
 
 public sealed record ModelRow(int Id, string Name, string Description, int Configurations, DateTimeOffset UpdatedAt);

@@ -11,6 +11,8 @@ public static class Verbs
         {
             ["broker"] = ("run the embedded Kafka broker alone", BrokerVerb.RunAsync),
             ["healthcheck"] = ("probe a running portal's /healthz (exit 0 when healthy)", HealthcheckVerb.RunAsync),
+            ["send"] = ("stream a CSV file to a data topic and announce it to a deployment", SendVerb.RunAsync),
+            ["bench"] = ("measure throughput: bench sink (RawSink vs a bare producer)", BenchVerb.RunAsync),
         };
 
     /// <summary>Runs the verb named by <paramref name="args"/>[0]; null when the portal should be served.</summary>

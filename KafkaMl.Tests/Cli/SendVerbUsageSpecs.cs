@@ -16,6 +16,8 @@ public sealed class SendVerbUsageSpecs
     [InlineData("leaves nothing to train on", "--validation-rate", "0.6", "--test-rate", "0.4")]
     [InlineData("--label-type 'int99' is not a known data type", "--label-type", "int99")]
     [InlineData("unknown option '--colour'", "--colour", "blue")]
+    [InlineData("-X takes a librdkafka setting as key=value, not 'linger.ms'", "-X", "linger.ms")]
+    [InlineData("-X: No such configuration property: \"no.such\"", "-X", "no.such=1")]
     public async Task A_bad_option_exits_2_with_a_message_naming_it(string expected, params string[] options)
     {
         using var send = await Cli.RunAsync(["send", Cli.HcopdCsv, "--deployment", "1", "--bootstrap-servers", Cli.NoBroker, .. options]);

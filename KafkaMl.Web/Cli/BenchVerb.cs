@@ -76,7 +76,7 @@ internal static class SinkBench
 {
     private const string Usage =
         """
-        usage: KafkaMl.Web bench sink [--count N] [--repeat N] [--features N] [--block N] [--partitions N] [--bootstrap-servers H:P]
+        usage: KafkaMl.Web bench sink [--count N] [--repeat N] [--features N] [--block N] [--partitions N] [--bootstrap-servers H:P] [-X KEY=VALUE]...
           --count N               samples per run (default 200000)
           --repeat N              repetitions; the report gives each and the median (default 3)
           --features N            float32 features per sample (default 3), plus one float32 label

@@ -39,8 +39,9 @@ public static class SendVerb
                                    types: half, float16, float, float32, double, float64, int8, uint8,
                                    int16, uint16, int32, int64, bool
           --data-reshape "D1 D2"   raw: shape of each sample's features (default flat)
-          --avro-data-schema FILE  avro: schema of the features (.avsc); without both schema files,
-          --avro-label-schema FILE avro: schema of the label     records of float fields named after the columns
+          --avro-data-schema FILE  avro: schema of the features (.avsc)
+          --avro-label-schema FILE avro: schema of the label (.avsc); without both schema files, each
+                                   is a record of float fields named after the columns
           --topic NAME             data topic (default kafkaml-data-<deployment>)
           --partition N            write every message to partition N (keeps the file's order)
           --validation-rate R      share kept for validation, in [0, 1) (default 0.1)

@@ -199,7 +199,7 @@ internal static class SinkBench
         }
 
         // Warm-up: JIT, connections, thread pools; not reported.
-        var warmup = Math.Min(settings.Count, 20_000);
+        var warmup = Math.Min(settings.Count, 100_000);
         await Console.Error.WriteLineAsync($"warm-up: {ConsoleProgress.Count(warmup)} messages each");
         RunBaseline(bootstrap, NewTopic("warmup"), warmup, workload, settings, cancellationToken);
         await RunSinkAsync(bootstrap, NewTopic("warmup"), warmup, workload, settings, cancellationToken);

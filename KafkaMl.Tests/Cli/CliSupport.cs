@@ -1,0 +1,76 @@
+using Confluent.Kafka;
+using KafkaMl.Tests.Sinks;
+using KafkaMl.Tests.Support;
+
+namespace KafkaMl.Tests.Cli;
+
+/// <summary>One in-process embedded broker for the CLI verbs run as child processes; each test uses its own topics.</summary>
+[CollectionDefinition(Name)]
+public sealed class CliBrokerCollection : ICollectionFixture<SinkBrokerFixture>
+{
+    public const string Name = "CLI verbs against an embedded broker";
+}
+
+/// <summary>Runs the real executable's verbs and inspects what they wrote.</summary>
+internal static class Cli
+{
+    /// <summary>Generous: the child process starts a runtime on a shared two-core machine.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+
+    /// <summary>An address where no broker listens, for runs that must fail before sending.</summary>
+    public const string NoBroker = "127.0.0.1:1";
+
+    public static string HcopdCsv => Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", "hcopd.csv");
+
+    public static string HcopdSchema(string name) => Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", name);
+
+    /// <summary>Runs <c>KafkaMl.Web args</c> to its end.</summary>
+    public static async Task<KafkaMlProcess> RunAsync(params string[] args)
+    {
+        var process = KafkaMlProcess.Start(args);
+        try
+        {
+            await process.WaitForExitAsync(Patience);
+            return process;
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+    }
+
+    public static string Stdout(this KafkaMlProcess process) => string.Join('\n', process.StdoutLines);
+
+    public static string Stderr(this KafkaMlProcess process) => string.Join('\n', process.StderrLines);
+
+    /// <summary>The value of a <c>name: value</c> summary line on stdout.</summary>
+    public static string SummaryValue(this KafkaMlProcess process, string name) =>
+        process.StdoutLines.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
+
+    /// <summary>The sum of the high watermarks of every partition of <paramref name="topic"/>: how many messages it ever received.</summary>
+    public static long HighWatermarkSum(SinkBrokerFixture broker, string topic)
+    {
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(20)).Topics.Single().Partitions;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = broker.BootstrapServers,
+            GroupId = $"cli-specs-{Guid.NewGuid():N}",
+        }).SetLogHandler((_, _) => { }).Build();
+        return partitions.Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(20)).High.Value);
+    }
+
+    /// <summary>The HCOPD rows as the test reads them, independently of the code under test: (Gender, Age, Smoking) and Diagnosis.</summary>
+    public static IReadOnlyList<(float[] Features, float Label)> HcopdRows() =>
+        [.. File.ReadLines(HcopdCsv).Skip(1).Where(l => l.Length > 0).Select(line =>
+        {
+            var cells = line.Split(',').Select(c => float.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            return (cells[1..], cells[0]);
+        })];
+
+    /// <summary>A comparable text of a sample, to compare multisets of samples.</summary>
+    public static string Show(float[] features, float label) =>
+        string.Join(' ', features.Select(f => f.ToString("R", System.Globalization.CultureInfo.InvariantCulture))) + " -> " +
+        label.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,3 +1,5 @@
+using KafkaMl.Web.Hosting;
+
 namespace KafkaMl.Web.Apis;
 
 public static class ApiExtensions
@@ -7,6 +9,7 @@ public static class ApiExtensions
     {
         app.MapModelsApi();
         app.MapConfigurationsApi();
+        app.MapKafkaMlOrchestrationApi();
         return app;
     }
 }

@@ -36,6 +36,12 @@ public class Deployment
     /// <summary>Overrides the control message's test rate when set.</summary>
     public double? TestRate { get; set; }
 
+    /// <summary>
+    /// Seed of the jobs' shuffling and train/validation/test split; one per deployment, so every model of the
+    /// configuration trains and is tested on the same samples and the results compare fairly.
+    /// </summary>
+    public int Seed { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>One training result per model of the configuration.</summary>

@@ -13,6 +13,12 @@ public class TrainingResult
 
     public Model? Model { get; set; }
 
+    /// <summary>
+    /// The model's script as it was when the deployment was made: what the job trains and what the downloaded
+    /// bundle holds, even if the model is edited afterwards.
+    /// </summary>
+    public string ModelCode { get; set; } = "";
+
     public TrainingStatus Status { get; set; } = TrainingStatus.Created;
 
     /// <summary>Final training metrics, metric name → value (e.g. <c>loss</c>, <c>accuracy</c>).</summary>
@@ -34,6 +40,18 @@ public class TrainingResult
 
     /// <summary>Where the trained weights were stored, relative to the data directory or absolute.</summary>
     public string? WeightsPath { get; set; }
+
+    /// <summary>The data stream the job trained on: the control message's range list (<c>topic:partition:start:end</c>, ...).</summary>
+    public string? DataTopic { get; set; }
+
+    /// <summary>The stream's format (<c>RAW</c>, <c>AVRO</c>, <c>JSON</c>), as the control message named it; pre-fills inference.</summary>
+    public string? InputFormat { get; set; }
+
+    /// <summary>The stream's format configuration as a JSON object (snake_case keys, as sent); pre-fills inference.</summary>
+    public string? InputConfig { get; set; }
+
+    /// <summary>The feature scaler the job fitted (JSON), which inference must apply the same way; null when none.</summary>
+    public string? Scaler { get; set; }
 
     /// <summary>The per-epoch history, one row per epoch.</summary>
     public List<EpochMetric> Epochs { get; set; } = [];

@@ -4,6 +4,7 @@ using System.Text.Json;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -26,6 +27,9 @@ public sealed class ApiEndpointsTests : IAsyncLifetime
         builder.Logging.ClearProviders();
         builder.Configuration["KafkaMl:DataDir"] = dataDir;
         builder.AddKafkaMlData();
+        // Model create/update validate scripts: compile here, build in the real model-check child process.
+        builder.Services.AddKafkaMlModelValidation();
+        builder.Services.Configure<KafkaMl.Core.Scripting.ModelScriptCheckerOptions>(o => o.ExecutablePath = KafkaMlProcess.WebDllPath);
         builder.Services.AddProblemDetails();
         app = builder.Build();
         app.MapKafkaMlApi();

@@ -1,6 +1,10 @@
+using System.Text.Json;
 using KafkaMl.Core.Domain;
 using KafkaMl.Tests.Support;
+using KafkaMl.Core.Scripting;
+using KafkaMl.Tests.Scripting;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -11,8 +15,15 @@ namespace KafkaMl.Tests.Apis;
 
 public sealed class ModelsApiTests : IDisposable
 {
+    /// <summary>Shared so its cache spares the tests recompiling the same scripts.</summary>
+    private static readonly ModelScriptCompiler Compiler = new();
+
     private readonly TestDatabase database = new();
     private readonly CancellationToken ct = CancellationToken.None;
+    private readonly StubBuildChecker buildChecker = new();
+    private readonly ModelValidator validator;
+
+    public ModelsApiTests() => validator = new ModelValidator(Compiler, buildChecker);
 
     public void Dispose() => database.Dispose();
 
@@ -22,7 +33,7 @@ public sealed class ModelsApiTests : IDisposable
         await using var db = database.CreateContext();
         var request = AModelRequest(name: "mlp", description: "three layers");
 
-        var result = await ModelsApi.CreateModel(request, db, ct);
+        var result = await ModelsApi.CreateModel(request, db, validator, ct);
 
         var created = Assert.IsType<Created<ModelResponse>>(result.Result);
         var model = created.Value!;
@@ -39,7 +50,7 @@ public sealed class ModelsApiTests : IDisposable
         await using var db = database.CreateContext();
         const string code = "  // comment\n  Linear(3, 2)\n";
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: "  padded  ", code: code), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: "  padded  ", code: code), db, validator, ct);
 
         var model = Assert.IsType<Created<ModelResponse>>(result.Result).Value!;
         Assert.Equal("padded", model.Name);
@@ -51,7 +62,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(description: null), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(description: null), db, validator, ct);
 
         Assert.Equal("", Assert.IsType<Created<ModelResponse>>(result.Result).Value!.Description);
     }
@@ -111,7 +122,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(new ModelRequest(name, "d", SampleCode), db, ct);
+        var result = await ModelsApi.CreateModel(new ModelRequest(name, "d", SampleCode), db, validator, ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         Assert.Equal(0, await db.Models.CountAsync());
@@ -122,7 +133,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 101)), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 101)), db, validator, ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
     }
@@ -132,7 +143,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 100)), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 100)), db, validator, ct);
 
         Assert.IsType<Created<ModelResponse>>(result.Result);
     }
@@ -143,7 +154,7 @@ public sealed class ModelsApiTests : IDisposable
         await database.SeedModelAsync("Classifier");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: "cLASSIFIER"), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: "cLASSIFIER"), db, validator, ct);
 
         var errors = ApiAssert.ValidationProblem(result.Result, "name");
         Assert.Contains("already exists", Assert.Single(errors));
@@ -158,7 +169,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(code: code), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(code: code), db, validator, ct);
 
         ApiAssert.ValidationProblem(result.Result, "code");
         Assert.Equal(0, await db.Models.CountAsync());
@@ -169,7 +180,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(new ModelRequest(" ", null, ""), db, ct);
+        var result = await ModelsApi.CreateModel(new ModelRequest(" ", null, ""), db, validator, ct);
 
         var problem = Assert.IsType<ValidationProblem>(result.Result);
         Assert.Equal(["code", "name"], problem.ProblemDetails.Errors.Keys.Order());
@@ -182,7 +193,7 @@ public sealed class ModelsApiTests : IDisposable
         // the unique index refuses the second row and the handler answers like the check would have.
         await using var db = database.CreateContext(TestDatabase.BeforeSaving(() => database.SeedModelAsync("RACE")));
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: "race"), db, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: "race"), db, validator, ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         await using var check = database.CreateContext();
@@ -195,7 +206,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, new ModelRequest("renamed", "new description", "Linear(3, 2)"), db, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, new ModelRequest("renamed", "new description", "Linear(3, 2)"), db, validator, ct);
 
         var model = Assert.IsType<Ok<ModelResponse>>(result.Result).Value!;
         Assert.Equal((seeded.Id, "renamed", "new description", "Linear(3, 2)"), (model.Id, model.Name, model.Description, model.Code));
@@ -211,7 +222,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync("Classifier");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "CLASSIFIER"), db, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "CLASSIFIER"), db, validator, ct);
 
         Assert.Equal("CLASSIFIER", Assert.IsType<Ok<ModelResponse>>(result.Result).Value!.Name);
     }
@@ -223,7 +234,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync("mine");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "Taken"), db, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "Taken"), db, validator, ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         await using var check = database.CreateContext();
@@ -236,7 +247,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: ""), db, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: ""), db, validator, ct);
 
         ApiAssert.ValidationProblem(result.Result, "code");
     }
@@ -246,7 +257,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(42, AModelRequest(), db, ct);
+        var result = await ModelsApi.UpdateModel(42, AModelRequest(), db, validator, ct);
 
         Assert.Equal(StatusCodes.Status404NotFound, Assert.IsType<NotFound<ProblemDetails>>(result.Result).Value!.Status);
     }
@@ -326,5 +337,138 @@ public sealed class ModelsApiTests : IDisposable
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         await using var check = database.CreateContext();
         Assert.True(await check.Models.AnyAsync(m => m.Id == model.Id));
+    }
+
+    [Fact]
+    public async Task Creating_a_model_whose_script_does_not_compile_answers_400_on_code_with_line_and_column()
+    {
+        await using var db = database.CreateContext();
+
+        var result = await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.OnLineTwo("var x = ;")), db, validator, ct);
+
+        var messages = ApiAssert.ValidationProblem(result.Result, "code");
+        Assert.Matches(@"^line 2, column \d+: .+\(CS\d+\)$", messages[0]);
+        var diagnostics = Assert.IsAssignableFrom<IEnumerable<ScriptDiagnostic>>(
+            Assert.IsType<ValidationProblem>(result.Result).ProblemDetails.Extensions["diagnostics"]);
+        Assert.Contains(diagnostics, d => d.Line == 2 && d.Severity == ScriptDiagnosticSeverity.Error);
+        Assert.Equal(0, await db.Models.CountAsync());
+        Assert.Equal(0, buildChecker.Calls); // not built when it does not even compile
+    }
+
+    [Fact]
+    public async Task Creating_a_model_whose_script_leaves_the_sandbox_answers_400_on_code_naming_the_position()
+    {
+        await using var db = database.CreateContext();
+
+        var result = await ModelsApi.CreateModel(
+            AModelRequest(code: ModelScripts.OnLineTwo("""var secret = System.IO.File.ReadAllText("/etc/passwd");""")), db, validator, ct);
+
+        var messages = ApiAssert.ValidationProblem(result.Result, "code");
+        Assert.Contains(messages, m => m.StartsWith("line 2, column ", StringComparison.Ordinal) && m.Contains("KML1001"));
+        Assert.Equal(0, await db.Models.CountAsync());
+    }
+
+    [Fact]
+    public async Task Creating_a_model_whose_script_does_not_build_answers_400_on_code_with_the_build_error()
+    {
+        buildChecker.Report = ModelCheckReport.Failed(ModelCheckFailure.Build, "hidden size must be even");
+        await using var db = database.CreateContext();
+
+        var result = await ModelsApi.CreateModel(AModelRequest(), db, validator, ct);
+
+        var messages = ApiAssert.ValidationProblem(result.Result, "code");
+        Assert.Equal(["Building the model failed: hidden size must be even"], messages);
+        Assert.Equal(0, await db.Models.CountAsync());
+    }
+
+    [Fact]
+    public async Task Creating_a_model_with_a_bad_name_answers_without_building_the_script()
+    {
+        await using var db = database.CreateContext();
+
+        await ModelsApi.CreateModel(AModelRequest(name: ""), db, validator, ct);
+
+        Assert.Equal(0, buildChecker.Calls);
+    }
+
+    [Fact]
+    public async Task Validating_the_same_script_twice_builds_it_once()
+    {
+        await using var db = database.CreateContext();
+
+        await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.MultiLineHcopdMlp), db, validator, ct);
+        await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.MultiLineHcopdMlp), db, validator, ct);
+
+        Assert.Equal(1, buildChecker.Calls);
+    }
+
+    [Fact]
+    public async Task Updating_a_model_without_changing_its_code_does_not_build_it_again()
+    {
+        var seeded = await database.SeedModelAsync();
+        await using var db = database.CreateContext();
+
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "renamed", code: seeded.Code), db, validator, ct);
+
+        Assert.IsType<Ok<ModelResponse>>(result.Result);
+        Assert.Equal(0, buildChecker.Calls);
+    }
+
+    [Fact]
+    public async Task Updating_a_model_with_code_that_does_not_compile_answers_400_and_keeps_the_old_code()
+    {
+        var seeded = await database.SeedModelAsync();
+        await using var db = database.CreateContext();
+
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: "Linear(3, 2);"), db, validator, ct);
+
+        ApiAssert.ValidationProblem(result.Result, "code");
+        await using var check = database.CreateContext();
+        Assert.Equal(seeded.Code, (await check.Models.SingleAsync()).Code);
+    }
+
+    [Fact]
+    public async Task Validating_a_script_answers_its_diagnostics_and_what_the_build_found()
+    {
+        buildChecker.Report = new ModelCheckReport { Ok = true, Parameters = 8, Layers = [new ModelLayer("fc", "Linear", 8)], OutputShape = [1, 2] };
+
+        var result = await ModelsApi.ValidateModel(new ModelValidationRequest("Linear(3, 2)", JsonSerializer.SerializeToElement("3")), validator, ct);
+
+        var response = Assert.IsType<Ok<ModelValidationResponse>>(result.Result).Value!;
+        Assert.True(response.Ok);
+        Assert.Equal((8L, 1), (response.Parameters, response.Layers!.Count));
+        Assert.Equal([3L], buildChecker.LastInputShape);
+    }
+
+    [Theory]
+    [InlineData("\"0\"")]
+    [InlineData("\"three\"")]
+    [InlineData("[]")]
+    [InlineData("[3, -1]")]
+    [InlineData("{}")]
+    public async Task Validating_with_a_bad_input_shape_answers_400_on_inputShape(string shape)
+    {
+        var result = await ModelsApi.ValidateModel(new ModelValidationRequest("Linear(3, 2)", JsonDocument.Parse(shape).RootElement), validator, ct);
+
+        ApiAssert.ValidationProblem(result.Result, "inputShape");
+    }
+
+    /// <summary>Stands in for the model-check child process (the real one: <see cref="Orchestration.OrchestrationPortalTests"/>).</summary>
+    private sealed class StubBuildChecker : IModelBuildChecker
+    {
+        private int calls;
+
+        public ModelCheckReport Report { get; set; } = new() { Ok = true, Parameters = 26 };
+
+        public int Calls => calls;
+
+        public IReadOnlyList<long>? LastInputShape { get; private set; }
+
+        public Task<ModelCheckReport> CheckAsync(string code, IReadOnlyList<long>? inputShape, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref calls);
+            LastInputShape = inputShape;
+            return Task.FromResult(Report);
+        }
     }
 }

@@ -1,3 +1,5 @@
+using KafkaMl.Web.Hosting;
+
 namespace KafkaMl.Web.Apis;
 
 public static class ApiExtensions
@@ -8,6 +10,7 @@ public static class ApiExtensions
         app.MapModelsApi();
         app.MapConfigurationsApi();
         app.MapDatasourcesApi();
+        app.MapKafkaMlOrchestrationApi();
         return app;
     }
 }

@@ -1,5 +1,8 @@
+using System.Text.Json;
 using KafkaMl.Core.Domain;
+using KafkaMl.Core.Scripting;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -22,10 +25,19 @@ public static class ModelsApi
         api.MapPost("/", CreateModel)
             .WithName("CreateModel")
             .WithSummary("Create a model")
-            .WithDescription("The name must be unique (ignoring case) and the code non-empty.");
+            .WithDescription("The name must be unique (ignoring case) and the code a valid model script: it must compile, "
+                + "pass the sandbox check and build a module (checked in a short-lived child process). Errors answer 400 on "
+                + "'code' with line and column, and the full diagnostics under 'diagnostics'.");
         api.MapPut("/{id:int}", UpdateModel)
             .WithName("UpdateModel")
-            .WithSummary("Update a model");
+            .WithSummary("Update a model")
+            .WithDescription("Validated like a new model when the code changes.");
+        api.MapPost("/validate", ValidateModel)
+            .WithName("ValidateModel")
+            .WithSummary("Validate a model script without saving it")
+            .WithDescription("Compiles and sandbox-checks the script, then builds it in a child process with time and memory limits "
+                + "(and runs a dry forward pass when inputShape is given or fixed by the script). Always 200 with ok and the "
+                + "diagnostics; parameters, layers and outputShape when the module could be built.");
         api.MapDelete("/{id:int}", DeleteModel)
             .WithName("DeleteModel")
             .WithSummary("Delete a model")
@@ -48,10 +60,10 @@ public static class ModelsApi
     }
 
     public static async Task<Results<Created<ModelResponse>, ValidationProblem>> CreateModel(
-        ModelRequest request, KafkaMlDbContext db, CancellationToken cancellationToken)
+        ModelRequest request, KafkaMlDbContext db, [FromServices] ModelValidator validator, CancellationToken cancellationToken)
     {
         var (errors, name, code) = await ValidateAsync(request, existingId: null, db, cancellationToken);
-        if (errors.Any) return errors.ToProblem();
+        if (await ValidateCodeAsync(code, errors, validator, cancellationToken) is { } invalid) return invalid;
 
         var now = DateTimeOffset.UtcNow;
         var model = new Model { Name = name, Description = request.Description ?? "", Code = code, CreatedAt = now, UpdatedAt = now };
@@ -68,13 +80,15 @@ public static class ModelsApi
     }
 
     public static async Task<Results<Ok<ModelResponse>, NotFound<ProblemDetails>, ValidationProblem>> UpdateModel(
-        int id, ModelRequest request, KafkaMlDbContext db, CancellationToken cancellationToken)
+        int id, ModelRequest request, KafkaMlDbContext db, [FromServices] ModelValidator validator, CancellationToken cancellationToken)
     {
         var model = await db.Models.SingleOrDefaultAsync(m => m.Id == id, cancellationToken);
         if (model is null) return ModelNotFound(id);
 
         var (errors, name, code) = await ValidateAsync(request, existingId: id, db, cancellationToken);
-        if (errors.Any) return errors.ToProblem();
+        // Unchanged code was validated when it was saved.
+        if (code == model.Code && errors.Any) return errors.ToProblem();
+        if (code != model.Code && await ValidateCodeAsync(code, errors, validator, cancellationToken) is { } invalid) return invalid;
 
         model.Name = name;
         model.Description = request.Description ?? "";
@@ -133,6 +147,63 @@ public static class ModelsApi
             return Problems.Conflict($"Model '{model.Name}' has just been put in use; nothing was deleted.", "modelId", id);
         }
         return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<ModelValidationResponse>, ValidationProblem>> ValidateModel(
+        ModelValidationRequest request, [FromServices] ModelValidator validator, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        if (string.IsNullOrWhiteSpace(request.Code)) errors.Add("code", "The model's code is required.");
+        var inputShape = ParseInputShape(request.InputShape, errors);
+        if (errors.Any) return errors.ToProblem();
+
+        var validation = await validator.ValidateAsync(request.Code!, inputShape, cancellationToken);
+        var check = validation.Check;
+        var failure = validation.Ok ? null
+            : check?.Failure is { } checkFailure ? checkFailure.ToName()
+            : validation.Diagnostics.Any(d => d.Severity == ScriptDiagnosticSeverity.Error && d.Id.StartsWith("KML1", StringComparison.Ordinal))
+                ? ModelCheckFailure.Sandbox.ToName()
+                : ModelCheckFailure.Compilation.ToName();
+        return TypedResults.Ok(new ModelValidationResponse(
+            validation.Ok, validation.Diagnostics, failure, validation.Error,
+            check?.Parameters, check?.Layers, check?.InputShape, check?.OutputShape));
+    }
+
+    /// <summary>
+    /// When the other fields are fine, compiles the code and builds it in a child process; a 400 on <c>code</c> with
+    /// each error's line and column (and the full diagnostics as the <c>diagnostics</c> extension) when it fails.
+    /// </summary>
+    private static async Task<ValidationProblem?> ValidateCodeAsync(
+        string code, ValidationErrors errors, ModelValidator validator, CancellationToken cancellationToken)
+    {
+        // Fields already wrong: answer them now, without starting a build check.
+        if (errors.Any) return errors.ToProblem();
+        var validation = await validator.ValidateAsync(code, inputShape: null, cancellationToken);
+        if (validation.Ok) return null;
+
+        foreach (var message in validation.Messages()) errors.Add("code", message);
+        var problem = errors.ToProblem();
+        problem.ProblemDetails.Extensions["diagnostics"] = validation.Diagnostics;
+        return problem;
+    }
+
+    private static long[]? ParseInputShape(JsonElement? element, ValidationErrors errors)
+    {
+        if (element is not { } shape || shape.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return null;
+        if (shape.ValueKind == JsonValueKind.String)
+        {
+            if (ModelInputShape.TryParse(shape.GetString(), out var parsed, out var error)) return parsed;
+            errors.Add("inputShape", char.ToUpperInvariant(error[0]) + error[1..] + ".");
+            return null;
+        }
+        if (shape.ValueKind == JsonValueKind.Array
+            && shape.EnumerateArray().All(d => d.ValueKind == JsonValueKind.Number && d.TryGetInt64(out var dim) && dim > 0)
+            && shape.GetArrayLength() is > 0 and <= ModelInputShape.MaxDimensions)
+        {
+            return shape.EnumerateArray().Select(d => d.GetInt64()).ToArray();
+        }
+        errors.Add("inputShape", $"The input shape must be 1 to {ModelInputShape.MaxDimensions} positive dimensions, as an array ([3]) or a string (\"1 28 28\").");
+        return null;
     }
 
     private static async Task<(ValidationErrors Errors, string Name, string Code)> ValidateAsync(

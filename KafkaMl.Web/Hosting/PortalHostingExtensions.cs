@@ -23,6 +23,7 @@ public static class PortalHostingExtensions
         builder.AddKafkaBroker();
         builder.AddKafkaMlData();
         builder.AddKafkaMlJobs();
+        builder.AddKafkaMlOrchestration();
         builder.AddKafkaMlHealth();
         builder.AddControlLogger();
         builder.Services.AddKafkaMlPortalServices();

@@ -145,6 +145,9 @@ namespace KafkaMl.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Seed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("Shuffle")
                         .HasColumnType("INTEGER");
 
@@ -282,14 +285,30 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<string>("ConfusionMatrix")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DataTopic")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("DeploymentId")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("InputConfig")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("InputFormat")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelCode")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("ModelId")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Scaler")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Status")
                         .IsRequired()

@@ -1,0 +1,68 @@
+using KafkaMl.Core.Domain;
+
+namespace KafkaMl.Web.Apis;
+
+/// <summary>
+/// Body of <c>POST /api/deployments</c>. Everything is nullable so a missing or wrong field is answered field by
+/// field; <c>optimizer</c>, <c>loss</c> and <c>metrics</c> take their wire names in any case.
+/// Defaults: learningRate 0.001, optimizer adam, loss cross_entropy, metrics none, shuffle true, a random seed.
+/// </summary>
+public sealed record DeploymentRequest(
+    int? ConfigurationId,
+    int? BatchSize,
+    int? Epochs,
+    double? LearningRate = null,
+    string? Optimizer = null,
+    string? Loss = null,
+    IReadOnlyList<string>? Metrics = null,
+    bool? Shuffle = null,
+    EarlyStoppingRequest? EarlyStopping = null,
+    double? ValidationRate = null,
+    double? TestRate = null,
+    int? Seed = null);
+
+/// <summary>Stop when the validation loss has not improved by <c>minDelta</c> (default 0) for <c>patience</c> epochs.</summary>
+public sealed record EarlyStoppingRequest(int? Patience, double? MinDelta = null);
+
+public sealed record EarlyStoppingResponse(int Patience, double MinDelta);
+
+/// <summary>A deployment as the API shows it, with one result per model of its configuration.</summary>
+public sealed record DeploymentResponse(
+    int Id,
+    int ConfigurationId,
+    string ConfigurationName,
+    int BatchSize,
+    int Epochs,
+    double LearningRate,
+    Optimizer Optimizer,
+    Loss Loss,
+    IReadOnlyList<string> Metrics,
+    bool Shuffle,
+    EarlyStoppingResponse? EarlyStopping,
+    double? ValidationRate,
+    double? TestRate,
+    int Seed,
+    DateTimeOffset CreatedAt,
+    IReadOnlyList<DeploymentResultSummary> Results)
+{
+    public static DeploymentResponse From(Deployment deployment, string configurationName, IEnumerable<DeploymentResultSummary> results) => new(
+        deployment.Id,
+        deployment.ConfigurationId,
+        configurationName,
+        deployment.BatchSize,
+        deployment.Epochs,
+        deployment.LearningRate,
+        deployment.Optimizer,
+        deployment.Loss,
+        deployment.Metrics,
+        deployment.Shuffle,
+        deployment.EarlyStoppingPatience is { } patience ? new EarlyStoppingResponse(patience, deployment.EarlyStoppingMinDelta ?? 0) : null,
+        deployment.ValidationRate,
+        deployment.TestRate,
+        deployment.Seed,
+        deployment.CreatedAt,
+        results.OrderBy(r => r.Id).ToList());
+}
+
+/// <summary>One training result of a deployment, in brief (<c>GET /api/results/{id}</c> has the rest).</summary>
+public sealed record DeploymentResultSummary(int Id, int ModelId, string ModelName, TrainingStatus Status);

@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using KafkaMl.Core.Domain;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace KafkaMl.Web.Apis;
+
+/// <summary>
+/// What training jobs (the <c>train</c> verb) report, under <see cref="TrainingJobRoutes"/>: the job fetches its spec,
+/// then reports its status, each epoch and finally its result with the weights. Every request carries the job's
+/// token (<see cref="JobEnvironment.TokenHeader"/>), valid for its own result only: 401 without one, 403 with
+/// another result's. A report on a result that is already finished, failed or stopped answers 409 so the job exits.
+/// </summary>
+public static class TrainingJobsApi
+{
+    /// <summary>Largest result upload (weights of big models included).</summary>
+    public const long MaxUploadBytes = 2L << 30;
+
+    /// <summary>How jobs' JSON is read: the API's camelCase, plus NaN/Infinity metrics of a diverged loss.</summary>
+    internal static readonly JsonSerializerOptions ReportJson = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals | JsonNumberHandling.AllowReadingFromString,
+        WriteIndented = true,
+    };
+
+    public static RouteGroupBuilder MapTrainingJobsApi(this IEndpointRouteBuilder app)
+    {
+        // The routes of TrainingJobRoutes.Spec/Status/Epochs/Result.
+        var api = app.MapGroup("/api/jobs/training/{resultId:int}")
+            .WithTags("Training jobs")
+            .WithProblemJson()
+            .AddEndpointFilter<JobTokenFilter>();
+
+        api.MapGet("/", GetSpec)
+            .WithName("GetTrainingJobSpec")
+            .WithSummary("The training job's spec: model script, deployment settings, seed");
+        api.MapPost("/status", ReportStatus)
+            .WithName("ReportTrainingStatus")
+            .WithSummary("The job reports deployed (waiting for data), training (with the stream it found) or failed");
+        api.MapPost("/epochs", ReportEpoch)
+            .WithName("ReportTrainingEpoch")
+            .WithSummary("The job reports one epoch's train and validation metrics (a repeated epoch replaces the earlier report)");
+        api.MapPost("/result", UploadResult)
+            .WithName("UploadTrainingResult")
+            .WithSummary("The job uploads its final metrics and trained weights (multipart: report, weights, safetensors)")
+            .DisableAntiforgery()
+            .WithFormOptions(multipartBodyLengthLimit: MaxUploadBytes)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes));
+
+        return api;
+    }
+
+    public static async Task<Results<Ok<TrainingJobSpec>, NotFound<ProblemDetails>>> GetSpec(
+        int resultId, KafkaMlDbContext db, CancellationToken cancellationToken)
+    {
+        var result = await db.TrainingResults.AsNoTracking()
+            .Include(r => r.Deployment)
+            .Include(r => r.Model)
+            .SingleOrDefaultAsync(r => r.Id == resultId, cancellationToken);
+        if (result is null) return ResultNotFound(resultId);
+
+        var deployment = result.Deployment!;
+        return TypedResults.Ok(new TrainingJobSpec(
+            result.Id,
+            result.DeploymentId,
+            result.ModelId,
+            result.Model?.Name ?? "",
+            result.ModelCode is { Length: > 0 } code ? code : result.Model?.Code ?? "",
+            deployment.BatchSize,
+            deployment.Epochs,
+            deployment.LearningRate,
+            deployment.Optimizer.ToName(),
+            deployment.Loss.ToName(),
+            deployment.Metrics,
+            deployment.Shuffle,
+            deployment.EarlyStoppingPatience,
+            deployment.EarlyStoppingMinDelta,
+            deployment.ValidationRate,
+            deployment.TestRate,
+            deployment.Seed));
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStatus(
+        int resultId, TrainingStatusReport report, KafkaMlDbContext db, [FromServices] ResultsNotifier notifier, CancellationToken cancellationToken)
+    {
+        if (!EnumNames.TryParse<TrainingStatus>(report.Status, out var status)
+            || status is not (TrainingStatus.Deployed or TrainingStatus.Training or TrainingStatus.Failed))
+        {
+            return Problems.Validation("status", $"A job reports 'deployed', 'training' or 'failed' ('{report.Status}' given); the result is finished by uploading it.");
+        }
+        if (report.Data is { } reported && (string.IsNullOrWhiteSpace(reported.Topic) || string.IsNullOrWhiteSpace(reported.InputFormat)))
+            return Problems.Validation("data", "The data report needs the topic ranges and the input format.");
+
+        var current = await db.TrainingResults.AsNoTracking()
+            .Where(r => r.Id == resultId)
+            .Select(r => new { r.Status, r.DeploymentId })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (current is null) return ResultNotFound(resultId);
+        if (current.Status.IsFinal()) return Final(resultId, current.Status);
+
+        var data = report.Data;
+        if (status == current.Status && status != TrainingStatus.Failed)
+        {
+            // The same status again (a retried report): keep when it changed; record the data if it came now.
+            if (data is not null)
+            {
+                await db.TrainingResults.Where(r => r.Id == resultId).Where(TrainingResultUpdates.NotFinal).ExecuteUpdateAsync(set =>
+                {
+                    set.SetProperty(r => r.DataTopic, data.Topic.Trim());
+                    set.SetProperty(r => r.InputFormat, data.InputFormat.Trim().ToUpperInvariant());
+                    set.SetProperty(r => r.InputConfig, data.InputConfig?.ToJsonString() ?? "{}");
+                }, cancellationToken);
+            }
+            return TypedResults.NoContent();
+        }
+        var moved = await db.TryMoveAsync(resultId, TrainingResultUpdates.NotFinal, status, set =>
+        {
+            if (status == TrainingStatus.Failed)
+                set.SetProperty(r => r.Error, string.IsNullOrWhiteSpace(report.Error) ? "The training job failed without saying why." : report.Error.Trim());
+            if (data is not null)
+            {
+                set.SetProperty(r => r.DataTopic, data.Topic.Trim());
+                set.SetProperty(r => r.InputFormat, data.InputFormat.Trim().ToUpperInvariant());
+                set.SetProperty(r => r.InputConfig, data.InputConfig?.ToJsonString() ?? "{}");
+            }
+        }, cancellationToken);
+        if (!moved)
+        {
+            var now = await db.TrainingResults.AsNoTracking().Where(r => r.Id == resultId).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
+            return now is { } final ? Final(resultId, final) : ResultNotFound(resultId);
+        }
+        if (current.Status != status) await notifier.NotifyStatusAsync(resultId, current.DeploymentId, status);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportEpoch(
+        int resultId, EpochReportDto report, KafkaMlDbContext db, [FromServices] ResultsNotifier notifier, CancellationToken cancellationToken)
+    {
+        if (report.Epoch < 1) return Problems.Validation("epoch", $"Epochs are numbered from 1 ({report.Epoch} given).");
+
+        var current = await db.TrainingResults.AsNoTracking()
+            .Where(r => r.Id == resultId)
+            .Select(r => new { r.Status, r.DeploymentId })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (current is null) return ResultNotFound(resultId);
+        if (current.Status.IsFinal()) return Final(resultId, current.Status);
+
+        var train = new Dictionary<string, double>(report.Train ?? new Dictionary<string, double>());
+        var validation = new Dictionary<string, double>(report.Validation ?? new Dictionary<string, double>());
+        for (var attempt = 0; ; attempt++)
+        {
+            // One row per (result, epoch): a retried report replaces the earlier one instead of duplicating it.
+            var existing = await db.EpochMetrics.SingleOrDefaultAsync(e => e.ResultId == resultId && e.Epoch == report.Epoch, cancellationToken);
+            if (existing is null)
+                db.EpochMetrics.Add(existing = new EpochMetric { ResultId = resultId, Epoch = report.Epoch });
+            existing.TrainMetrics = train;
+            existing.ValMetrics = validation;
+            existing.RecordedAt = DateTimeOffset.UtcNow;
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                break;
+            }
+            catch (DbUpdateException exception) when (exception.IsUniqueViolation() && attempt == 0)
+            {
+                db.ChangeTracker.Clear(); // the same epoch arrived twice at once: update the row the other one wrote
+            }
+            catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
+            {
+                return ResultNotFound(resultId);
+            }
+        }
+
+        // An epoch means data arrived, whatever the job said before.
+        var status = current.Status;
+        if (status is TrainingStatus.Created or TrainingStatus.Deployed
+            && await db.TryMoveAsync(resultId, r => r.Status == TrainingStatus.Created || r.Status == TrainingStatus.Deployed, TrainingStatus.Training, null, cancellationToken))
+        {
+            status = TrainingStatus.Training;
+            await notifier.NotifyStatusAsync(resultId, current.DeploymentId, status);
+        }
+        await notifier.NotifyEpochAsync(resultId, current.DeploymentId, status, report.Epoch);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> UploadResult(
+        int resultId,
+        IFormCollection form,
+        KafkaMlDbContext db,
+        [FromServices] TrainingOrchestrator orchestrator,
+        [FromServices] ResultsNotifier notifier,
+        CancellationToken cancellationToken)
+    {
+        var current = await db.TrainingResults.AsNoTracking()
+            .Where(r => r.Id == resultId)
+            .Select(r => new { r.Status, r.DeploymentId })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (current is null) return ResultNotFound(resultId);
+        // A retried upload of a result already stored is done, not a conflict.
+        if (current.Status == TrainingStatus.Finished) return TypedResults.NoContent();
+        if (current.Status.IsFinal()) return Final(resultId, current.Status);
+
+        var errors = new ValidationErrors();
+        var report = await ReadReportAsync(form, errors, cancellationToken);
+        var weights = form.Files.GetFile(TrainingJobRoutes.WeightsPart);
+        if (weights is null || weights.Length == 0)
+            errors.Add(TrainingJobRoutes.WeightsPart, $"The '{TrainingJobRoutes.WeightsPart}' part must hold the trained weights.");
+        var safetensors = form.Files.GetFile(TrainingJobRoutes.SafetensorsPart);
+        if (safetensors is { Length: 0 }) errors.Add(TrainingJobRoutes.SafetensorsPart, "The safetensors part is empty.");
+        if (errors.Any) return errors.ToProblem();
+
+        var directory = orchestrator.ResultDirectory(resultId);
+        Directory.CreateDirectory(directory);
+        await SaveAsync(weights!.OpenReadStream(), Path.Combine(directory, TrainingOrchestrator.WeightsFile), cancellationToken);
+        if (safetensors is not null)
+            await SaveAsync(safetensors.OpenReadStream(), Path.Combine(directory, TrainingOrchestrator.SafetensorsFile), cancellationToken);
+        await SaveAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, ReportJson)), Path.Combine(directory, TrainingOrchestrator.ReportFile), cancellationToken);
+
+        var r = report!;
+        var trainMetrics = new Dictionary<string, double>(r.TrainMetrics ?? new Dictionary<string, double>());
+        var valMetrics = new Dictionary<string, double>(r.ValMetrics ?? new Dictionary<string, double>());
+        var testMetrics = new Dictionary<string, double>(r.TestMetrics ?? new Dictionary<string, double>());
+        var scaler = r.Scaler?.ToJsonString();
+        var weightsPath = TrainingOrchestrator.RelativeWeightsPath(resultId);
+        if (!await db.TryMoveAsync(resultId, TrainingResultUpdates.NotFinal, TrainingStatus.Finished, set =>
+            {
+                set.SetProperty(x => x.TrainMetrics, trainMetrics);
+                set.SetProperty(x => x.ValMetrics, valMetrics);
+                set.SetProperty(x => x.TestMetrics, testMetrics);
+                set.SetProperty(x => x.ConfusionMatrix, r.ConfusionMatrix);
+                set.SetProperty(x => x.TrainingSeconds, r.TrainingSeconds);
+                set.SetProperty(x => x.Scaler, scaler);
+                set.SetProperty(x => x.WeightsPath, weightsPath);
+                set.SetProperty(x => x.Error, (string?)null);
+            }, cancellationToken))
+        {
+            // Stopped (or deleted) while the upload was on its way.
+            var now = await db.TrainingResults.AsNoTracking().Where(x => x.Id == resultId).Select(x => (TrainingStatus?)x.Status).SingleOrDefaultAsync(cancellationToken);
+            if (now == TrainingStatus.Finished) return TypedResults.NoContent();
+            orchestrator.DeleteResultFiles(resultId);
+            return now is { } final ? Final(resultId, final) : ResultNotFound(resultId);
+        }
+        await notifier.NotifyStatusAsync(resultId, current.DeploymentId, TrainingStatus.Finished);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>The <c>report</c> part, as a form field or as a file; null (with the reason in <paramref name="errors"/>) when unusable.</summary>
+    private static async Task<TrainingResultReport?> ReadReportAsync(IFormCollection form, ValidationErrors errors, CancellationToken cancellationToken)
+    {
+        const string Part = TrainingJobRoutes.ReportPart;
+        TrainingResultReport? report = null;
+        try
+        {
+            if (form.TryGetValue(Part, out var field) && !string.IsNullOrWhiteSpace(field.ToString()))
+                report = JsonSerializer.Deserialize<TrainingResultReport>(field.ToString(), ReportJson);
+            else if (form.Files.GetFile(Part) is { Length: > 0 } file)
+            {
+                await using var stream = file.OpenReadStream();
+                report = await JsonSerializer.DeserializeAsync<TrainingResultReport>(stream, ReportJson, cancellationToken);
+            }
+        }
+        catch (JsonException e)
+        {
+            errors.Add(Part, $"The report is not valid JSON of the expected shape: {e.Message}");
+            return null;
+        }
+
+        if (report is null)
+        {
+            errors.Add(Part, $"The '{Part}' part must hold the result report as JSON.");
+            return null;
+        }
+        if (!double.IsFinite(report.TrainingSeconds) || report.TrainingSeconds < 0)
+            errors.Add($"{Part}.trainingSeconds", "The training time must be 0 seconds or more.");
+        if (report.ConfusionMatrix is { } matrix
+            && (matrix.Any(row => row is null || row.Length != matrix.Length) || matrix.Any(row => row.Any(count => count < 0))))
+            errors.Add($"{Part}.confusionMatrix", "The confusion matrix must be square (one row and one column per class) with counts of 0 or more.");
+        return report;
+    }
+
+    /// <summary>Writes beside the target, then moves over it: a reader never sees half a file.</summary>
+    private static async Task SaveAsync(Stream source, string path, CancellationToken cancellationToken)
+    {
+        var partial = path + ".partial-" + Guid.NewGuid().ToString("N", CultureInfo.InvariantCulture);
+        try
+        {
+            await using (source)
+            await using (var target = File.Create(partial))
+            {
+                await source.CopyToAsync(target, cancellationToken);
+            }
+            File.Move(partial, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(partial)) File.Delete(partial);
+        }
+    }
+
+    private static Conflict<ProblemDetails> Final(int resultId, TrainingStatus status) =>
+        Problems.Conflict($"Result {resultId} is already {status.ToName()}; the job should stop.", "status", status.ToName());
+
+    private static NotFound<ProblemDetails> ResultNotFound(int resultId) => Problems.NotFound($"Result {resultId} does not exist.");
+}
+
+/// <summary>
+/// Admits a training job's request only with the token of the result in its route: 401 without a token, 403 with
+/// one that is not this result's. The token is never logged nor echoed.
+/// </summary>
+public sealed class JobTokenFilter(JobTokens tokens) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var token = http.Request.Headers[JobEnvironment.TokenHeader].ToString();
+        if (string.IsNullOrWhiteSpace(token))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
+                detail: $"Training job reports need the job's token in the {JobEnvironment.TokenHeader} header.");
+        }
+        if (!int.TryParse(http.Request.RouteValues["resultId"]?.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var resultId)
+            || !tokens.IsValidForTraining(resultId, token))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
+                detail: "This token does not authorise reports on this result.");
+        }
+        return await next(context);
+    }
+}

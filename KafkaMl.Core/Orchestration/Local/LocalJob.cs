@@ -1,0 +1,445 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaMl.Core.Orchestration.Local;
+
+/// <summary>
+/// One workload of <see cref="LocalJobRunner"/>: its replicas, each a child process watched by a supervision task
+/// that records how it ended and — for inference — starts it again with backoff, as a Deployment would.
+/// </summary>
+internal sealed class LocalJob : IDisposable
+{
+    private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
+
+    private readonly object _gate = new();
+    private readonly LocalJobRunnerOptions _options;
+    private readonly ILogger _logger;
+    private readonly Action<LocalJob, int, int, JobState> _exited;
+    private readonly SortedDictionary<int, Replica> _replicas = [];
+    private JobState? _outcome;
+
+    public LocalJob(JobSpec spec, string directory, LocalJobRunnerOptions options, ILogger logger, Action<LocalJob, int, int, JobState> exited)
+    {
+        Spec = spec;
+        Directory = directory;
+        _options = options;
+        _logger = logger;
+        _exited = exited;
+        Log = new JobLog(directory, options.LogFileMaxBytes, options.LogBufferLines, prefixReplica: spec.Kind == JobKind.Inference);
+    }
+
+    public JobSpec Spec { get; }
+
+    public string Name => Spec.Name;
+
+    /// <summary>The job's working directory, which also holds its logs and pid files.</summary>
+    public string Directory { get; }
+
+    public JobLog Log { get; }
+
+    public int ReplicaCount
+    {
+        get { lock (_gate) return _replicas.Count; }
+    }
+
+    public static string PidFileName(int replica) => $"replica-{replica.ToString(CultureInfo.InvariantCulture)}.pid";
+
+    /// <summary>Starts replica <paramref name="index"/>; throws when its process cannot be started.</summary>
+    public void StartReplica(int index)
+    {
+        var replica = new Replica(index, _options.FailureReasonLines);
+        var run = Launch(replica) ?? throw new InvalidOperationException($"Replica {index} of job {Name} was stopped while starting.");
+        lock (_gate) _replicas[index] = replica;
+        replica.Supervision = Task.Run(async () =>
+        {
+            try
+            {
+                await SuperviseAsync(replica, run);
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "Supervision of job {Name} replica {Replica} failed", Name, replica.Index);
+            }
+        });
+    }
+
+    /// <summary>Grows or shrinks an inference service to <paramref name="replicas"/>: new indices start, the highest stop.</summary>
+    public async Task ScaleAsync(int replicas)
+    {
+        List<Replica> surplus;
+        int current;
+        lock (_gate)
+        {
+            current = _replicas.Count;
+            surplus = _replicas.Values.Where(r => r.Index >= replicas).ToList();
+            foreach (var replica in surplus) _replicas.Remove(replica.Index);
+        }
+        for (var index = current; index < replicas; index++) StartReplica(index);
+        await Task.WhenAll(surplus.Select(StopReplicaAsync));
+    }
+
+    /// <summary>Stops every replica: SIGTERM, then the process tree is killed after the grace period.</summary>
+    public async Task StopAsync()
+    {
+        List<Replica> all;
+        lock (_gate) all = [.. _replicas.Values];
+        await Task.WhenAll(all.Select(StopReplicaAsync));
+        lock (_gate) _replicas.Clear();
+    }
+
+    public JobState State()
+    {
+        lock (_gate)
+        {
+            if (_outcome is not null) return _outcome;
+            var desired = _replicas.Count;
+            var ready = _replicas.Values.Count(r => r.IsRunning);
+            if (Spec.Kind == JobKind.Training)
+                return ready > 0 ? new JobState(JobPhase.Running, ReadyReplicas: 1) : new JobState(JobPhase.Pending, "starting");
+            if (desired == 0) return new JobState(JobPhase.Pending, "scaled to zero replicas");
+            var reason = ready < desired
+                ? _replicas.Values.Where(r => !r.IsRunning).Select(r => r.LastExit).LastOrDefault(e => e is not null) ?? "starting"
+                : null;
+            return new JobState(ready > 0 ? JobPhase.Running : JobPhase.Pending, reason, ready);
+        }
+    }
+
+    public IReadOnlyList<LocalReplicaInfo> Replicas()
+    {
+        lock (_gate) return _replicas.Values.Select(r => r.Info()).ToList();
+    }
+
+    public void Dispose() => Log.Dispose();
+
+    private async Task SuperviseAsync(Replica replica, Run run)
+    {
+        var backoff = _options.RestartBackoff;
+        while (true)
+        {
+            var exitCode = await WaitForEndAsync(replica, run);
+            if (replica.Stopping.IsCancellationRequested)
+            {
+                Log.Note(replica.Index, $"stopped ({ProcessSignals.DescribeExitCode(exitCode)})");
+                Log.Close(replica.Index);
+                return;
+            }
+
+            var exit = ProcessSignals.DescribeExitCode(exitCode);
+            if (Spec.Kind == JobKind.Training)
+            {
+                var outcome = exitCode == 0
+                    ? new JobState(JobPhase.Succeeded, ExitCode: 0)
+                    : new JobState(JobPhase.Failed, FailureReason(exit, replica), ExitCode: exitCode);
+                lock (_gate) _outcome = outcome;
+                Log.Note(replica.Index, exitCode == 0 ? "finished (exit code 0)" : $"failed ({exit})");
+                Log.Close(replica.Index);
+                _logger.LogInformation("Training job {Name} ended with {Exit}", Name, exit);
+                _exited(this, replica.Index, exitCode, outcome);
+                return;
+            }
+
+            // Inference: any exit is a crash (a Deployment restarts on exit 0 too).
+            if (run.Elapsed >= _options.BackoffResetAfter) backoff = _options.RestartBackoff;
+            replica.LastExit = $"replica {replica.Index.ToString(CultureInfo.InvariantCulture)} {FailureReason(exit, replica)}";
+            Log.Note(replica.Index, $"exited ({exit}); restarting in {Describe(backoff)}");
+            _logger.LogWarning("Inference job {Name} replica {Replica} exited with {Exit}; restarting in {Backoff}", Name, replica.Index, exit, backoff);
+            _exited(this, replica.Index, exitCode, State());
+
+            while (true)
+            {
+                try
+                {
+                    await Task.Delay(backoff, replica.Stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Log.Close(replica.Index);
+                    return;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, Math.Max(_options.MaxRestartBackoff.Ticks, _options.RestartBackoff.Ticks)));
+                try
+                {
+                    var next = Launch(replica);
+                    if (next is null)
+                    {
+                        Log.Close(replica.Index);
+                        return;
+                    }
+                    run = next;
+                    replica.Restarts++;
+                    break;
+                }
+                catch (Exception e) when (IsStartFailure(e))
+                {
+                    replica.LastExit = $"replica {replica.Index.ToString(CultureInfo.InvariantCulture)} could not start: {e.Message}";
+                    Log.Note(replica.Index, $"could not start ({e.Message}); retrying in {Describe(backoff)}");
+                    _logger.LogWarning("Inference job {Name} replica {Replica} could not start: {Error}", Name, replica.Index, e.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>Starts the replica's process unless it is being stopped (null then); throws when it cannot start.</summary>
+    private Run? Launch(Replica replica)
+    {
+        var (fileName, leading) = _options.ResolveExecutable();
+        var info = new ProcessStartInfo(fileName)
+        {
+            WorkingDirectory = Directory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var argument in leading) info.ArgumentList.Add(argument);
+        foreach (var argument in Spec.Arguments) info.ArgumentList.Add(argument);
+        // The portal's own secrets (its API token, OIDC client secret, ...) stay with the portal; a job gets those its spec names.
+        foreach (var inherited in info.Environment.Keys.Where(_options.IsSecretVariable).ToList()) info.Environment.Remove(inherited);
+        foreach (var (name, value) in Spec.Environment) info.Environment[name] = value;
+        info.Environment[LocalJobRunner.ReplicaVariable] = replica.Index.ToString(CultureInfo.InvariantCulture);
+        info.Environment[LocalJobRunner.JobNameVariable] = Name;
+
+        lock (replica.Gate)
+        {
+            if (replica.Stopping.IsCancellationRequested) return null;
+            replica.ClearRecent();
+            var process = new Process { StartInfo = info };
+            try
+            {
+                if (!process.Start()) throw new InvalidOperationException($"{fileName} did not start.");
+            }
+            catch
+            {
+                process.Dispose();
+                throw;
+            }
+            process.StandardInput.Close(); // a job reads nothing from its parent
+            replica.Process = process;
+            replica.StartedAt = DateTimeOffset.UtcNow;
+            WritePidFile(replica.Index, process.Id);
+            Log.Note(replica.Index, $"started {Spec.Arguments.FirstOrDefault() ?? ""} (pid {process.Id.ToString(CultureInfo.InvariantCulture)})");
+            // Read only after the note, so the log shows the start before the output.
+            var output = Task.WhenAll(PumpAsync(replica, process.StandardOutput, isError: false), PumpAsync(replica, process.StandardError, isError: true));
+            _logger.LogInformation("Started {Kind} job {Name} replica {Replica} (pid {Pid}, verb {Verb})",
+                Spec.Kind, Name, replica.Index, process.Id, Spec.Arguments.FirstOrDefault());
+            return new Run(process, output, Stopwatch.StartNew());
+        }
+    }
+
+    /// <summary>Waits for the process to exit and its output to drain; returns its exit code.</summary>
+    private async Task<int> WaitForEndAsync(Replica replica, Run run)
+    {
+        await run.Process.WaitForExitAsync(CancellationToken.None);
+        try
+        {
+            await run.Output.WaitAsync(OutputDrainLimit);
+        }
+        catch (TimeoutException)
+        {
+            // A descendant still holds the pipes open; what it writes later is not this run's.
+        }
+        var exitCode = run.Process.ExitCode;
+        lock (replica.Gate)
+        {
+            replica.Process = null;
+            replica.LastExitCode = exitCode;
+        }
+        DeletePidFile(replica.Index);
+        run.Process.Dispose();
+        return exitCode;
+    }
+
+    private async Task StopReplicaAsync(Replica replica)
+    {
+        Process? process;
+        var pid = 0;
+        lock (replica.Gate)
+        {
+            replica.Stopping.Cancel();
+            process = replica.Process;
+            if (process is not null) pid = process.Id; // not yet disposed: its supervisor clears Process under this lock first
+        }
+        if (process is not null && !HasExited(process))
+        {
+            _logger.LogInformation("Stopping job {Name} replica {Replica} (pid {Pid})", Name, replica.Index, pid);
+            // What the replica started goes with it, as a pod's processes go with its container.
+            var descendants = ProcessSignals.Descendants(pid);
+            if (ProcessSignals.TryTerminate(process))
+            {
+                try
+                {
+                    await process.WaitForExitAsync(CancellationToken.None).WaitAsync(_options.StopGracePeriod);
+                }
+                catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+                {
+                    // Past its grace period (or gone meanwhile): killed below.
+                }
+            }
+            if (!HasExited(process))
+            {
+                _logger.LogWarning("Job {Name} replica {Replica} did not stop within {Grace}; killing its process tree", Name, replica.Index, _options.StopGracePeriod);
+                ProcessSignals.KillTree(process);
+            }
+            if (ProcessSignals.KillSurvivors(descendants) is > 0 and var survivors)
+                _logger.LogInformation("Killed {Count} process(es) that job {Name} replica {Replica} left behind", survivors, Name, replica.Index);
+        }
+        try
+        {
+            await replica.Supervision.WaitAsync(_options.StopGracePeriod + OutputDrainLimit + TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            _logger.LogWarning("Job {Name} replica {Replica} did not end after being killed", Name, replica.Index);
+        }
+    }
+
+    private async Task PumpAsync(Replica replica, StreamReader reader, bool isError)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync() is { } line)
+            {
+                Log.Append(replica.Index, line);
+                replica.Remember(line, isError);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The pipe closed under us.
+        }
+    }
+
+    private string FailureReason(string exit, Replica replica)
+    {
+        var lines = replica.RecentLines();
+        return lines.Count == 0 ? exit : $"{exit}: {string.Join(" | ", lines)}";
+    }
+
+    private void WritePidFile(int replica, int pid)
+    {
+        try
+        {
+            var ticks = ProcessSignals.StartTicks(pid);
+            File.WriteAllText(Path.Combine(Directory, PidFileName(replica)),
+                $"{pid.ToString(CultureInfo.InvariantCulture)} {ticks?.ToString(CultureInfo.InvariantCulture) ?? "-"}\n");
+        }
+        catch (IOException e)
+        {
+            _logger.LogWarning("Could not write the pid file of job {Name} replica {Replica}: {Error}", Name, replica, e.Message);
+        }
+    }
+
+    private void DeletePidFile(int replica)
+    {
+        try
+        {
+            File.Delete(Path.Combine(Directory, PidFileName(replica)));
+        }
+        catch (IOException)
+        {
+            // Left for the next start-up's clean-up to judge.
+        }
+    }
+
+    private static bool HasExited(Process process)
+    {
+        try
+        {
+            return process.HasExited;
+        }
+        catch (InvalidOperationException)
+        {
+            return true; // disposed: its supervisor saw it exit
+        }
+    }
+
+    internal static bool IsStartFailure(Exception e) =>
+        e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException;
+
+    private static string Describe(TimeSpan delay) =>
+        delay.TotalSeconds >= 1
+            ? $"{delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
+            : $"{delay.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
+
+    private sealed record Run(Process Process, Task Output, Stopwatch Clock)
+    {
+        public TimeSpan Elapsed => Clock.Elapsed;
+    }
+
+    private sealed class Replica(int index, int reasonLines)
+    {
+        private readonly Queue<string> _errors = new();
+        private readonly Queue<string> _output = new();
+
+        public int Index { get; } = index;
+
+        /// <summary>Guards <see cref="Process"/> against a stop racing a (re)start.</summary>
+        public object Gate { get; } = new();
+
+        public CancellationTokenSource Stopping { get; } = new();
+
+        public Process? Process { get; set; }
+
+        public DateTimeOffset? StartedAt { get; set; }
+
+        public int Restarts { get; set; }
+
+        public int? LastExitCode { get; set; }
+
+        public string? LastExit { get; set; }
+
+        public Task Supervision { get; set; } = Task.CompletedTask;
+
+        public bool IsRunning
+        {
+            get { lock (Gate) return Process is not null; }
+        }
+
+        public void ClearRecent()
+        {
+            lock (_errors)
+            {
+                _errors.Clear();
+                _output.Clear();
+            }
+        }
+
+        public void Remember(string line, bool isError)
+        {
+            if (string.IsNullOrWhiteSpace(line)) return;
+            lock (_errors)
+            {
+                var queue = isError ? _errors : _output;
+                queue.Enqueue(line.Length > 500 ? string.Concat(line.AsSpan(0, 500), " …") : line);
+                while (queue.Count > Math.Max(1, reasonLines)) queue.Dequeue();
+            }
+        }
+
+        /// <summary>The last standard-error lines, or the last output lines when nothing went to standard error.</summary>
+        public IReadOnlyList<string> RecentLines()
+        {
+            lock (_errors) return _errors.Count > 0 ? [.. _errors] : [.. _output];
+        }
+
+        public LocalReplicaInfo Info()
+        {
+            lock (Gate)
+            {
+                int? pid = null;
+                try
+                {
+                    pid = Process?.Id;
+                }
+                catch (InvalidOperationException)
+                {
+                    // Exited and disposed.
+                }
+                return new LocalReplicaInfo(Index, pid, StartedAt, Restarts, LastExit);
+            }
+        }
+    }
+}

@@ -1,0 +1,292 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using KafkaMl.Core.Orchestration.Reporting;
+using KafkaMl.Core.Training.Job;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KafkaMl.Core.Orchestration;
+
+/// <summary>
+/// A training job's side of <see cref="TrainingJobRoutes"/>: fetches the spec and sends the reports, with the job's
+/// token in <see cref="JobEnvironment.TokenHeader"/> on every request (the token is never logged).
+/// </summary>
+/// <remarks>
+/// <para>Reports are queued and sent one at a time, in order, by a background loop, so training never waits for
+/// the portal. A report that meets a transient failure — connection refused, no answer in time, 408, 429, 5xx —
+/// is retried with exponential backoff (<see cref="PortalClientOptions"/>) while the reports behind it wait, so
+/// epochs arrive in order once the portal is back.</para>
+/// <para>401, 403 and 404 fail the report at once (the token is wrong, or the result is gone) and every later
+/// report with it; 409 (the result was stopped or is already final) fails it with
+/// <see cref="TrainingResultClosedException"/>, which stops the job. Other 4xx answers fail only that report.</para>
+/// </remarks>
+public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
+{
+    /// <summary>The API's JSON: camelCase (web defaults); NaN metrics of a diverged loss are written as <c>"NaN"</c>.</summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private readonly HttpClient _http;
+    private readonly string _base;
+    private readonly int _resultId;
+    private readonly PortalClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly Channel<PendingReport> _queue = Channel.CreateUnbounded<PendingReport>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly Task _sender;
+    private Exception? _closed;
+
+    /// <param name="portal">The portal's base URL as jobs reach it (a path prefix is kept).</param>
+    /// <param name="resultId">The result this job reports on.</param>
+    /// <param name="token">The job's token; null sends none (the portal then answers 401).</param>
+    /// <param name="options">Timeouts and retries.</param>
+    /// <param name="logger">Receives retries and refusals.</param>
+    /// <param name="handler">The HTTP handler (tests); null uses a <see cref="SocketsHttpHandler"/>.</param>
+    public PortalClient(Uri portal, int resultId, string? token, PortalClientOptions? options = null, ILogger? logger = null, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(portal);
+        if (!portal.IsAbsoluteUri || portal.Scheme is not ("http" or "https"))
+            throw new ArgumentException($"The portal URL must be an absolute http(s) URL, not '{portal}'.", nameof(portal));
+        _base = portal.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        Portal = portal;
+        _resultId = resultId;
+        _options = options ?? new PortalClientOptions();
+        _logger = logger ?? NullLogger.Instance;
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: true)
+        {
+            Timeout = Timeout.InfiniteTimeSpan, // per attempt: PortalClientOptions.RequestTimeout
+        };
+        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.TryAddWithoutValidation(JobEnvironment.TokenHeader, token);
+        _sender = Task.Run(SendLoopAsync);
+    }
+
+    public Uri Portal { get; }
+
+    public int ResultId => _resultId;
+
+    /// <summary>Fetches the spec now (not queued), retrying transient failures.</summary>
+    public async Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken)
+    {
+        var route = TrainingJobRoutes.Spec(_resultId);
+        using var response = await SendAsync("spec request", () => new HttpRequestMessage(HttpMethod.Get, Url(route)), cancellationToken);
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<TrainingJobSpec>(Json, cancellationToken)
+                ?? throw new JsonException("The answer is null.");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new TrainingReportException($"The portal's answer to GET {route} is not a training job spec: {e.Message}", (int)response.StatusCode, canReportFailure: true, e);
+        }
+    }
+
+    public Task ReportStatusAsync(TrainingStatusReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return Enqueue($"'{report.Status}' status", TrainingJobRoutes.Status(_resultId), () => JsonContent.Create(report, options: Json), cancellationToken);
+    }
+
+    public Task ReportEpochAsync(EpochReportDto report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return Enqueue($"epoch {report.Epoch.ToString(CultureInfo.InvariantCulture)} report", TrainingJobRoutes.Epochs(_resultId),
+            () => JsonContent.Create(report, options: Json), cancellationToken);
+    }
+
+    /// <summary>Queues the multipart upload; the files are opened again for every attempt.</summary>
+    public Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(artifacts);
+        var json = JsonSerializer.Serialize(report, Json);
+        return Enqueue("result upload", TrainingJobRoutes.Result(_resultId), () =>
+        {
+            var form = new MultipartFormDataContent();
+            try
+            {
+                form.Add(new StringContent(json, Encoding.UTF8, "application/json"), TrainingJobRoutes.ReportPart);
+                form.Add(FileContent(artifacts.WeightsPath), TrainingJobRoutes.WeightsPart, Path.GetFileName(artifacts.WeightsPath));
+                form.Add(FileContent(artifacts.SafetensorsPath), TrainingJobRoutes.SafetensorsPart, Path.GetFileName(artifacts.SafetensorsPath));
+                return form;
+            }
+            catch
+            {
+                form.Dispose();
+                throw;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Stops sending: reports still queued are cancelled.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposing.IsCancellationRequested) return;
+        _queue.Writer.TryComplete();
+        await _disposing.CancelAsync();
+        try
+        {
+            await _sender;
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped while waiting.
+        }
+        while (_queue.Reader.TryRead(out var left)) left.Done.TrySetCanceled();
+        _http.Dispose();
+        _disposing.Dispose();
+    }
+
+    private string Url(string route) => _base + route;
+
+    private static StreamContent FileContent(string path)
+    {
+        var content = new StreamContent(File.OpenRead(path));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        return content;
+    }
+
+    private Task Enqueue(string what, string route, Func<HttpContent> content, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _closed) is { } closed) return Task.FromException(closed);
+        if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
+        var pending = new PendingReport(what, () => new HttpRequestMessage(HttpMethod.Post, Url(route)) { Content = content() }, cancellationToken);
+        return _queue.Writer.TryWrite(pending)
+            ? pending.Done.Task
+            : Task.FromException(new ObjectDisposedException(nameof(PortalClient)));
+    }
+
+    private async Task SendLoopAsync()
+    {
+        try
+        {
+            await foreach (var report in _queue.Reader.ReadAllAsync(_disposing.Token))
+            {
+                if (Volatile.Read(ref _closed) is { } closed)
+                {
+                    report.Done.TrySetException(closed);
+                    continue;
+                }
+                if (report.CancellationToken.IsCancellationRequested)
+                {
+                    report.Done.TrySetCanceled(report.CancellationToken);
+                    continue;
+                }
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(report.CancellationToken, _disposing.Token);
+                try
+                {
+                    using var response = await SendAsync(report.What, report.Create, linked.Token);
+                    report.Done.TrySetResult();
+                }
+                catch (OperationCanceledException) when (linked.IsCancellationRequested)
+                {
+                    report.Done.TrySetCanceled();
+                }
+                catch (Exception e)
+                {
+                    // The result is closed, the token refused or the portal gone: nothing later can get through either.
+                    if (e is TrainingResultClosedException or TrainingReportException { CanReportFailure: false })
+                        Volatile.Write(ref _closed, e);
+                    report.Done.TrySetException(e);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_disposing.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>Sends a request (a fresh one per attempt), retrying transient failures; throws for refusals.</summary>
+    private async Task<HttpResponseMessage> SendAsync(string what, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var delay = _options.FirstRetryDelay;
+        for (var attempt = 1; ; attempt++)
+        {
+            var problem = "";
+            TimeSpan? retryAfter = null;
+            using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                attemptTimeout.CancelAfter(_options.RequestTimeout);
+                HttpResponseMessage? response = null;
+                try
+                {
+                    using var request = create();
+                    response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);
+                }
+                catch (HttpRequestException e)
+                {
+                    problem = e.Message;
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    problem = string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#} s");
+                }
+                if (response is not null)
+                {
+                    if (response.IsSuccessStatusCode) return response;
+                    using (response)
+                    {
+                        var status = (int)response.StatusCode;
+                        var detail = await ProblemText.ReadAsync(response, cancellationToken);
+                        var described = string.Create(CultureInfo.InvariantCulture, $"{status} {response.ReasonPhrase}") + (detail is null ? "" : $": {detail}");
+                        if (!IsTransient(response.StatusCode)) throw Refusal(what, response.StatusCode, described);
+                        problem = described;
+                        retryAfter = response.Headers.RetryAfter?.Delta
+                            ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+                    }
+                }
+            }
+
+            var wait = retryAfter is { } asked && asked > delay ? Min(asked, _options.MaxRetryDelay) : delay;
+            if (started.Elapsed + wait > _options.GiveUpAfter)
+            {
+                throw new TrainingReportException(string.Create(CultureInfo.InvariantCulture,
+                    $"The portal at {Portal} did not take the {what} in {started.Elapsed.TotalSeconds:0} s ({attempt} attempts): {problem}"),
+                    statusCode: null, canReportFailure: false);
+            }
+            _logger.LogWarning("The portal did not take the {What} (attempt {Attempt}: {Problem}); retrying in {Delay:0.0} s",
+                what, attempt, problem, wait.TotalSeconds);
+            await Task.Delay(wait, cancellationToken);
+            delay = Min(delay * 2, _options.MaxRetryDelay);
+        }
+    }
+
+    private static bool IsTransient(HttpStatusCode status) =>
+        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+
+    private Exception Refusal(string what, HttpStatusCode status, string described)
+    {
+        var id = _resultId.ToString(CultureInfo.InvariantCulture);
+        Exception refusal = status switch
+        {
+            HttpStatusCode.Conflict => new TrainingResultClosedException(
+                $"The portal no longer takes reports for result {id} ({described}); it was stopped, or finished or failed meanwhile."),
+            HttpStatusCode.Unauthorized => new TrainingReportException(
+                $"The portal refused the {what} ({described}): the job has no valid token (is {JobEnvironment.TokenVariable} set?).", (int)status, canReportFailure: false),
+            HttpStatusCode.Forbidden => new TrainingReportException(
+                $"The portal refused the {what} ({described}): the job's token is not the one of result {id}.", (int)status, canReportFailure: false),
+            HttpStatusCode.NotFound => new TrainingReportException(
+                $"The portal does not know result {id} ({described}): it was deleted, or {Portal} is not a KafkaMl portal.", (int)status, canReportFailure: false),
+            _ => new TrainingReportException($"The portal rejected the {what} ({described}).", (int)status, canReportFailure: true),
+        };
+        _logger.LogError("{Refusal}", refusal.Message);
+        return refusal;
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private sealed record PendingReport(string What, Func<HttpRequestMessage> Create, CancellationToken CancellationToken)
+    {
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using KafkaMl.Tests.Support;
+using KafkaMl.Web.Apis;
+
+namespace KafkaMl.Tests.EndToEnd;
+
+/// <summary>
+/// The portal exactly as a user runs it — the real executable with its embedded broker, SQLite file and
+/// local job runner — shared by one collection. Training and inference jobs are its child processes.
+/// </summary>
+public sealed partial class PortalProcessFixture : IAsyncLifetime
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("kafkaml-e2e-").FullName;
+    public KafkaMlProcess Portal { get; private set; } = null!;
+    public HttpClient Http { get; private set; } = null!;
+    public string BootstrapServers { get; private set; } = "";
+    public string ControlTopic { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Portal = KafkaMlProcess.Start(
+            ["--urls=http://127.0.0.1:0", $"--KafkaMl:DataDir={DataDir}", "--KafkaMl:Kafka:EmbeddedPort=0"],
+            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["KafkaMl__Kafka__BootstrapServers"] = null });
+        var line = await Portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), TimeSpan.FromSeconds(90));
+        Http = new HttpClient { BaseAddress = new Uri(ListeningUrl().Match(line).Groups["url"].Value), Timeout = TimeSpan.FromSeconds(60) };
+        var status = await Http.GetFromJsonAsync<StatusDto>("/api/status", Json);
+        BootstrapServers = status!.Kafka.BootstrapServers;
+        ControlTopic = status.Kafka.ControlTopic;
+    }
+
+    public async Task<T> PostAsync<T>(string path, object body)
+    {
+        using var response = await Http.PostAsJsonAsync(path, body, Json);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK or HttpStatusCode.Accepted, $"POST {path} answered {(int)response.StatusCode}: {text}");
+        return JsonSerializer.Deserialize<T>(text, Json)!;
+    }
+
+    public async Task<T> GetAsync<T>(string path) => (await Http.GetFromJsonAsync<T>(path, Json))!;
+
+    /// <summary>Polls a result until <paramref name="done"/> holds; fails with the result and the portal's transcript on timeout.</summary>
+    public async Task<ResultResponse> WaitForResultAsync(int resultId, Func<ResultResponse, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        ResultResponse result;
+        while (!done(result = await GetAsync<ResultResponse>($"/api/results/{resultId}")))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                var log = await Http.GetStringAsync($"/api/results/{resultId}/log?lines=40").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(no log)");
+                Assert.Fail($"Result {resultId} is {result.Status} after {timeout}: {JsonSerializer.Serialize(result, Json)}\njob log:\n{log}");
+            }
+            await Task.Delay(250);
+        }
+        return result;
+    }
+
+    public async Task DisposeAsync()
+    {
+        Http?.Dispose();
+        if (Portal is not null)
+        {
+            await Portal.StopAsync(TimeSpan.FromSeconds(30));
+            Portal.Dispose();
+        }
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [GeneratedRegex(@"listening on (?<url>http://\S+)")]
+    private static partial Regex ListeningUrl();
+}
+
+[CollectionDefinition(Name)]
+public sealed class PortalProcessCollection : ICollectionFixture<PortalProcessFixture>
+{
+    public const string Name = "portal process";
+}

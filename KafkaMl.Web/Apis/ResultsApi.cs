@@ -18,8 +18,8 @@ public static class ResultsApi
     public const string ScriptEntry = "model.csx";
     public const string MetadataEntry = "metadata.json";
 
-    public const int DefaultLogLines = 200;
-    public const int MaxLogLines = 10_000;
+    public const int DefaultLogLines = ResultViews.DefaultLogLines;
+    public const int MaxLogLines = ResultViews.MaxLogLines;
 
     private static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web)
     {
@@ -87,29 +87,14 @@ public static class ResultsApi
     public static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DeleteResult(
         int id, KafkaMlDbContext db, [FromServices] TrainingOrchestrator orchestrator, CancellationToken cancellationToken)
     {
-        var result = await db.TrainingResults.SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        if (result is null) return ResultNotFound(id);
-
-        var inferences = await db.Inferences.AsNoTracking().Where(i => i.ResultId == id).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(cancellationToken);
-        if (inferences.Count > 0)
+        var outcome = await ResultViews.DeleteAsync(db, orchestrator, id, cancellationToken);
+        return outcome.Status switch
         {
-            return Problems.Conflict(
-                $"Result {id} is served by inference(s) {string.Join(", ", inferences)}; stop and delete them first.",
-                "inferenceIds", inferences);
-        }
-
-        if (!result.Status.IsFinal()) await orchestrator.StopJobAsync(id, cancellationToken);
-        db.TrainingResults.Remove(result);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
-        {
-            return Problems.Conflict($"Result {id} has just been deployed for inference; nothing was deleted.", "resultId", id);
-        }
-        orchestrator.DeleteResultFiles(id);
-        return TypedResults.NoContent();
+            DeleteStatus.Deleted => TypedResults.NoContent(),
+            DeleteStatus.NotFound => ResultNotFound(id),
+            DeleteStatus.InUse => Problems.Conflict(outcome.Problem!, "inferenceIds", outcome.InferenceIds),
+            _ => Problems.Conflict(outcome.Problem!, "resultId", id),
+        };
     }
 
     public static async Task<Results<Ok<ResultMetricsResponse>, NotFound<ProblemDetails>>> GetMetrics(
@@ -130,21 +115,13 @@ public static class ResultsApi
         [FromServices] ResultsNotifier notifier,
         CancellationToken cancellationToken)
     {
-        var found = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
-        if (found is null) return ResultNotFound(id);
-
-        // The status first: from now on the job's reports are refused (409) and a start still queued does nothing.
-        if (!await db.TryMoveAsync(id, TrainingResultUpdates.NotFinal, TrainingStatus.Stopped,
-                set => set.SetProperty(r => r.Error, "Stopped on request."), cancellationToken))
+        var outcome = await ResultViews.StopAsync(db, orchestrator, notifier, id, cancellationToken);
+        return outcome.Status switch
         {
-            var now = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => r.Status).SingleAsync(cancellationToken);
-            return Problems.Conflict($"Result {id} is already {now.ToName()}; only a created, deployed or training result can be stopped.", "status", now.ToName());
-        }
-        await orchestrator.StopJobAsync(id, cancellationToken);
-
-        var result = await db.TrainingResults.AsNoTracking().Include(r => r.Model).SingleAsync(r => r.Id == id, cancellationToken);
-        await notifier.NotifyStatusAsync(id, result.DeploymentId, TrainingStatus.Stopped);
-        return TypedResults.Ok(ResultResponse.From(result, result.Model?.Name ?? ""));
+            StopStatus.Stopped => TypedResults.Ok(ResultResponse.From(outcome.Result!, outcome.Result!.Model?.Name ?? "")),
+            StopStatus.NotFound => ResultNotFound(id),
+            _ => Problems.Conflict(outcome.Problem!, "status", outcome.Current!.Value.ToName()),
+        };
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DownloadModel(
@@ -177,11 +154,13 @@ public static class ResultsApi
     public static async Task<Results<ContentHttpResult, NotFound<ProblemDetails>>> GetLog(
         int id, int? lines, KafkaMlDbContext db, [FromServices] IJobRunner runner, CancellationToken cancellationToken)
     {
-        if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken)) return ResultNotFound(id);
-        var log = await runner.GetLogAsync(JobSpec.TrainingName(id), Math.Clamp(lines ?? DefaultLogLines, 1, MaxLogLines), cancellationToken);
-        return log is null
-            ? Problems.NotFound($"The {runner.Kind} runner keeps no log of result {id}'s training job.")
-            : TypedResults.Text(log, "text/plain; charset=utf-8");
+        var outcome = await ResultViews.LogAsync(db, runner, id, lines, cancellationToken);
+        return outcome.Status switch
+        {
+            LogStatus.Found => TypedResults.Text(outcome.Text, "text/plain; charset=utf-8"),
+            LogStatus.ResultNotFound => ResultNotFound(id),
+            _ => Problems.NotFound(outcome.Problem!),
+        };
     }
 
     private static string Script(TrainingResult result) =>

@@ -8,6 +8,7 @@ public static class PortalServicesExtensions
         services.AddScoped<PortalStatusService>();
         services.AddScoped<PortalQueries>();
         services.AddScoped<DatasourceService>();
+        services.AddScoped<ResultViews>();
         return services;
     }
 }

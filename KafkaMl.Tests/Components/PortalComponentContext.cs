@@ -1,0 +1,124 @@
+using Bunit;
+using KafkaMl.Core.Domain;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Tests.Orchestration;
+using KafkaMl.Tests.Support;
+using KafkaMl.Web.Apis;
+using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Rendering;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
+using MudBlazor.Services;
+
+namespace KafkaMl.Tests.Components;
+
+/// <summary>
+/// bUnit with the portal's real results services: <see cref="ResultViews"/> over a real SQLite database, the real
+/// <see cref="ResultsNotifier"/> and orchestrator, and a <see cref="FakeJobRunner"/> (all from a <see cref="TrainingHarness"/>).
+/// Pages render inside MudBlazor's providers, as in the layout; JavaScript (Plotly, MudBlazor) is answered loosely.
+/// Disposed asynchronously (MudBlazor's services are only <see cref="IAsyncDisposable"/>).
+/// </summary>
+public abstract class PortalComponentContext : IAsyncLifetime
+{
+    private readonly BunitContext bunit = new();
+
+    protected PortalComponentContext()
+    {
+        // Patience for a shared machine, not a timing assertion: the waits end as soon as the page shows the change.
+        BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(30);
+        bunit.JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        Services.AddSingleton(Training.Notifier);
+        Services.AddSingleton(Training.Orchestrator);
+        Services.AddSingleton<IJobRunner>(Training.Runner);
+        Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new TestContextFactory(Training.Database));
+        Services.AddScoped<ResultViews>();
+        bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // last: it starts the renderer
+    }
+
+    protected TrainingHarness Training { get; } = new();
+
+    protected BunitServiceProvider Services => bunit.Services;
+
+    protected BunitJSInterop JSInterop => bunit.JSInterop;
+
+    protected IRenderedComponent<TComponent> Render<TComponent>(Action<ComponentParameterCollectionBuilder<TComponent>> parameters)
+        where TComponent : IComponent => bunit.Render(parameters);
+
+    protected static CancellationToken Ct => CancellationToken.None;
+
+    /// <summary>Renders <typeparamref name="TPage"/> with <paramref name="parameters"/> after the popover, dialog and snackbar providers.</summary>
+    protected IRenderedComponent<IComponent> RenderWithProviders<TPage>(params (string Name, object? Value)[] parameters) where TPage : IComponent =>
+        bunit.Render(builder =>
+        {
+            builder.OpenComponent<MudPopoverProvider>(0);
+            builder.CloseComponent();
+            builder.OpenComponent<MudDialogProvider>(1);
+            builder.CloseComponent();
+            builder.OpenComponent<MudSnackbarProvider>(2);
+            builder.CloseComponent();
+            builder.OpenComponent<TPage>(3);
+            foreach (var (name, value) in parameters) builder.AddComponentParameter(4, name, value);
+            builder.CloseComponent();
+        });
+
+    /// <summary>The job reports an epoch through the portal's handler: stored, then announced to the pages.</summary>
+    protected async Task ReportEpochAsync(int resultId, int epoch, double loss = 0.5, double accuracy = 0.8)
+    {
+        await using var db = Training.CreateContext();
+        var outcome = await TrainingJobsApi.ReportEpoch(resultId, OrchestrationBuilders.AnEpoch(epoch, loss, accuracy), db, Training.Notifier, Ct);
+        Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.NoContent>(outcome.Result);
+    }
+
+    /// <summary>The job reports a status (with its stream when <paramref name="withData"/>), as it does when data arrives.</summary>
+    protected async Task ReportStatusAsync(int resultId, string status, bool withData = false, string? error = null)
+    {
+        await using var db = Training.CreateContext();
+        var report = new TrainingStatusReport(status, error, withData ? OrchestrationBuilders.AHcopdDataReport() : null);
+        var outcome = await TrainingJobsApi.ReportStatus(resultId, report, db, Training.Notifier, Ct);
+        Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.NoContent>(outcome.Result);
+    }
+
+    /// <summary>A deployment of one configuration with one result per new model, each in <paramref name="status"/>; the results' ids.</summary>
+    protected async Task<(int DeploymentId, int[] ResultIds)> SeedDeploymentAsync(int models, TrainingStatus status = TrainingStatus.Training)
+    {
+        var modelIds = new List<int>();
+        for (var i = 0; i < models; i++) modelIds.Add((await Training.Database.SeedModelAsync()).Id);
+        var configuration = await Training.Database.SeedConfigurationAsync([.. modelIds]);
+        var deployment = await Training.Database.SeedDeploymentAsync(configuration.Id, [.. modelIds]);
+        await using var db = Training.CreateContext();
+        await db.TrainingResults.Where(r => r.DeploymentId == deployment.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.Status, status));
+        var ids = await db.TrainingResults.Where(r => r.DeploymentId == deployment.Id).OrderBy(r => r.Id).Select(r => r.Id).ToArrayAsync();
+        return (deployment.Id, ids);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        await bunit.DisposeAsync();
+        Training.Dispose();
+    }
+
+    private sealed class TestContextFactory(TestDatabase database) : IDbContextFactory<KafkaMlDbContext>
+    {
+        public KafkaMlDbContext CreateDbContext() => database.CreateContext();
+    }
+}
+
+internal static class RenderedPortalExtensions
+{
+    /// <summary>The chart titled <paramref name="title"/>'s wrapper element (its data-points and data-series attributes).</summary>
+    public static AngleSharp.Dom.IElement Chart(this IRenderedComponent<IComponent> page, string title) =>
+        page.Find($"[data-testid=metric-chart][data-metric='{title}']");
+
+    public static IRenderedComponent<Web.Components.Shared.MetricChart> ChartComponent(this IRenderedComponent<IComponent> page, string title) =>
+        page.FindComponents<Web.Components.Shared.MetricChart>().Single(c => c.Instance.Title == title);
+
+    public static string Text(this IRenderedComponent<IComponent> page, string testId) =>
+        page.Find($"[data-testid={testId}]").TextContent.Trim();
+}

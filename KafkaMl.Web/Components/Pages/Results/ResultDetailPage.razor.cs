@@ -1,0 +1,137 @@
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace KafkaMl.Web.Components.Pages.Results;
+
+/// <summary>
+/// One training result: header (model, deployment, live status, error, stream), stop / delete / download, the live
+/// learning curves (<see cref="ResultCharts"/>), the final metrics, the confusion matrix and the job's log. A status
+/// change announced by the notifier reloads the header and metrics; epochs only extend the charts.
+/// </summary>
+public sealed partial class ResultDetailPage : IDisposable
+{
+    private ResultDetail? detail;
+    private bool loaded;
+    private bool busy;
+    private string? error;
+    private string? actionError;
+    private IDisposable? subscription;
+    private int? subscribedTo;
+    private bool disposed;
+
+    [Parameter] public int Id { get; set; }
+
+    [Inject] private ResultViews Views { get; set; } = default!;
+
+    [Inject] private ResultsNotifier Notifier { get; set; } = default!;
+
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (subscribedTo == Id) return;
+        subscription?.Dispose();
+        subscribedTo = Id;
+        detail = null;
+        loaded = false;
+        actionError = null;
+        subscription = Notifier.Subscribe(Id, OnChangeAsync);
+        await LoadAsync();
+    }
+
+    private Task OnChangeAsync(ResultChange change)
+    {
+        // Epochs are the charts' business; the header changes with the status (an epoch may carry a new one too).
+        if (disposed || (change.Kind == ResultChangeKind.Epoch && change.Status == detail?.Status)) return Task.CompletedTask;
+        return InvokeAsync(async () =>
+        {
+            await LoadAsync();
+            StateHasChanged();
+        });
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            detail = await Views.DetailAsync(Id);
+            error = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = e.Message;
+        }
+        loaded = true;
+    }
+
+    private async Task StopAsync()
+    {
+        busy = true;
+        try
+        {
+            var outcome = await Views.StopAsync(Id);
+            if (outcome.Status == StopStatus.Stopped)
+                Snackbar.Add($"Result {Id} stopped.", Severity.Success);
+            else
+                actionError = outcome.Problem;
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            actionError = $"Stopping result {Id} failed: {e.Message}";
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    private async Task DeleteAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync(
+            "Delete this result?",
+            $"Result {Id} ({detail?.Model}), its epoch history and its trained weights will be deleted"
+            + (detail?.CanStop == true ? "; its training job is stopped first." : "."),
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true) return;
+
+        busy = true;
+        try
+        {
+            var outcome = await Views.DeleteAsync(Id);
+            switch (outcome.Status)
+            {
+                case DeleteStatus.Deleted:
+                    Snackbar.Add($"Result {Id} deleted.", Severity.Success);
+                    Navigation.NavigateTo("results");
+                    break;
+                case DeleteStatus.NotFound:
+                    detail = null;
+                    actionError = outcome.Problem;
+                    break;
+                default:
+                    actionError = outcome.Problem;
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            actionError = $"Deleting result {Id} failed: {e.Message}";
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        disposed = true;
+        subscription?.Dispose();
+    }
+}

@@ -1,0 +1,307 @@
+using KafkaMl.Core.Domain;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace KafkaMl.Web.Services;
+
+/// <summary>
+/// What the training-result pages show and do: the results list, a result's detail and per-epoch history, a
+/// deployment's results for comparison, the job's log, stop and delete. Stop, delete and the log are also what the
+/// results API answers with: the static overloads taking a <see cref="KafkaMlDbContext"/> are the one place their
+/// rules live; the API handlers call them with the request's context, the pages through the instance methods.
+/// </summary>
+public sealed class ResultViews(
+    IDbContextFactory<KafkaMlDbContext> contexts,
+    TrainingOrchestrator orchestrator,
+    ResultsNotifier notifier,
+    IJobRunner runner)
+{
+    public const int DefaultLogLines = 200;
+    public const int MaxLogLines = 10_000;
+
+    /// <summary>The results, newest first; only those in <paramref name="status"/> and of <paramref name="deploymentId"/> when given.</summary>
+    public async Task<IReadOnlyList<ResultSummary>> ListAsync(
+        TrainingStatus? status = null, int? deploymentId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.TrainingResults.AsNoTracking();
+        if (status is { } wanted) query = query.Where(r => r.Status == wanted);
+        if (deploymentId is { } deployment) query = query.Where(r => r.DeploymentId == deployment);
+        return await Summaries(query.OrderByDescending(r => r.Id)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The results with the given ids (those that exist), in id order.</summary>
+    public async Task<IReadOnlyList<ResultSummary>> SummariesAsync(IReadOnlyCollection<int> ids, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await Summaries(db.TrainingResults.AsNoTracking().Where(r => ids.Contains(r.Id)).OrderBy(r => r.Id)).ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Result <paramref name="id"/> with its model, deployment settings and stream; null when it does not exist.</summary>
+    public async Task<ResultDetail?> DetailAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.TrainingResults.AsNoTracking()
+            .Where(r => r.Id == id)
+            .Select(r => new ResultDetail(
+                r.Id,
+                r.DeploymentId,
+                r.Deployment!.Configuration!.Name,
+                r.ModelId,
+                r.Model!.Name,
+                r.Status,
+                r.Error,
+                r.TrainingSeconds,
+                r.StatusChanged,
+                r.TrainMetrics,
+                r.ValMetrics,
+                r.TestMetrics,
+                r.ConfusionMatrix,
+                r.DataTopic,
+                r.InputFormat,
+                r.Status == TrainingStatus.Finished && r.WeightsPath != null,
+                r.Deployment!.Epochs,
+                r.Deployment!.Loss,
+                r.Deployment!.Metrics))
+            .SingleOrDefaultAsync(cancellationToken);
+    }
+
+    /// <summary>The epochs of result <paramref name="resultId"/> from <paramref name="fromEpoch"/> on, in order: the whole history, or what is new.</summary>
+    public async Task<IReadOnlyList<EpochPoint>> EpochsAsync(int resultId, int fromEpoch = 1, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.EpochMetrics.AsNoTracking()
+            .Where(e => e.ResultId == resultId && e.Epoch >= fromEpoch)
+            .OrderBy(e => e.Epoch)
+            .Select(e => new EpochPoint(e.Epoch, e.TrainMetrics, e.ValMetrics))
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>The whole history of each of <paramref name="resultIds"/> (an empty list for a result without epochs).</summary>
+    public async Task<IReadOnlyDictionary<int, IReadOnlyList<EpochPoint>>> EpochsOfAsync(
+        IReadOnlyCollection<int> resultIds, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await db.EpochMetrics.AsNoTracking()
+            .Where(e => resultIds.Contains(e.ResultId))
+            .OrderBy(e => e.ResultId).ThenBy(e => e.Epoch)
+            .Select(e => new { e.ResultId, Point = new EpochPoint(e.Epoch, e.TrainMetrics, e.ValMetrics) })
+            .ToListAsync(cancellationToken);
+        var byResult = rows.ToLookup(r => r.ResultId, r => r.Point);
+        return resultIds.Distinct().ToDictionary(id => id, id => (IReadOnlyList<EpochPoint>)byResult[id].ToList());
+    }
+
+    /// <summary>Deployment <paramref name="id"/>: its settings and its results; null when it does not exist.</summary>
+    public async Task<DeploymentView?> DeploymentAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var deployment = await db.Deployments.AsNoTracking()
+            .Where(d => d.Id == id)
+            .Select(d => new { Deployment = d, Configuration = d.Configuration!.Name })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (deployment is null) return null;
+        var results = await Summaries(db.TrainingResults.AsNoTracking().Where(r => r.DeploymentId == id).OrderBy(r => r.Id))
+            .ToListAsync(cancellationToken);
+        return new DeploymentView(deployment.Deployment, deployment.Configuration, results);
+    }
+
+    /// <summary>Stops result <paramref name="id"/>'s training (see <see cref="StopAsync(KafkaMlDbContext, TrainingOrchestrator, ResultsNotifier, int, CancellationToken)"/>).</summary>
+    public async Task<StopOutcome> StopAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await StopAsync(db, orchestrator, notifier, id, cancellationToken);
+    }
+
+    /// <summary>Deletes result <paramref name="id"/> (see <see cref="DeleteAsync(KafkaMlDbContext, TrainingOrchestrator, int, CancellationToken)"/>).</summary>
+    public async Task<DeleteOutcome> DeleteAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await DeleteAsync(db, orchestrator, id, cancellationToken);
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines of result <paramref name="id"/>'s training job's log.</summary>
+    public async Task<LogOutcome> LogAsync(int id, int? lines = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await LogAsync(db, runner, id, lines, cancellationToken);
+    }
+
+    /// <summary>
+    /// Marks result <paramref name="id"/> stopped — first, so the job's reports are refused from then on (409) and a
+    /// start still queued does nothing — then stops its job and tells the live pages. Only a created, deployed or
+    /// training result can be stopped.
+    /// </summary>
+    public static async Task<StopOutcome> StopAsync(
+        KafkaMlDbContext db, TrainingOrchestrator orchestrator, ResultsNotifier notifier, int id, CancellationToken cancellationToken)
+    {
+        if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken)) return StopOutcome.NotFound(id);
+
+        if (!await db.TryMoveAsync(id, TrainingResultUpdates.NotFinal, TrainingStatus.Stopped,
+                set => set.SetProperty(r => r.Error, "Stopped on request."), cancellationToken))
+        {
+            var now = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
+            return now is { } status
+                ? new StopOutcome(StopStatus.AlreadyFinal,
+                    $"Result {id} is already {status.ToName()}; only a created, deployed or training result can be stopped.", null, status)
+                : StopOutcome.NotFound(id);
+        }
+        await orchestrator.StopJobAsync(id, cancellationToken);
+
+        var result = await db.TrainingResults.AsNoTracking().Include(r => r.Model).SingleAsync(r => r.Id == id, cancellationToken);
+        await notifier.NotifyStatusAsync(id, result.DeploymentId, TrainingStatus.Stopped);
+        return new StopOutcome(StopStatus.Stopped, null, result, TrainingStatus.Stopped);
+    }
+
+    /// <summary>
+    /// Deletes result <paramref name="id"/>, its history and its files, stopping its job first if it still runs.
+    /// Refused while an inference serves it (also when one is created meanwhile: nothing is deleted then).
+    /// </summary>
+    public static async Task<DeleteOutcome> DeleteAsync(
+        KafkaMlDbContext db, TrainingOrchestrator orchestrator, int id, CancellationToken cancellationToken)
+    {
+        var result = await db.TrainingResults.SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        if (result is null) return new DeleteOutcome(DeleteStatus.NotFound, $"Result {id} does not exist.", []);
+
+        var inferences = await db.Inferences.AsNoTracking().Where(i => i.ResultId == id).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(cancellationToken);
+        if (inferences.Count > 0)
+        {
+            return new DeleteOutcome(DeleteStatus.InUse,
+                $"Result {id} is served by inference(s) {string.Join(", ", inferences)}; stop and delete them first.", inferences);
+        }
+
+        if (!result.Status.IsFinal()) await orchestrator.StopJobAsync(id, cancellationToken);
+        db.TrainingResults.Remove(result);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
+        {
+            return new DeleteOutcome(DeleteStatus.JustDeployed, $"Result {id} has just been deployed for inference; nothing was deleted.", []);
+        }
+        orchestrator.DeleteResultFiles(id);
+        return new DeleteOutcome(DeleteStatus.Deleted, null, []);
+    }
+
+    /// <summary>The tail of result <paramref name="id"/>'s job log, as its runner keeps it (1 to <see cref="MaxLogLines"/> lines).</summary>
+    public static async Task<LogOutcome> LogAsync(
+        KafkaMlDbContext db, IJobRunner runner, int id, int? lines, CancellationToken cancellationToken)
+    {
+        if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken))
+            return new LogOutcome(LogStatus.ResultNotFound, null, $"Result {id} does not exist.");
+        var log = await runner.GetLogAsync(JobSpec.TrainingName(id), Math.Clamp(lines ?? DefaultLogLines, 1, MaxLogLines), cancellationToken);
+        return log is null
+            ? new LogOutcome(LogStatus.NotKept, null, $"The {runner.Kind} runner keeps no log of result {id}'s training job.")
+            : new LogOutcome(LogStatus.Found, log, null);
+    }
+
+    private static IQueryable<ResultSummary> Summaries(IQueryable<TrainingResult> results) =>
+        results.Select(r => new ResultSummary(
+            r.Id,
+            r.DeploymentId,
+            r.ModelId,
+            r.Model!.Name,
+            r.Status,
+            r.TrainMetrics,
+            r.ValMetrics,
+            r.TestMetrics,
+            r.TrainingSeconds,
+            r.StatusChanged,
+            r.Error,
+            r.Epochs.Count));
+}
+
+/// <summary>A training result as a row of a list or a comparison.</summary>
+/// <param name="EpochsDone">How many epochs the job has reported.</param>
+public sealed record ResultSummary(
+    int Id,
+    int DeploymentId,
+    int ModelId,
+    string Model,
+    TrainingStatus Status,
+    IReadOnlyDictionary<string, double> TrainMetrics,
+    IReadOnlyDictionary<string, double> ValMetrics,
+    IReadOnlyDictionary<string, double> TestMetrics,
+    double? TrainingSeconds,
+    DateTimeOffset StatusChanged,
+    string? Error,
+    int EpochsDone);
+
+/// <summary>A training result as its page shows it.</summary>
+/// <param name="PlannedEpochs">The deployment's epoch count (early stopping may end sooner).</param>
+/// <param name="ModelAvailable">Finished with weights: the model bundle can be downloaded.</param>
+public sealed record ResultDetail(
+    int Id,
+    int DeploymentId,
+    string Configuration,
+    int ModelId,
+    string Model,
+    TrainingStatus Status,
+    string? Error,
+    double? TrainingSeconds,
+    DateTimeOffset StatusChanged,
+    IReadOnlyDictionary<string, double> TrainMetrics,
+    IReadOnlyDictionary<string, double> ValMetrics,
+    IReadOnlyDictionary<string, double> TestMetrics,
+    int[][]? ConfusionMatrix,
+    string? DataTopic,
+    string? InputFormat,
+    bool ModelAvailable,
+    int PlannedEpochs,
+    Loss Loss,
+    IReadOnlyList<string> Metrics)
+{
+    /// <summary>Created, deployed or training: the job can still be stopped.</summary>
+    public bool CanStop => !Status.IsFinal();
+
+    /// <summary>The metrics each epoch reports: the loss and the deployment's metrics.</summary>
+    public IReadOnlyList<string> ExpectedMetrics => ["loss", .. Metrics.Where(m => m != "loss")];
+}
+
+/// <summary>The train and validation metrics of one epoch.</summary>
+public sealed record EpochPoint(int Epoch, IReadOnlyDictionary<string, double> Train, IReadOnlyDictionary<string, double> Validation);
+
+/// <summary>A deployment's settings and its results.</summary>
+public sealed record DeploymentView(Deployment Deployment, string Configuration, IReadOnlyList<ResultSummary> Results);
+
+public enum StopStatus
+{
+    Stopped,
+    NotFound,
+    AlreadyFinal,
+}
+
+/// <summary>What a stop did: the stopped result (with its model), or why nothing was stopped.</summary>
+/// <param name="Current">The result's status after the attempt (null when it does not exist).</param>
+public sealed record StopOutcome(StopStatus Status, string? Problem, TrainingResult? Result, TrainingStatus? Current)
+{
+    internal static StopOutcome NotFound(int id) => new(StopStatus.NotFound, $"Result {id} does not exist.", null, null);
+}
+
+public enum DeleteStatus
+{
+    Deleted,
+    NotFound,
+
+    /// <summary>Inferences serve the result (<see cref="DeleteOutcome.InferenceIds"/>).</summary>
+    InUse,
+
+    /// <summary>An inference was created while the result was being deleted; nothing was deleted.</summary>
+    JustDeployed,
+}
+
+/// <summary>What a delete did, or why nothing was deleted.</summary>
+public sealed record DeleteOutcome(DeleteStatus Status, string? Problem, IReadOnlyList<int> InferenceIds);
+
+public enum LogStatus
+{
+    Found,
+    ResultNotFound,
+
+    /// <summary>The runner keeps no log of the job (never started, cleaned up, or a runner without logs).</summary>
+    NotKept,
+}
+
+/// <summary>The tail of a job's log, or why there is none.</summary>
+public sealed record LogOutcome(LogStatus Status, string? Text, string? Problem);

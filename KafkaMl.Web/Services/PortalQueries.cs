@@ -32,14 +32,6 @@ public sealed class PortalQueries(IDbContextFactory<KafkaMlDbContext> contexts)
             .ToListAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ResultRow>> ResultsAsync(CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.TrainingResults.AsNoTracking().OrderByDescending(r => r.Id)
-            .Select(r => new ResultRow(r.Id, r.DeploymentId, r.Model!.Name, r.Status, r.TestMetrics, r.TrainingSeconds, r.StatusChanged, r.Error))
-            .ToListAsync(cancellationToken);
-    }
-
     public async Task<IReadOnlyList<InferenceRow>> InferencesAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
@@ -66,7 +58,5 @@ public sealed record ModelRow(int Id, string Name, string Description, int Confi
 public sealed record ConfigurationRow(int Id, string Name, string Description, IReadOnlyList<string> Models, int Deployments);
 
 public sealed record DeploymentRow(int Id, string Configuration, int BatchSize, int Epochs, Optimizer Optimizer, double LearningRate, Loss Loss, int Results, DateTimeOffset CreatedAt);
-
-public sealed record ResultRow(int Id, int DeploymentId, string Model, TrainingStatus Status, Dictionary<string, double> TestMetrics, double? TrainingSeconds, DateTimeOffset StatusChanged, string? Error);
 
 public sealed record InferenceRow(int Id, int ResultId, int Replicas, string InputFormat, string InputTopic, string OutputTopic, InferenceStatus Status, DateTimeOffset StatusChanged);

@@ -12,6 +12,7 @@ public static class Verbs
             ["broker"] = ("run the embedded Kafka broker alone", BrokerVerb.RunAsync),
             ["healthcheck"] = ("probe a running portal's /healthz (exit 0 when healthy)", HealthcheckVerb.RunAsync),
             ["model-check"] = ("compile, sandbox-check and dry-run a model script (stdin or file; --input-shape \"3\")", ModelCheckVerb.RunAsync),
+            ["infer"] = ("run one inference replica: consume an input topic, predict, produce predictions (--inference ID, or files)", InferVerb.RunAsync),
             ["send"] = ("stream a CSV file to a data topic and announce it to a deployment", SendVerb.RunAsync),
             ["bench"] = ("measure throughput: bench sink (RawSink vs a bare producer)", BenchVerb.RunAsync),
         };

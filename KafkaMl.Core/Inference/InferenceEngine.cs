@@ -31,6 +31,8 @@ namespace KafkaMl.Core.Inference;
 /// </remarks>
 public sealed class InferenceEngine
 {
+    private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
+
     private readonly InferenceModel _model;
     private readonly IDataDecoder _decoder;
     private readonly InferenceEngineOptions _options;
@@ -48,6 +50,7 @@ public sealed class InferenceEngine
     private DecodedSample[] _samples;
     private string?[] _errors;
     private Exception? _fatal;
+    private long _deadLetterLogs;
     private int _started;
 
     public InferenceEngine(InferenceModel model, IDataDecoder decoder, InferenceEngineOptions options, ILogger? logger = null)
@@ -272,8 +275,6 @@ public sealed class InferenceEngine
         }
     }
 
-    private long _deadLetterLogs;
-
     private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string error)
     {
         Stats.CountError();
@@ -332,8 +333,6 @@ public sealed class InferenceEngine
                 $"The {(inFlight.DeadLetter ? "dead letter" : "prediction")} for input offset {inFlight.Offset} could not be delivered to {report.Topic}: {report.Error.Reason}; stopping so the input is answered again after a restart."));
         _deliveries.Set();
     }
-
-    private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
 
     /// <summary>Now, in milliseconds since the epoch with sub-millisecond precision.</summary>
     private static double NowUnixMs() => (DateTime.UtcNow.Ticks - UnixEpochTicks) / (double)TimeSpan.TicksPerMillisecond;
@@ -448,7 +447,7 @@ public sealed class InferenceEngine
 
     private IConsumer<byte[]?, byte[]?> BuildConsumer()
     {
-        var config = KafkaClientConfig.LowLatencyConsumer(_options.BootstrapServers, _options.ConsumerGroup, _options.EffectiveClientId, _options.KafkaSettings);
+        var config = KafkaClientConfig.LowLatencyConsumer(_options.BootstrapServers, _options.ConsumerGroup, _options.EffectiveClientId, _options.KafkaSettings, _options.FetchWaitMaxMs);
         return new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetKeyDeserializer(Deserializers.ByteArray)
             .SetValueDeserializer(Deserializers.ByteArray)

@@ -29,6 +29,13 @@ public sealed record InferenceEngineOptions
     /// </summary>
     public int MaxBatch { get; init; } = 256;
 
+    /// <summary>
+    /// <c>fetch.wait.max.ms</c> of the input consumer. The embedded broker holds an empty fetch this long even when
+    /// a record arrives meanwhile, so it bounds the latency there (1 ms by default); a real Kafka broker answers
+    /// when data arrives, so against one a long wait (e.g. 100 ms) saves empty fetches at no latency cost.
+    /// </summary>
+    public int FetchWaitMaxMs { get; init; } = Streaming.KafkaClientConfig.LowLatencyFetchWaitMaxMs;
+
     /// <summary><c>linger.ms</c> of the prediction producer: 0 sends each prediction as soon as it is made.</summary>
     public int LingerMs { get; init; }
 
@@ -63,6 +70,7 @@ public sealed record InferenceEngineOptions
         if (string.Equals(InputTopic, OutputTopic, StringComparison.Ordinal))
             throw new ArgumentException($"The output topic must differ from the input topic ('{InputTopic}'): predictions would be read back as input.");
         if (MaxBatch < 1) throw new ArgumentException($"The batch size must be at least 1 (was {MaxBatch}).");
+        if (FetchWaitMaxMs < 0) throw new ArgumentException($"fetch.wait.max.ms cannot be negative (was {FetchWaitMaxMs}).");
         if (LingerMs < 0) throw new ArgumentException($"linger.ms cannot be negative (was {LingerMs}).");
         if (LatencyWindow < 1) throw new ArgumentException($"The latency window must hold at least 1 sample (was {LatencyWindow}).");
         if (RecentPredictions < 0) throw new ArgumentException($"The recent predictions cannot be negative (was {RecentPredictions}).");

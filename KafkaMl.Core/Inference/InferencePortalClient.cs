@@ -94,24 +94,26 @@ public sealed class InferencePortalClient : IDisposable
     }
 
     /// <summary>
-    /// Where the portal says Kafka is (<c>GET /api/status</c> → <c>kafka.bootstrapServers</c>), for a replica
-    /// started without <see cref="JobEnvironment.BootstrapServersVariable"/>; null when it does not say.
+    /// What the portal says of its Kafka (<c>GET /api/status</c> → <c>kafka.bootstrapServers</c>,
+    /// <c>kafka.embedded</c>): the address for a replica started without
+    /// <see cref="JobEnvironment.BootstrapServersVariable"/>, and whether it is the embedded broker. Nulls for
+    /// what it does not say; never throws for HTTP, network or JSON failures (the status is a hint).
     /// </summary>
-    public async Task<string?> GetBootstrapServersAsync(CancellationToken cancellationToken)
+    public async Task<(string? BootstrapServers, bool? Embedded)> GetKafkaStatusAsync(CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, "/api/status", null, cancellationToken).ConfigureAwait(false);
-        if (!response.IsSuccessStatusCode) return null;
         try
         {
+            using var response = await SendAsync(HttpMethod.Get, "/api/status", null, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode) return (null, null);
             using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
-            return document.RootElement.TryGetProperty("kafka", out var kafka) && kafka.ValueKind == JsonValueKind.Object
-                && kafka.TryGetProperty("bootstrapServers", out var servers) && servers.ValueKind == JsonValueKind.String
-                ? servers.GetString()
-                : null;
+            if (!document.RootElement.TryGetProperty("kafka", out var kafka) || kafka.ValueKind != JsonValueKind.Object) return (null, null);
+            var servers = kafka.TryGetProperty("bootstrapServers", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            bool? embedded = kafka.TryGetProperty("embedded", out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : null;
+            return (string.IsNullOrWhiteSpace(servers) ? null : servers, embedded);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is InferencePortalException or JsonException or HttpRequestException)
         {
-            return null;
+            return (null, null);
         }
     }
 

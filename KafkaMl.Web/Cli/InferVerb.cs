@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
 using TorchSharp;
 
@@ -45,6 +46,8 @@ public static class InferVerb
           --torch-threads N        TorchSharp threads (default 1: small models are fastest on one, replicas scale out)
           --max-batch N            most waiting messages predicted in one forward pass (default 256)
           --linger-ms N            linger.ms of the prediction producer (default 0: send at once)
+          --fetch-wait-ms N        fetch.wait.max.ms of the input consumer (default 1, for the embedded broker, which
+                                   holds empty fetches that long; 100 when the portal says its Kafka is external)
           --stats-interval S       seconds between stats reports and stats lines (default 2)
           -X KEY=VALUE             librdkafka setting for the consumer and the producer, repeatable
           --verbose                log at Debug level
@@ -65,11 +68,14 @@ public static class InferVerb
 
     private static readonly string[] Valued =
     [
-        "--inference", "--portal", "--bootstrap-servers", "--replica", "--torch-threads", "--max-batch", "--linger-ms", "--stats-interval", "-X",
+        "--inference", "--portal", "--bootstrap-servers", "--replica", "--torch-threads", "--max-batch", "--linger-ms", "--fetch-wait-ms", "--stats-interval", "-X",
         "--model-script", "--weights", "--scaler", "--loss", "--model-name", "--input-format", "--input-config", "--input-topic", "--output-topic", "--group",
     ];
 
     private static readonly string[] Flags = ["--verbose"];
+
+    /// <summary><c>fetch.wait.max.ms</c> against an external cluster (which answers a fetch as soon as data arrives).</summary>
+    public const int ExternalFetchWaitMs = 100;
 
     /// <summary>Environment variable holding a replica's index (set by the local runner).</summary>
     public const string ReplicaVariable = "KAFKAML_REPLICA";
@@ -149,9 +155,12 @@ public static class InferVerb
     private static async Task<Setup> FromPortalAsync(Request request, InferencePortalClient portal, CancellationToken cancellationToken)
     {
         var spec = await portal.GetSpecAsync(cancellationToken);
+        var (portalKafka, embedded) = await portal.GetKafkaStatusAsync(cancellationToken);
         var bootstrap = request.BootstrapServers
-            ?? await portal.GetBootstrapServersAsync(cancellationToken)
+            ?? portalKafka
             ?? throw new InferenceSetupException($"Where is Kafka? Neither --bootstrap-servers, {JobEnvironment.BootstrapServersVariable} nor the portal's /api/status says.");
+        // The embedded broker holds empty fetches for the whole wait; a real cluster answers when data arrives.
+        request = request with { FetchWaitMs = request.FetchWaitMs ?? (embedded == false ? ExternalFetchWaitMs : null) };
         var weights = Path.Combine(Path.GetTempPath(), $"kafkaml-infer-{spec.InferenceId}-r{request.Replica}-{Guid.NewGuid():N}.bin");
         try
         {
@@ -294,6 +303,7 @@ public static class InferVerb
         int TorchThreads,
         int MaxBatch,
         int LingerMs,
+        int? FetchWaitMs,
         TimeSpan StatsInterval,
         IReadOnlyDictionary<string, string> KafkaSettings,
         bool Verbose,
@@ -318,6 +328,7 @@ public static class InferVerb
             Replica = Replica,
             MaxBatch = MaxBatch,
             LingerMs = LingerMs,
+            FetchWaitMaxMs = FetchWaitMs ?? KafkaClientConfig.LowLatencyFetchWaitMaxMs,
             KafkaSettings = KafkaSettings,
         };
 
@@ -373,6 +384,7 @@ public static class InferVerb
                 options.Int("--torch-threads", 1, min: 1, max: 256),
                 options.Int("--max-batch", 256, min: 1, max: 100_000),
                 options.Int("--linger-ms", 0, min: 0, max: 10_000),
+                options.Has("--fetch-wait-ms") ? options.Int("--fetch-wait-ms", 1, min: 0, max: 10_000) : null,
                 TimeSpan.FromSeconds(Math.Clamp(options.Double("--stats-interval", 2), 0.1, 3600)),
                 settings,
                 options.Flag("--verbose"),

@@ -184,9 +184,17 @@ internal static partial class InferenceBench
         var normal = MeasureNormal(module, scaler, inputs, settings.NormalCount);
         var batchMicros = MeasureBatch(module, scaler, inputs, settings.MaxBatch);
 
-        // ---- (b) data streams: the engine in this process, 1 replica ----
+        // ---- the floor: the broker alone (produce, then consume the same topic) ----
         var rows = new List<Row>();
         var throughputs = new List<(string Name, Throughput Result)>();
+        var notes = new List<string>();
+        {
+            var (topic, _) = NewTopics(embedded, settings.Partitions, "roundtrip");
+            var roundTrip = await MeasureLatencyAsync(bootstrap, topic, topic, settings, inputs, "broker round trip", cancellationToken);
+            rows.Add(new Row("broker round trip (no model)", "produce -> consume, same topic", null, roundTrip));
+        }
+
+        // ---- (b) data streams: the engine in this process, 1 replica ----
         {
             var (input, outputTopic) = NewTopics(embedded, settings.Partitions, "inproc");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -210,6 +218,7 @@ internal static partial class InferenceBench
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
             var latency = await MeasureLatencyAsync(bootstrap, input, outputTopic, settings, inputs, "data streams (in-process engine)", cancellationToken);
             rows.Add(new Row("data streams", "1 replica, engine in this process", PaperStreams, latency));
+            notes.Add($"  data streams, engine in this process: {InferVerb.StatsLine(0, engine.Stats)}");
             if (settings.ThroughputReplicas.Count > 0)
             {
                 await Console.Error.WriteLineAsync("throughput: engine in this process");
@@ -230,7 +239,7 @@ internal static partial class InferenceBench
                 "--model-name", "hcopd", "--input-format", "RAW", "--input-config", "{\"data_type\": \"float32\"}",
                 "--input-topic", input, "--output-topic", outputTopic, "--group", group, "--bootstrap-servers", bootstrap,
                 "--replica", r.ToString(CultureInfo.InvariantCulture), "--max-batch", settings.MaxBatch.ToString(CultureInfo.InvariantCulture),
-                "--torch-threads", "1", "--stats-interval", "60",
+                "--torch-threads", "1", "--stats-interval", "1",
             ])).ToList();
             try
             {
@@ -239,6 +248,10 @@ internal static partial class InferenceBench
                 {
                     var latency = await MeasureLatencyAsync(bootstrap, input, outputTopic, settings, inputs, $"isolation ({replicas} process(es))", cancellationToken);
                     rows.Add(new Row("streams and process isolation", $"{replicas} replica process{(replicas == 1 ? "" : "es")}", PaperIsolation, latency));
+                    await Task.Delay(TimeSpan.FromSeconds(1.5), cancellationToken); // the replicas print their stats every second
+                    foreach (var child in children)
+                        if (child.LastLine($"replica {child.Index} stats: ") is { } stats)
+                            notes.Add($"  process isolation, {replicas} process(es): {stats}");
                 }
                 if (settings.ThroughputReplicas.Contains(replicas))
                 {
@@ -260,12 +273,17 @@ internal static partial class InferenceBench
             $"{"normal",-32} {"in-process, one sample",-34} {Seconds(PaperNormal),16} {Ms(normal.P50),12} {Ms(normal.P99),10} {Ratio(PaperNormal, normal.P50),13}");
         foreach (var row in rows)
             await output.WriteLineAsync(
-                $"{row.Scenario,-32} {row.Setup,-34} {Seconds(row.Paper),16} {Ms(row.Latency.P50),12} {Ms(row.Latency.P99),10} {Ratio(row.Paper, row.Latency.P50),13}");
+                $"{row.Scenario,-32} {row.Setup,-34} {(row.Paper is { } paper ? Seconds(paper) : "-"),16} {Ms(row.Latency.P50),12} {Ms(row.Latency.P99),10} {(row.Paper is { } p ? Ratio(p, row.Latency.P50) : "-"),13}");
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"model alone, batches of {settings.MaxBatch}: {batchMicros:0.00} us per prediction (a ceiling of {1e6 / batchMicros:N0} predictions/s on one core)"));
         foreach (var row in rows)
-            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"  {row.Scenario} / {row.Setup}: {row.Latency.Count} messages, min {Ms(row.Latency.Min)}, p90 {Ms(row.Latency.P90)}, max {Ms(row.Latency.Max)}, duplicates {row.Latency.Duplicates}"));
+        {
+            var noise = row.Latency.Noise is { } n ? $"; meanwhile a 1 ms sleep in this process woke up late by up to {Ms(n.Max)} (p99 {Ms(n.P99)})" : "";
+            await output.WriteLineAsync(
+                $"  {row.Scenario} / {row.Setup}: {row.Latency.Count} messages, min {Ms(row.Latency.Min)}, p90 {Ms(row.Latency.P90)}, max {Ms(row.Latency.Max)}, duplicates {row.Latency.Duplicates}{noise}");
+        }
+        await output.WriteLineAsync("the replicas' own view after the low-rate run (latency: the input's CreateTime, whole ms, until the prediction is delivered):");
+        foreach (var note in notes) await output.WriteLineAsync(note);
 
         if (throughputs.Count > 0)
         {
@@ -279,7 +297,7 @@ internal static partial class InferenceBench
         }
 
         await output.WriteLineAsync();
-        var streamed = rows.Select(r => r.Latency).ToList();
+        var streamed = rows.Where(r => r.Paper is not null).Select(r => r.Latency).ToList();
         if (streamed.Count > 0)
         {
             var worstP50 = streamed.Max(l => l.P50);
@@ -392,10 +410,13 @@ internal static partial class InferenceBench
 
     // ---- (b)/(c) end-to-end latency ----
 
-    private sealed record Row(string Scenario, string Setup, double Paper, Latency Latency);
+    private sealed record Row(string Scenario, string Setup, double? Paper, Latency Latency);
 
     private sealed record Latency(int Count, double Min, double P50, double P90, double P99, double Max, long Duplicates)
     {
+        /// <summary>The scheduler's noise during the run (oversleep of a 1 ms sleep), when measured.</summary>
+        public (double P99, double Max)? Noise { get; init; }
+
         public static Latency Of(double[] milliseconds, long duplicates)
         {
             var sorted = milliseconds.Order().ToArray();
@@ -418,6 +439,7 @@ internal static partial class InferenceBench
         long duplicates = 0;
         var got = 0;
         using var stopReading = new CancellationTokenSource();
+        using var primed = new ManualResetEventSlim();
         var readerThread = new Thread(() =>
         {
             while (!stopReading.IsCancellationRequested && Volatile.Read(ref got) < total)
@@ -425,7 +447,9 @@ internal static partial class InferenceBench
                 var result = reader.Consume(20);
                 if (result is null) continue;
                 var now = Stopwatch.GetTimestamp();
-                var index = BinaryPrimitives.ReadInt64LittleEndian(result.Message.Key) - seq0;
+                var sequence = BinaryPrimitives.ReadInt64LittleEndian(result.Message.Key);
+                if (sequence == PrimingKey) primed.Set();
+                var index = sequence - seq0;
                 if (index < 0 || index >= total) continue;
                 if (received[index] != 0) duplicates++;
                 else
@@ -436,19 +460,31 @@ internal static partial class InferenceBench
             }
         }) { IsBackground = true, Name = "bench latency reader" };
         readerThread.Start();
+        using var noise = new SchedulerNoise();
 
         using (var producer = new ProducerBuilder<byte[], byte[]>(KafkaMl.Core.Streaming.KafkaClientConfig.LowLatencyProducer(bootstrap, "kafkaml-bench-latency")).Build())
         {
-            for (var i = 0; i < total; i++)
+            // Before anything is timed: the producer connected (with its idempotent producer id) and the pipeline
+            // answered once (a replica's first prediction pays for JIT compilation).
+            var ready = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(ready, PrimingKey);
+            await producer.ProduceAsync(input, new Message<byte[], byte[]> { Key = ready, Value = inputs[0] }, cancellationToken);
+            if (!primed.Wait(TimeSpan.FromSeconds(60), cancellationToken))
+                throw new BenchFailure($"{name}: no answer to a first message within 60 s.");
+            // A thread of its own: sleeping on a thread-pool thread would starve the embedded broker's forwarder.
+            await OnOwnThreadAsync(() =>
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var key = new byte[8];
-                BinaryPrimitives.WriteInt64LittleEndian(key, seq0 + i);
-                var message = new Message<byte[], byte[]> { Key = key, Value = inputs[i % Distinct] };
-                sent[i] = Stopwatch.GetTimestamp();
-                producer.Produce(input, message);
-                if (settings.IntervalMs > 0) Thread.Sleep(settings.IntervalMs);
-            }
+                for (var i = 0; i < total; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var key = new byte[8];
+                    BinaryPrimitives.WriteInt64LittleEndian(key, seq0 + i);
+                    var message = new Message<byte[], byte[]> { Key = key, Value = inputs[i % Distinct] };
+                    sent[i] = Stopwatch.GetTimestamp();
+                    producer.Produce(input, message);
+                    if (settings.IntervalMs > 0) Thread.Sleep(settings.IntervalMs);
+                }
+            }, "bench latency sender");
             var deadline = Stopwatch.StartNew();
             while (Volatile.Read(ref got) < total && deadline.Elapsed < TimeSpan.FromSeconds(60))
             {
@@ -464,8 +500,51 @@ internal static partial class InferenceBench
         var times = new double[settings.LatencyCount];
         for (var i = 0; i < times.Length; i++)
             times[i] = Stopwatch.GetElapsedTime(sent[warmup + i], received[warmup + i]).TotalMilliseconds;
-        return Latency.Of(times, duplicates);
+        return Latency.Of(times, duplicates) with { Noise = noise.Stop() };
     }
+
+    /// <summary>
+    /// How late a thread that sleeps 1 ms wakes up, sampled during a latency run: the machine's own scheduling
+    /// noise (other processes competing for the cores), which no pipeline can be faster than.
+    /// </summary>
+    private sealed class SchedulerNoise : IDisposable
+    {
+        private readonly List<double> _late = new(8192);
+        private readonly Thread _thread;
+        private volatile bool _stop;
+
+        public SchedulerNoise()
+        {
+            _thread = new Thread(() =>
+            {
+                while (!_stop)
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    Thread.Sleep(1);
+                    _late.Add(Math.Max(0, Stopwatch.GetElapsedTime(start).TotalMilliseconds - 1));
+                }
+            }) { IsBackground = true, Name = "bench scheduler noise" };
+            _thread.Start();
+        }
+
+        /// <summary>p99 and max of the oversleep, in ms.</summary>
+        public (double P99, double Max) Stop()
+        {
+            Dispose();
+            if (_late.Count == 0) return (0, 0);
+            var sorted = _late.Order().ToArray();
+            return (InferenceStats.Percentile(sorted, 0.99), sorted[^1]);
+        }
+
+        public void Dispose()
+        {
+            _stop = true;
+            _thread.Join();
+        }
+    }
+
+    /// <summary>The key of the message that primes a latency run (never a sequence number).</summary>
+    private const long PrimingKey = -1;
 
     private static long _sequence;
 
@@ -535,28 +614,51 @@ internal static partial class InferenceBench
         using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
         clock.Start();
         readerThread.Start();
-        for (var i = 0; i < count; i++)
+        await OnOwnThreadAsync(() =>
         {
-            if ((i & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var message = new Message<byte[], byte[]> { Key = keys[i], Value = inputs[i % Distinct] };
-            while (true)
+            for (var i = 0; i < count; i++)
             {
-                try
+                if ((i & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+                var message = new Message<byte[], byte[]> { Key = keys[i], Value = inputs[i % Distinct] };
+                while (true)
                 {
-                    producer.Produce(input, message);
-                    break;
-                }
-                catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    Thread.Sleep(1);
+                    try
+                    {
+                        producer.Produce(input, message);
+                        break;
+                    }
+                    catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        Thread.Sleep(1);
+                    }
                 }
             }
-        }
-        producer.Flush(cancellationToken);
+            producer.Flush(cancellationToken);
+        }, "bench blast sender");
         while (readerThread.IsAlive) await Task.Delay(20, cancellationToken);
         reader.Close();
         if (got < count) throw new BenchFailure($"throughput: only {got:N0} of {count:N0} predictions arrived within 10 minutes.");
         return new Throughput(count, clock.Elapsed, duplicates);
+    }
+
+    /// <summary>Runs blocking work on a dedicated thread, never on the thread pool (where the embedded broker relays).</summary>
+    private static Task OnOwnThreadAsync(Action work, string name)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                work();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        }) { IsBackground = true, Name = name };
+        thread.Start();
+        return done.Task;
     }
 
     // ---- report helpers ----
@@ -602,6 +704,12 @@ internal static partial class InferenceBench
         public TimeSpan Stable => Stopwatch.GetElapsedTime(Interlocked.Read(ref _changed));
 
         public bool HasExited => _process.HasExited;
+
+        /// <summary>The last captured line starting with <paramref name="prefix"/>, if any.</summary>
+        public string? LastLine(string prefix)
+        {
+            lock (_gate) return _tail.LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
+        }
 
         public string Tail
         {

@@ -132,7 +132,7 @@ public static class InferVerb
                     setup = await FromFilesAsync(request, stopping.Token);
                 }
             }
-            catch (Exception e) when (e is InferenceSetupException or InferencePortalException or DataFormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException)
+            catch (Exception e) when (e is InferenceSetupException or InferencePortalException or DataFormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
             {
                 await Console.Error.WriteLineAsync($"infer: {e.Message}");
                 return Failed;
@@ -154,7 +154,7 @@ public static class InferVerb
 
     private static async Task<Setup> FromPortalAsync(Request request, InferencePortalClient portal, CancellationToken cancellationToken)
     {
-        var spec = await portal.GetSpecAsync(cancellationToken);
+        var spec = await RetryAsync(portal.GetSpecAsync, cancellationToken);
         var (portalKafka, embedded) = await portal.GetKafkaStatusAsync(cancellationToken);
         var bootstrap = request.BootstrapServers
             ?? portalKafka
@@ -164,7 +164,7 @@ public static class InferVerb
         var weights = Path.Combine(Path.GetTempPath(), $"kafkaml-infer-{spec.InferenceId}-r{request.Replica}-{Guid.NewGuid():N}.bin");
         try
         {
-            await portal.DownloadWeightsAsync(weights, cancellationToken);
+            await RetryAsync(async ct => { await portal.DownloadWeightsAsync(weights, ct); return true; }, cancellationToken);
             var scaler = spec.Scaler is null ? null : FeatureScaler.FromJson(spec.Scaler.ToJsonString());
             var model = await InferenceModelLoader.LoadAsync(spec.ModelCode, weights, scaler, spec.Loss, cancellationToken);
             var decoder = DataFormats.CreateDecoder(spec.InputFormat, spec.InputConfig);
@@ -174,6 +174,28 @@ public static class InferVerb
         finally
         {
             try { File.Delete(weights); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>
+    /// Retries a portal request that failed for want of a portal (unreachable, 5xx) — it may be restarting — for
+    /// about a minute; a refusal (4xx) fails at once.
+    /// </summary>
+    private static async Task<T> RetryAsync<T>(Func<CancellationToken, Task<T>> request, CancellationToken cancellationToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await request(cancellationToken);
+            }
+            catch (InferencePortalException e) when (attempt < 8 && (e.StatusCode is null || (int)e.StatusCode >= 500))
+            {
+                await Console.Error.WriteLineAsync($"infer: {e.Message} (attempt {attempt}; retrying in {delay.TotalSeconds:0} s)");
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromSeconds(Math.Min(delay.TotalSeconds * 2, 15));
+            }
         }
     }
 

@@ -20,6 +20,7 @@ public static class BenchVerb
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["sink"] = ("RawSink throughput (3-float samples) side by side with a bare Confluent.Kafka producer", SinkBench.RunAsync),
+            ["inference"] = ("streaming inference latency (the paper's normal / data streams / process isolation) and throughput with 1, 2, 4 replicas", InferenceBench.RunAsync),
         };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

@@ -13,8 +13,9 @@ public static class Verbs
             ["healthcheck"] = ("probe a running portal's /healthz (exit 0 when healthy)", HealthcheckVerb.RunAsync),
             ["model-check"] = ("compile, sandbox-check and dry-run a model script (stdin or file; --input-shape \"3\")", ModelCheckVerb.RunAsync),
             ["train"] = ("run the training job of one result (train --result ID; the runners start it)", TrainVerb.RunAsync),
+            ["infer"] = ("run one inference replica: consume an input topic, predict, produce predictions (--inference ID, or files)", InferVerb.RunAsync),
             ["send"] = ("stream a CSV file to a data topic and announce it to a deployment", SendVerb.RunAsync),
-            ["bench"] = ("measure throughput: bench sink (RawSink vs a bare producer)", BenchVerb.RunAsync),
+            ["bench"] = ("benchmarks run side by side with a baseline: bench sink, bench inference, bench training", BenchVerb.RunAsync),
         };
 
     /// <summary>Runs the verb named by <paramref name="args"/>[0]; null when the portal should be served.</summary>

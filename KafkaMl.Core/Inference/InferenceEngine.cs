@@ -1,0 +1,493 @@
+using System.Diagnostics;
+using Confluent.Kafka;
+using KafkaMl.Core.Formats;
+using KafkaMl.Core.Streaming;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace KafkaMl.Core.Inference;
+
+/// <summary>
+/// One inference replica: a consumer in the inference's group reads the input topic, each message is decoded
+/// with the training's format code, predicted, and the prediction (<see cref="PredictionMessage"/>) is produced
+/// to the output topic with the input's key and headers. Replicas in other processes share the partitions
+/// through the group.
+/// </summary>
+/// <remarks>
+/// <para><b>At-least-once.</b> <c>enable.auto.offset.store=false</c>: an input offset is stored only once the
+/// answer to it and to every earlier message of its partition was delivered (delivery reports,
+/// <see cref="PartitionProgress"/>); stored offsets are committed every second, and synchronously when
+/// partitions are revoked (after the answers in flight for them are delivered) and when the engine stops. A
+/// crash or a lost partition can only repeat predictions, never skip an input.</para>
+/// <para><b>Micro-batching.</b> After a message arrives, whatever else already waits in the consumer's queue
+/// (<c>Consume(0)</c>, up to <see cref="InferenceEngineOptions.MaxBatch"/>) is predicted in the same forward
+/// pass; nothing waits for more, so a lone message goes through alone and at once.</para>
+/// <para><b>Dead letters.</b> A message that cannot be decoded, does not fit the model's input, or makes the
+/// model throw (found by predicting the batch's messages one by one) goes to <c>&lt;input&gt;.dlq</c>
+/// (<see cref="DeadLetters"/>), is counted, and its offset is stored once the dead letter is delivered. Only a
+/// fatal Kafka error or an undeliverable answer stops the replica (after committing what was delivered).</para>
+/// <para>The consume loop runs on a thread of its own (the model's dispose scopes and <c>no_grad</c> are per
+/// thread); delivery reports arrive on the producer's thread. The engine writes nothing to the console.</para>
+/// </remarks>
+public sealed class InferenceEngine
+{
+    private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
+
+    private readonly InferenceModel _model;
+    private readonly IDataDecoder _decoder;
+    private readonly InferenceEngineOptions _options;
+    private readonly ILogger _logger;
+    private readonly PredictionWriter _writer;
+    private readonly Dictionary<int, PartitionProgress> _partitions = [];
+    private readonly List<ConsumeResult<byte[]?, byte[]?>> _batch;
+    private readonly List<int> _group;
+    private readonly ManualResetEventSlim _deliveries = new(false);
+    private readonly Lock _assignmentGate = new();
+    private int[] _assignment = [];
+    private IConsumer<byte[]?, byte[]?>? _consumer;
+    private IProducer<byte[]?, byte[]?>? _producer;
+    private IProgress<InferenceProgress>? _progress;
+    private DecodedSample[] _samples;
+    private string?[] _errors;
+    private Exception? _fatal;
+    private long _deadLetterLogs;
+    private int _started;
+
+    public InferenceEngine(InferenceModel model, IDataDecoder decoder, InferenceEngineOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _model = model;
+        _decoder = decoder;
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _writer = new PredictionWriter(options.ModelName);
+        _batch = new List<ConsumeResult<byte[]?, byte[]?>>(options.MaxBatch);
+        _group = new List<int>(options.MaxBatch);
+        _samples = new DecodedSample[options.MaxBatch];
+        _errors = new string?[options.MaxBatch];
+        Stats = new InferenceStats(options.Replica, options.LatencyWindow, options.RecentPredictions);
+    }
+
+    public InferenceEngineOptions Options => _options;
+
+    public InferenceModel Model => _model;
+
+    /// <summary>Counters, latency and recent predictions (live).</summary>
+    public InferenceStats Stats { get; }
+
+    /// <summary>The input partitions this replica holds now.</summary>
+    public IReadOnlyList<int> Assignment
+    {
+        get { lock (_assignmentGate) return _assignment; }
+    }
+
+    /// <summary>
+    /// Consumes until <paramref name="cancellationToken"/> is cancelled, then stops gracefully: no more
+    /// consuming, answers in flight delivered, offsets committed, the group left. Completes normally after a
+    /// requested stop; faults with <see cref="InferenceEngineException"/> on a fatal Kafka error or an answer
+    /// that could not be delivered (after committing everything delivered before it).
+    /// </summary>
+    public Task RunAsync(IProgress<InferenceProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0) throw new InvalidOperationException("An inference engine runs once.");
+        _progress = progress;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(cancellationToken);
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"inference r{_options.Replica} {_options.InputTopic}",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run(CancellationToken cancellationToken)
+    {
+        using var producer = BuildProducer();
+        using var consumer = BuildConsumer();
+        _producer = producer;
+        _consumer = consumer;
+        try
+        {
+            consumer.Subscribe(_options.InputTopic);
+            Report(InferenceProgressKind.Subscribed, []);
+            _logger.LogInformation("Replica {Replica} consuming {Input} -> {Output} in group {Group} (dead letters to {DeadLetters})",
+                _options.Replica, _options.InputTopic, _options.OutputTopic, _options.ConsumerGroup, _options.DeadLetterTopic);
+            var pollTimeout = (int)_options.PollTimeout.TotalMilliseconds;
+            while (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _fatal) is null)
+            {
+                StoreDelivered();
+                var first = Consume(consumer, pollTimeout);
+                if (first is null) continue;
+                _batch.Add(first);
+                while (_batch.Count < _options.MaxBatch && Consume(consumer, 0) is { } next) _batch.Add(next);
+                ProcessBatch();
+            }
+
+            Report(InferenceProgressKind.Stopping, []);
+            ProcessBatch();
+            if (!Drain(_partitions.Values))
+                _logger.LogWarning("Stopping replica {Replica}: answers were still in flight after {Timeout}; their inputs stay uncommitted and will be answered again", _options.Replica, _options.DrainTimeout);
+            Commit(consumer, [.. _partitions.Values]);
+        }
+        finally
+        {
+            try
+            {
+                // Close revokes the assignment (OnRevoked: nothing left to drain, commits) and leaves the group.
+                consumer.Close();
+            }
+            catch (KafkaException e)
+            {
+                _logger.LogWarning("Closing the consumer of replica {Replica} failed: {Reason}", _options.Replica, e.Error.Reason);
+            }
+            _consumer = null;
+            _producer = null;
+        }
+        Report(InferenceProgressKind.Stopped, []);
+        if (Volatile.Read(ref _fatal) is { } fatal)
+            throw fatal as InferenceEngineException ?? new InferenceEngineException(fatal.Message, fatal);
+    }
+
+    private ConsumeResult<byte[]?, byte[]?>? Consume(IConsumer<byte[]?, byte[]?> consumer, int timeoutMs)
+    {
+        try
+        {
+            return consumer.Consume(timeoutMs);
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            // e.g. the input topic does not exist yet: the subscription picks it up once it does.
+            _logger.LogWarning("Replica {Replica} could not consume {Topic}: {Reason}", _options.Replica, _options.InputTopic, e.Error.Reason);
+            if (timeoutMs > 0) Thread.Sleep(Math.Min(timeoutMs, 100));
+            return null;
+        }
+        catch (ConsumeException e)
+        {
+            throw new InferenceEngineException($"The consumer of {_options.InputTopic} failed fatally: {e.Error.Reason}", e);
+        }
+    }
+
+    // ---- one micro-batch: decode, check, predict, produce ----
+
+    private void ProcessBatch()
+    {
+        var count = _batch.Count;
+        if (count == 0) return;
+        Stats.CountIn(count);
+        var valid = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var result = _batch[i];
+            _errors[i] = null;
+            _samples[i] = default;
+            try
+            {
+                var sample = _decoder.Decode(default, result.Message.Value);
+                if (_model.Problem(sample) is { } problem) _errors[i] = problem;
+                else
+                {
+                    _samples[i] = sample;
+                    valid++;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _errors[i] = e is DataFormatException ? e.Message : $"The message cannot be decoded as {_decoder.Format}: {e.Message}";
+            }
+            if (_errors[i] is { } error) DeadLetter(result, error);
+        }
+
+        // Normally one shape for the whole batch; messages of another shape form their own forward passes.
+        while (valid > 0)
+        {
+            _group.Clear();
+            long[]? shape = null;
+            for (var i = 0; i < count; i++)
+            {
+                if (_errors[i] is not null || _samples[i].Features is null) continue;
+                var tensorShape = _model.TensorShape(_samples[i]);
+                shape ??= tensorShape;
+                if (!tensorShape.AsSpan().SequenceEqual(shape)) continue;
+                _group.Add(i);
+            }
+            PredictGroup(_group, shape!);
+            foreach (var i in _group) _samples[i] = default;
+            valid -= _group.Count;
+        }
+        _batch.Clear();
+    }
+
+    private void PredictGroup(List<int> group, long[] shape)
+    {
+        var width = _samples[group[0]].Features.Length;
+        var features = new float[group.Count * width];
+        for (var j = 0; j < group.Count; j++) _samples[group[j]].Features.CopyTo(features, j * width);
+        PredictionBatch predictions;
+        try
+        {
+            predictions = _model.Predict(features, shape, group.Count);
+        }
+        catch (InferenceModelException e)
+        {
+            if (group.Count == 1)
+            {
+                DeadLetter(_batch[group[0]], e.Message);
+                return;
+            }
+            // Find the message(s) the model fails on: predict one by one.
+            _logger.LogDebug("The model failed on a batch of {Count}; predicting its messages one by one: {Reason}", group.Count, e.Message);
+            foreach (var i in group.ToArray()) PredictGroup([i], shape);
+            return;
+        }
+
+        Stats.CountBatch(group.Count);
+        var recentFrom = group.Count - Math.Min(group.Count, _options.RecentPredictions);
+        for (var j = 0; j < group.Count; j++)
+        {
+            var result = _batch[group[j]];
+            var values = predictions.Values(j);
+            var predicted = predictions.Class(j);
+            var partition = result.Partition.Value;
+            var offset = result.Offset.Value;
+            var message = new Message<byte[]?, byte[]?>
+            {
+                Key = result.Message.Key,
+                Value = _writer.Write(values, predicted, partition, offset),
+                Headers = result.Message.Headers,
+            };
+            Produce(_options.OutputTopic, message, Track(result, deadLetter: false));
+            if (j >= recentFrom) Stats.AddRecent(partition, offset, values, predicted);
+        }
+    }
+
+    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string error)
+    {
+        Stats.CountError();
+        var n = Interlocked.Increment(ref _deadLetterLogs);
+        if (n <= 10 || n % 1000 == 0)
+            _logger.LogWarning("Dead letter #{Count} from {Source} to {DeadLetters}: {Error}",
+                n, DeadLetters.Source(result.Topic, result.Partition.Value, result.Offset.Value), _options.DeadLetterTopic, error);
+        Produce(_options.DeadLetterTopic, DeadLetters.Create(result, error), Track(result, deadLetter: true));
+    }
+
+    private InFlight Track(ConsumeResult<byte[]?, byte[]?> result, bool deadLetter)
+    {
+        var partition = result.Partition.Value;
+        if (!_partitions.TryGetValue(partition, out var progress))
+            _partitions[partition] = progress = new PartitionProgress(partition); // assigned before the handler ran (should not happen)
+        var timestamp = result.Message.Timestamp;
+        return progress.Track(result.Offset.Value, timestamp.Type == TimestampType.NotAvailable ? -1 : timestamp.UnixTimestampMs, deadLetter);
+    }
+
+    private void Produce(string topic, Message<byte[]?, byte[]?> message, InFlight inFlight)
+    {
+        var producer = _producer!;
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, report => OnDelivery(inFlight, report));
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // The producer's own thread drains the queue; wait for room.
+                Thread.Sleep(1);
+            }
+            catch (ProduceException<byte[]?, byte[]?> e)
+            {
+                inFlight.Complete(delivered: false);
+                Fail(new InferenceEngineException($"An answer for {topic} could not be produced: {e.Error.Reason}", e));
+                return;
+            }
+        }
+    }
+
+    /// <summary>On the producer's delivery thread.</summary>
+    private void OnDelivery(InFlight inFlight, DeliveryReport<byte[]?, byte[]?> report)
+    {
+        var delivered = !report.Error.IsError;
+        if (delivered)
+        {
+            if (inFlight.DeadLetter) Stats.CountDeadLettered();
+            else Stats.CountDelivered(inFlight.CreatedUnixMs >= 0 ? NowUnixMs() - inFlight.CreatedUnixMs : null);
+        }
+        inFlight.Complete(delivered);
+        if (!delivered)
+            Fail(new InferenceEngineException(
+                $"The {(inFlight.DeadLetter ? "dead letter" : "prediction")} for input offset {inFlight.Offset} could not be delivered to {report.Topic}: {report.Error.Reason}; stopping so the input is answered again after a restart."));
+        _deliveries.Set();
+    }
+
+    /// <summary>Now, in milliseconds since the epoch with sub-millisecond precision.</summary>
+    private static double NowUnixMs() => (DateTime.UtcNow.Ticks - UnixEpochTicks) / (double)TimeSpan.TicksPerMillisecond;
+
+    private void Fail(Exception e)
+    {
+        if (Interlocked.CompareExchange(ref _fatal, e, null) is null)
+            _logger.LogError("Replica {Replica} is stopping: {Reason}", _options.Replica, e.Message);
+    }
+
+    // ---- offsets ----
+
+    /// <summary>Stores the offsets of every partition whose delivered prefix grew; the consumer commits them every second.</summary>
+    private List<TopicPartitionOffset> StoreDelivered(IEnumerable<PartitionProgress>? partitions = null)
+    {
+        var stored = new List<TopicPartitionOffset>();
+        foreach (var progress in partitions ?? _partitions.Values)
+        {
+            if (progress.Advance() is not { } next) continue;
+            var offset = new TopicPartitionOffset(_options.InputTopic, progress.Partition, next);
+            try
+            {
+                _consumer!.StoreOffset(offset);
+                stored.Add(offset);
+            }
+            catch (KafkaException e)
+            {
+                _logger.LogDebug("Offset {Offset} not stored: {Reason}", offset, e.Error.Reason);
+            }
+        }
+        return stored;
+    }
+
+    /// <summary>Waits until every answer handed out for these partitions is delivered (or failed); false at the drain timeout.</summary>
+    private bool Drain(IEnumerable<PartitionProgress> partitions)
+    {
+        var list = partitions.ToList();
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            _deliveries.Reset();
+            if (list.All(p => p.Outstanding == 0)) return true;
+            if (clock.Elapsed > _options.DrainTimeout) return false;
+            _deliveries.Wait(TimeSpan.FromMilliseconds(20));
+        }
+    }
+
+    /// <summary>Stores what is delivered and commits these partitions' offsets synchronously.</summary>
+    private void Commit(IConsumer<byte[]?, byte[]?> consumer, IReadOnlyCollection<PartitionProgress> partitions)
+    {
+        StoreDelivered(partitions);
+        if (partitions.Count == 0) return;
+        try
+        {
+            var committed = consumer.Commit();
+            _logger.LogDebug("Replica {Replica} committed {Offsets}", _options.Replica, string.Join(", ", committed));
+        }
+        catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            // Nothing new since the last commit.
+        }
+        catch (KafkaException e)
+        {
+            _logger.LogWarning("Replica {Replica} could not commit its offsets: {Reason}; their messages may be answered again", _options.Replica, e.Error.Reason);
+        }
+    }
+
+    // ---- the group ----
+
+    private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
+    {
+        foreach (var tp in partitions) _partitions[tp.Partition.Value] = new PartitionProgress(tp.Partition.Value);
+        SetAssignment();
+        _logger.LogInformation("Replica {Replica} assigned {Partitions}", _options.Replica, Describe(partitions.Select(p => p.Partition.Value)));
+        Report(InferenceProgressKind.Assigned, [.. partitions.Select(p => p.Partition.Value)]);
+    }
+
+    /// <summary>Inside <c>Consume</c> or <c>Close</c>, on the consuming thread: answer, deliver and commit before letting go.</summary>
+    private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
+    {
+        ProcessBatch(); // messages consumed while gathering a batch
+        var revoked = partitions.Select(p => p.Partition.Value).Where(_partitions.ContainsKey).Select(p => _partitions[p]).ToList();
+        if (!Drain(revoked))
+            _logger.LogWarning("Answers for revoked partitions {Partitions} were still in flight after {Timeout}; those inputs will be answered again", Describe(revoked.Select(p => p.Partition)), _options.DrainTimeout);
+        Commit(consumer, revoked);
+        foreach (var p in partitions) _partitions.Remove(p.Partition.Value);
+        SetAssignment();
+        _logger.LogInformation("Replica {Replica} revoked {Partitions}", _options.Replica, Describe(partitions.Select(p => p.Partition.Value)));
+        Report(InferenceProgressKind.Revoked, [.. partitions.Select(p => p.Partition.Value)]);
+    }
+
+    private void OnLost(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
+    {
+        ProcessBatch();
+        foreach (var p in partitions) _partitions.Remove(p.Partition.Value);
+        SetAssignment();
+        _logger.LogWarning("Replica {Replica} lost {Partitions}; their uncommitted messages will be answered again by their new owner", _options.Replica, Describe(partitions.Select(p => p.Partition.Value)));
+        Report(InferenceProgressKind.Lost, [.. partitions.Select(p => p.Partition.Value)]);
+    }
+
+    private void SetAssignment()
+    {
+        lock (_assignmentGate) _assignment = [.. _partitions.Keys.Order()];
+    }
+
+    private void Report(InferenceProgressKind kind, IReadOnlyList<int> partitions) =>
+        _progress?.Report(new InferenceProgress(kind, partitions, Assignment));
+
+    private static string Describe(IEnumerable<int> partitions) => "[" + string.Join(", ", partitions.Order()) + "]";
+
+    // ---- clients ----
+
+    private IConsumer<byte[]?, byte[]?> BuildConsumer()
+    {
+        var config = KafkaClientConfig.LowLatencyConsumer(_options.BootstrapServers, _options.ConsumerGroup, _options.EffectiveClientId, _options.KafkaSettings, _options.FetchWaitMaxMs);
+        return new ConsumerBuilder<byte[]?, byte[]?>(config)
+            .SetKeyDeserializer(Deserializers.ByteArray)
+            .SetValueDeserializer(Deserializers.ByteArray)
+            .SetPartitionsAssignedHandler(OnAssigned)
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler(OnLost)
+            .SetErrorHandler((_, error) => OnClientError("consumer", error))
+            .SetLogHandler((_, log) => OnClientLog(log))
+            .Build();
+    }
+
+    private IProducer<byte[]?, byte[]?> BuildProducer()
+    {
+        var config = KafkaClientConfig.LowLatencyProducer(_options.BootstrapServers, _options.EffectiveClientId, _options.LingerMs, settings: _options.KafkaSettings);
+        config.DeliveryReportFields ??= "none"; // the handler needs only the error
+        return new ProducerBuilder<byte[]?, byte[]?>(config)
+            .SetKeySerializer(Serializers.ByteArray)
+            .SetValueSerializer(Serializers.ByteArray)
+            .SetErrorHandler((_, error) => OnClientError("producer", error))
+            .SetLogHandler((_, log) => OnClientLog(log))
+            .Build();
+    }
+
+    private void OnClientError(string client, Error error)
+    {
+        if (error.IsFatal) Fail(new InferenceEngineException($"The {client} failed fatally: {error.Reason} ({error.Code})"));
+        else _logger.LogWarning("Kafka {Client} of replica {Replica}: {Reason}", client, _options.Replica, error.Reason);
+    }
+
+    private void OnClientLog(LogMessage log)
+    {
+        var level = KafkaClientConfig.ToLogLevel(log.Level);
+        if (_logger.IsEnabled(level)) _logger.Log(level, "librdkafka {Facility}: {Message}", log.Facility, log.Message);
+    }
+}
+
+/// <summary>The engine stopped because of a fatal Kafka error or an answer it could not deliver.</summary>
+public sealed class InferenceEngineException : Exception
+{
+    public InferenceEngineException(string message) : base(message) { }
+
+    public InferenceEngineException(string message, Exception inner) : base(message, inner) { }
+}

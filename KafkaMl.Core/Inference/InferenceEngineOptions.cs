@@ -1,0 +1,79 @@
+using KafkaMl.Core.Orchestration;
+
+namespace KafkaMl.Core.Inference;
+
+/// <summary>Where an <see cref="InferenceEngine"/> reads, writes and reports, and how it batches.</summary>
+public sealed record InferenceEngineOptions
+{
+    public required string BootstrapServers { get; init; }
+
+    public required string InputTopic { get; init; }
+
+    public required string OutputTopic { get; init; }
+
+    /// <summary>The consumer group every replica of one inference shares, so the input partitions are spread over them.</summary>
+    public required string ConsumerGroup { get; init; }
+
+    /// <summary>The name carried in every prediction (<c>"model"</c>).</summary>
+    public string ModelName { get; init; } = "model";
+
+    /// <summary>This replica's index (in the stats reports and the client id).</summary>
+    public int Replica { get; init; }
+
+    /// <summary>The Kafka client id; by default <c>kafkaml-infer-&lt;group&gt;-r&lt;replica&gt;</c>.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>
+    /// Most messages predicted in one forward pass. Messages already waiting in the consumer's queue are
+    /// taken up to this count (never waiting for more), so a lone message is predicted at once, alone.
+    /// </summary>
+    public int MaxBatch { get; init; } = 256;
+
+    /// <summary>
+    /// <c>fetch.wait.max.ms</c> of the input consumer. The embedded broker holds an empty fetch this long even when
+    /// a record arrives meanwhile, so it bounds the latency there (1 ms by default); a real Kafka broker answers
+    /// when data arrives, so against one a long wait (e.g. 100 ms) saves empty fetches at no latency cost.
+    /// </summary>
+    public int FetchWaitMaxMs { get; init; } = Streaming.KafkaClientConfig.LowLatencyFetchWaitMaxMs;
+
+    /// <summary><c>linger.ms</c> of the prediction producer: 0 sends each prediction as soon as it is made.</summary>
+    public int LingerMs { get; init; }
+
+    /// <summary>How many recent deliveries the latency percentiles are computed over.</summary>
+    public int LatencyWindow { get; init; } = 1024;
+
+    /// <summary>How many recent predictions the stats report carries.</summary>
+    public int RecentPredictions { get; init; } = 20;
+
+    /// <summary>How long stopping (or a revocation) waits for predictions already produced to be delivered.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the consume loop blocks when the input is idle (also the latency of noticing a stop).</summary>
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Extra librdkafka settings for both clients (e.g. <c>security.protocol</c>); they win over the defaults.</summary>
+    public IReadOnlyDictionary<string, string>? KafkaSettings { get; init; }
+
+    /// <summary><see cref="InferenceJobRoutes.DeadLetterTopic"/> of <see cref="InputTopic"/>.</summary>
+    public string DeadLetterTopic => InferenceJobRoutes.DeadLetterTopic(InputTopic);
+
+    internal string EffectiveClientId => ClientId ?? $"kafkaml-infer-{ConsumerGroup}-r{Replica}";
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(BootstrapServers);
+        ArgumentException.ThrowIfNullOrWhiteSpace(ConsumerGroup);
+        if (Streaming.TopicNames.Problem(InputTopic) is { } input) throw new ArgumentException($"Input topic: {input}");
+        if (Streaming.TopicNames.Problem(OutputTopic) is { } output) throw new ArgumentException($"Output topic: {output}");
+        if (Streaming.TopicNames.Problem(DeadLetterTopic) is { } dlq) throw new ArgumentException($"Dead-letter topic: {dlq}");
+        if (string.Equals(InputTopic, OutputTopic, StringComparison.Ordinal))
+            throw new ArgumentException($"The output topic must differ from the input topic ('{InputTopic}'): predictions would be read back as input.");
+        if (MaxBatch < 1) throw new ArgumentException($"The batch size must be at least 1 (was {MaxBatch}).");
+        if (FetchWaitMaxMs < 0) throw new ArgumentException($"fetch.wait.max.ms cannot be negative (was {FetchWaitMaxMs}).");
+        if (LingerMs < 0) throw new ArgumentException($"linger.ms cannot be negative (was {LingerMs}).");
+        if (LatencyWindow < 1) throw new ArgumentException($"The latency window must hold at least 1 sample (was {LatencyWindow}).");
+        if (RecentPredictions < 0) throw new ArgumentException($"The recent predictions cannot be negative (was {RecentPredictions}).");
+        if (Replica < 0) throw new ArgumentException($"The replica index cannot be negative (was {Replica}).");
+    }
+}

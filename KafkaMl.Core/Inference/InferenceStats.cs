@@ -1,0 +1,163 @@
+using KafkaMl.Core.Orchestration;
+
+namespace KafkaMl.Core.Inference;
+
+/// <summary>
+/// A replica's counters since it started, the latency of its recent deliveries and its recent predictions.
+/// Written by the consuming thread and the producer's delivery thread, read by anyone (thread-safe).
+/// </summary>
+public sealed class InferenceStats
+{
+    private readonly LatencyWindow _latency;
+    private readonly RecentPredictionRing _recent;
+    private long _in;
+    private long _out;
+    private long _errors;
+    private long _deadLettered;
+    private long _batches;
+    private long _predicted;
+    private int _largestBatch;
+
+    public InferenceStats(int replica, int latencyWindow = 1024, int recentPredictions = 20)
+    {
+        Replica = replica;
+        _latency = new LatencyWindow(latencyWindow);
+        _recent = new RecentPredictionRing(recentPredictions);
+    }
+
+    public int Replica { get; }
+
+    /// <summary>Input messages consumed.</summary>
+    public long MessagesIn => Interlocked.Read(ref _in);
+
+    /// <summary>Predictions delivered to the output topic.</summary>
+    public long MessagesOut => Interlocked.Read(ref _out);
+
+    /// <summary>Input messages that could not be predicted (undecodable, wrongly shaped, or the model failed on them).</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>Input messages delivered to the dead-letter topic.</summary>
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    /// <summary>Forward passes that produced predictions (a micro-batch counts once).</summary>
+    public long Batches => Interlocked.Read(ref _batches);
+
+    /// <summary>Messages predicted (made, not necessarily delivered yet).</summary>
+    public long Predicted => Interlocked.Read(ref _predicted);
+
+    /// <summary>The largest micro-batch so far.</summary>
+    public int LargestBatch => Volatile.Read(ref _largestBatch);
+
+    internal void CountIn(int n) => Interlocked.Add(ref _in, n);
+
+    internal void CountError() => Interlocked.Increment(ref _errors);
+
+    internal void CountBatch(int size)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _predicted, size);
+        int largest;
+        while (size > (largest = Volatile.Read(ref _largestBatch)) && Interlocked.CompareExchange(ref _largestBatch, size, largest) != largest)
+        {
+        }
+    }
+
+    internal void CountDelivered(double? latencyMs)
+    {
+        Interlocked.Increment(ref _out);
+        if (latencyMs is { } ms) _latency.Add(ms);
+    }
+
+    internal void CountDeadLettered() => Interlocked.Increment(ref _deadLettered);
+
+    internal void AddRecent(int partition, long offset, ReadOnlySpan<float> values, int? prediction) =>
+        _recent.Add(partition, offset, values, prediction);
+
+    /// <summary>The latency percentiles (ms) over the recent window; nulls before the first delivery.</summary>
+    public (double? P50, double? P99) Latency() => _latency.Percentiles();
+
+    /// <summary>The report the portal receives (<c>POST .../stats</c>).</summary>
+    public InferenceStatsReport Snapshot()
+    {
+        var (p50, p99) = Latency();
+        return new InferenceStatsReport(Replica, MessagesIn, MessagesOut, Errors, DeadLettered, p50, p99, _recent.Snapshot());
+    }
+
+    /// <summary>The last <c>capacity</c> latencies, in milliseconds; percentiles by sorting a copy (cheap for ~1k values every few seconds).</summary>
+    private sealed class LatencyWindow(int capacity)
+    {
+        private readonly double[] _values = new double[capacity];
+        private readonly Lock _gate = new();
+        private long _count;
+
+        public void Add(double ms)
+        {
+            lock (_gate) _values[_count++ % _values.Length] = ms;
+        }
+
+        public (double? P50, double? P99) Percentiles()
+        {
+            double[] copy;
+            lock (_gate)
+            {
+                var n = (int)Math.Min(_count, _values.Length);
+                if (n == 0) return (null, null);
+                copy = _values[..n];
+            }
+            Array.Sort(copy);
+            return (Percentile(copy, 0.50), Percentile(copy, 0.99));
+        }
+    }
+
+    /// <summary>Nearest-rank percentile of sorted values.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    /// <summary>The last predictions, kept as structs in a ring (no allocation per prediction beyond the copied values).</summary>
+    private sealed class RecentPredictionRing(int capacity)
+    {
+        private readonly Entry[] _entries = new Entry[capacity];
+        private readonly Lock _gate = new();
+        private long _count;
+
+        private struct Entry
+        {
+            public int Partition;
+            public long Offset;
+            public float[] Values;
+            public int? Prediction;
+            public DateTimeOffset Time;
+        }
+
+        public void Add(int partition, long offset, ReadOnlySpan<float> values, int? prediction)
+        {
+            if (_entries.Length == 0) return;
+            lock (_gate)
+            {
+                ref var entry = ref _entries[_count++ % _entries.Length];
+                if (entry.Values is null || entry.Values.Length != values.Length) entry.Values = new float[values.Length];
+                values.CopyTo(entry.Values);
+                entry.Partition = partition;
+                entry.Offset = offset;
+                entry.Prediction = prediction;
+                entry.Time = DateTimeOffset.UtcNow;
+            }
+        }
+
+        /// <summary>Newest first.</summary>
+        public IReadOnlyList<RecentPrediction> Snapshot()
+        {
+            lock (_gate)
+            {
+                var n = (int)Math.Min(_count, _entries.Length);
+                var result = new RecentPrediction[n];
+                for (var i = 0; i < n; i++)
+                {
+                    var entry = _entries[(_count - 1 - i) % _entries.Length];
+                    result[i] = new RecentPrediction(entry.Partition, entry.Offset, [.. entry.Values], entry.Prediction, entry.Time);
+                }
+                return result;
+            }
+        }
+    }
+}

@@ -222,7 +222,7 @@ public sealed class DeploymentsApiTests : IDisposable
         var resultId = await harness.SeedResultAsync(TrainingStatus.Finished);
         await using (var seed = harness.CreateContext())
         {
-            seed.Inferences.Add(new Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow });
+            seed.Inferences.Add(new Core.Domain.Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow });
             await seed.SaveChangesAsync();
         }
         var deploymentId = (await harness.ReadResultAsync(resultId)).DeploymentId;

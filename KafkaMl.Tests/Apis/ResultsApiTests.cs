@@ -201,7 +201,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await FinishedResultAsync();
         await using (var seed = harness.CreateContext())
         {
-            seed.Inferences.Add(new Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow });
+            seed.Inferences.Add(new Core.Domain.Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow });
             await seed.SaveChangesAsync();
         }
         await using var db = harness.CreateContext();

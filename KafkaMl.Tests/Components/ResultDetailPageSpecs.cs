@@ -81,7 +81,7 @@ public sealed class ResultDetailPageSpecs : PortalComponentContext
         int inferenceId;
         await using (var db = Training.CreateContext())
         {
-            var inference = new Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow };
+            var inference = new Core.Domain.Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow };
             db.Inferences.Add(inference);
             await db.SaveChangesAsync();
             inferenceId = inference.Id;

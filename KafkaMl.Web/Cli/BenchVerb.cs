@@ -20,6 +20,7 @@ public static class BenchVerb
         new(StringComparer.OrdinalIgnoreCase)
         {
             ["sink"] = ("RawSink throughput (3-float samples) side by side with a bare Confluent.Kafka producer", SinkBench.RunAsync),
+            ["training"] = ("training from a stream (the real training job) side by side with the same samples already in memory, HCOPD and a generated set", TrainingBenchmark.RunAsync),
         };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

@@ -34,7 +34,7 @@ internal static class TrainingBenchmark
         """
         usage: KafkaMl.Web bench training [--samples N] [--epochs N] [--batch N] [--repeat N] [--partitions N] [--hcopd PATH] [--bootstrap-servers H:P] [-X KEY=VALUE]...
           --samples N             samples of the generated workload (default 100000)
-          --epochs N              epochs of both workloads (default: HCOPD 200, generated 5)
+          --epochs N              epochs of both workloads (default: HCOPD 500, generated 10)
           --batch N               batch size of the generated workload (default 64; HCOPD keeps the paper's 10)
           --repeat N              timed repetitions of each contender per workload, order alternating (default 3)
           --partitions N          partitions of each data topic (default 4)
@@ -49,8 +49,8 @@ internal static class TrainingBenchmark
     private const string GeneratedScript =
         """Sequential(("fc1", Linear(10, 32)), ("relu", ReLU()), ("fc2", Linear(32, 2)))""";
 
-    private const int HcopdEpochs = 200;
-    private const int GeneratedEpochs = 5;
+    private const int HcopdEpochs = 500;
+    private const int GeneratedEpochs = 10;
     private const int GeneratedFeatures = 10;
     private const int GeneratedSeed = 7;
     private const double Rate = 0.1;
@@ -137,6 +137,9 @@ internal static class TrainingBenchmark
     {
         public double Overhead => Median(Stream.Select(r => r.Elapsed.TotalSeconds)) / Median(Memory.Select(r => r.Elapsed.TotalSeconds)) - 1;
 
+        /// <summary>The median of each repetition's own overhead (both contenders of a repetition ran back to back, under the same load).</summary>
+        public double PairedOverhead => Median(Memory.Zip(Stream, (m, s) => s.Elapsed / m.Elapsed - 1));
+
         public bool Met => Overhead <= Target;
 
         public bool SameMetrics => Memory.Concat(Stream).All(r => SameMetricsAs(r.TestMetrics, Memory[0].TestMetrics));
@@ -157,12 +160,13 @@ internal static class TrainingBenchmark
         foreach (var workload in workloads) await output.WriteLineAsync($"workload:  {workload.Name,-10} {workload.Description}");
         await output.WriteLineAsync(
             $"both:      adam, cross-entropy, split {1 - 2 * Rate:0.0}/{Rate:0.0}/{Rate:0.0} shuffled with seed 42, standardised on the training split, {TorchThreads} TorchSharp thread, " +
-            $"the same seeded initial weights; {settings.Repeat} repetition(s) per workload, order alternating, after an untimed 1-epoch warm-up of each");
+            $"the same seeded initial weights; {settings.Repeat} repetition(s) per workload, order alternating, after an untimed warm-up of each (a tenth of the epochs, 1 to 20) that lets the JIT settle");
         await output.WriteLineAsync("memory:    the samples already decoded in a SampleSet, in the job's order -> build the module from the compiled script (seeded) -> split -> standardise -> Trainer.TrainAsync -> Evaluator (test split) -> save both weight files");
         await output.WriteLineAsync("stream:    TrainingJob.RunAsync, in-memory reporter: spec -> build the module -> wait for the control message (control topic read from the earliest offset) -> read its ranges and decode -> the same steps as memory");
         await output.WriteLineAsync("           (the data and its control message are produced once per workload with RawSink, before timing)");
         await output.WriteLineAsync("wait:      stream only: the control-topic consumer's start until the control message was found");
         await output.WriteLineAsync("read:      stream only: control message found until every message of its ranges was read and decoded (consumer set-up and close included)");
+        await output.WriteLineAsync("overhead:  median stream / median memory - 1 (the target's measure); paired: the median of each repetition's stream / memory - 1");
         await output.FlushAsync(cancellationToken);
 
         var controlTopic = $"kafkaml-bench-train-control-{Guid.NewGuid():N}";
@@ -177,7 +181,7 @@ internal static class TrainingBenchmark
             $"compile:   excluded from both: the script compiled once per workload before timing, into the compiler the job uses " +
             $"({string.Join(", ", results.Select(r => $"{r.Workload.Name} {Seconds(r.Compile)}"))})");
         await output.WriteLineAsync(
-            $"medians    {"workload",-10} {"samples",9} {"epochs",6} {"batch",5}  {"memory s (min-max)",-22} {"stream s (min-max)",-22} {"wait",8} {"read+decode (share)",-20} {"overhead",8}");
+            $"medians    {"workload",-10} {"samples",9} {"epochs",6} {"batch",5}  {"memory s (min-max)",-22} {"stream s (min-max)",-22} {"wait",8} {"read+decode (share)",-20} {"overhead",8} {"paired",7}");
         foreach (var result in results)
         {
             var spec = result.Workload.Spec;
@@ -186,7 +190,7 @@ internal static class TrainingBenchmark
             var wait = Median(result.Stream.Select(r => r.ControlWait?.TotalSeconds));
             await output.WriteLineAsync(
                 $"           {result.Workload.Name,-10} {Count(result.Workload.Count),9} {spec.Epochs,6} {spec.BatchSize,5}  {Spread(result.Memory),-22} {Spread(result.Stream),-22} " +
-                $"{Seconds(wait),8} {$"{Seconds(read)} ({Percent(read / stream)})",-20} {Signed(result.Overhead),8}");
+                $"{Seconds(wait),8} {$"{Seconds(read)} ({Percent(read / stream)})",-20} {Signed(result.Overhead),8} {Signed(result.PairedOverhead),7}");
         }
         await output.WriteLineAsync("paper:     Kafka-ML, HCOPD: training 27.37 s; with data streams 29.61 s (+8%); with data streams and containers 31.44 s (+15%)");
         foreach (var result in results)
@@ -201,13 +205,18 @@ internal static class TrainingBenchmark
             await output.WriteLineAsync(
                 $"target     {result.Workload.Name}: stream <= memory + 10% (median overhead {Signed(result.Overhead)}): {(result.Met ? "met" : "NOT met")}");
         }
-        if (results.FirstOrDefault(r => !r.Met && r.Workload.Count < 1_000) is { } small && results.Any(r => r.Met))
+        foreach (var result in results.Where(r => !r.Met))
         {
-            var wait = Median(small.Stream.Select(r => r.ControlWait?.TotalSeconds));
-            var read = Median(small.Stream.Select(r => r.ReadDecode?.TotalSeconds));
-            await output.WriteLineAsync(
-                $"note:      {small.Workload.Name}'s {Count(small.Workload.Count)} samples make a training this short that the stream's fixed costs dominate " +
-                $"(wait {Seconds(wait)}, read+decode {Seconds(read)}: consumer set-up and the first fetches); the larger workload meets the target");
+            // What streaming itself adds, from the job's own log: the phases the memory run does not have.
+            var memory = Median(result.Memory.Select(r => r.Elapsed.TotalSeconds));
+            var streaming = Median(result.Stream.Select(r => r.ControlWait?.TotalSeconds)) + Median(result.Stream.Select(r => r.ReadDecode?.TotalSeconds));
+            var share = streaming / memory;
+            await output.WriteLineAsync(share > Target
+                ? $"note:      {result.Workload.Name}: waiting for the control message and reading the data take {Seconds(streaming)}, {Percent(share)} of a training this short: " +
+                  "fixed costs (consumer set-up, first fetches) dominate it" + (results.Any(r => r.Met) ? "; the larger workload meets the target" : "")
+                : $"note:      {result.Workload.Name}: waiting for the control message and reading the data take only {Seconds(streaming)} ({Percent(share)} of the memory time); " +
+                  $"the rest of the difference is the same training running at another speed (train medians: memory {Seconds(Median(result.Memory.Select(r => r.Training)))}, " +
+                  $"stream {Seconds(Median(result.Stream.Select(r => r.Training)))}): noise from a busy machine, rerun with more --repeat");
         }
         await output.FlushAsync(cancellationToken);
         return 0;
@@ -232,8 +241,8 @@ internal static class TrainingBenchmark
         compileClock.Stop();
         if (!compilation.Success) throw new BenchFailure($"the {name} model script does not compile: {compilation.ErrorSummary}");
 
-        await Console.Error.WriteLineAsync($"{name}: warm-up (1 epoch each)");
-        var warmup = workload.Spec with { Epochs = 1 };
+        var warmup = workload.Spec with { Epochs = Math.Clamp(workload.Spec.Epochs / 10, 1, 20) };
+        await Console.Error.WriteLineAsync($"{name}: warm-up ({warmup.Epochs} epoch(s) each)");
         await RunMemoryAsync(warmup, compilation, samples, cancellationToken);
         await RunStreamAsync(settings, warmup, compiler, bootstrap, controlTopic, cancellationToken);
 

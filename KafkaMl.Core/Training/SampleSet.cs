@@ -94,6 +94,43 @@ public sealed class SampleSet
         return new SampleSet(features, fShape, labels, lShape, count);
     }
 
+    /// <summary>
+    /// The samples of <paramref name="parts"/> one after another (copied; a single part is returned as it is). The parts
+    /// must have the same shapes (<see cref="Mismatch"/>).
+    /// </summary>
+    internal static SampleSet Concat(IReadOnlyList<SampleSet> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        if (parts.Count == 0) throw new TrainingException("There are no samples.");
+        var first = parts[0];
+        if (parts.Count == 1) return first;
+        if (parts.Skip(1).Select(p => Mismatch(first, p)).FirstOrDefault(m => m is not null) is { } problem) throw new ArgumentException(problem, nameof(parts));
+        var features = new float[checked(parts.Sum(p => p._features.Length))];
+        var labels = first._labels is null ? null : new float[checked(parts.Sum(p => p._labels!.Length))];
+        int featureAt = 0, labelAt = 0;
+        foreach (var part in parts)
+        {
+            part._features.CopyTo(features, featureAt);
+            featureAt += part._features.Length;
+            if (labels is null) continue;
+            part._labels!.CopyTo(labels, labelAt);
+            labelAt += part._labels.Length;
+        }
+        return new SampleSet(features, first.FeatureShape, labels, first.LabelShape, parts.Sum(p => p.Count));
+    }
+
+    /// <summary>Why <paramref name="other"/>'s samples cannot follow <paramref name="set"/>'s (another shape, labels or none); null when they can.</summary>
+    internal static string? Mismatch(SampleSet set, SampleSet other)
+    {
+        if (!other.FeatureShape.SequenceEqual(set.FeatureShape))
+            return $"their features have shape {Describe(other.FeatureShape)}, those before them {Describe(set.FeatureShape)}.";
+        if (other.HasLabels != set.HasLabels)
+            return other.HasLabels ? "they carry labels, those before them do not." : "they carry no labels, those before them do.";
+        if (other.HasLabels && !other.LabelShape.SequenceEqual(set.LabelShape))
+            return $"their labels have shape {Describe(other.LabelShape)}, those before them {Describe(set.LabelShape)}.";
+        return null;
+    }
+
     /// <summary>Appends decoded samples one by one into growing arrays (no per-sample copy at <see cref="Build"/>).</summary>
     public static Builder CreateBuilder(int capacity = 0) => new(capacity);
 

@@ -182,6 +182,27 @@ public sealed class SampleSetSpecs
         Assert.Equal(99f, set.LabelOf(99)[0]);
     }
 
+    [Fact]
+    public void Concatenated_parts_keep_their_samples_in_order()
+    {
+        var whole = TrainingData.Numbered(10);
+
+        var joined = SampleSet.Concat([whole.Select([0, 1, 2]), whole.Select([3]), whole.Select([4, 5, 6, 7, 8, 9])]);
+
+        Assert.Equal(whole.Features.ToArray(), joined.Features.ToArray());
+        Assert.Equal(Indices(whole), Indices(joined));
+    }
+
+    [Fact]
+    public void Parts_of_another_feature_shape_are_a_mismatch_naming_both_shapes()
+    {
+        var other = SampleSet.FromArrays([1, 2, 3], [3], [0], [1]);
+
+        var problem = SampleSet.Mismatch(TrainingData.Numbered(2), other);
+
+        Assert.Equal("their features have shape [3], those before them [2].", problem);
+    }
+
     private static List<int> Indices(SampleSet part) =>
         Enumerable.Range(0, part.Count).Select(i => (int)part.LabelOf(i)[0]).ToList();
 }

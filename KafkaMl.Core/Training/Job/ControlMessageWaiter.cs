@@ -63,11 +63,20 @@ public sealed class ControlMessageWaiter
         config.EnableAutoCommit = false;
         config.EnableAutoOffsetStore = false;
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(config)
+        var consumer = new ConsumerBuilder<byte[], byte[]>(config)
             .SetLogHandler((_, entry) => _logger.Log(KafkaClientConfig.ToLogLevel(entry.Level), "librdkafka {Facility}: {Message}", entry.Facility, entry.Message))
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka: {Reason}", error.Reason))
             .Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        IAdminClient admin;
+        try
+        {
+            admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
 
         var assigned = new HashSet<int>();
         var sinceLog = Stopwatch.StartNew();
@@ -134,7 +143,29 @@ public sealed class ControlMessageWaiter
         }
         finally
         {
-            consumer.Close();
+            try
+            {
+                consumer.Close();
+            }
+            finally
+            {
+                // Disposing the admin client waits out its result-poll loop (up to 100 ms), and the consumer must
+                // outlive it: both go in the background, so the job reads its data without waiting for them.
+                _ = Task.Run(() => Release(consumer, admin));
+            }
+        }
+    }
+
+    private void Release(IConsumer<byte[], byte[]> consumer, IAdminClient admin)
+    {
+        try
+        {
+            admin.Dispose();
+            consumer.Dispose();
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning("Kafka: the control-topic consumer could not be released: {Reason}", e.Message);
         }
     }
 

@@ -120,7 +120,7 @@ public static class TrainingJob
             $"model '{spec.ModelName}' (id {spec.ModelId}) of deployment {spec.DeploymentId}: batch size {spec.BatchSize}, {spec.Epochs} epochs, " +
             $"{spec.Optimizer} lr {spec.LearningRate}, loss {spec.Loss}, metrics [{string.Join(", ", spec.Metrics)}], seed {spec.Seed}"));
 
-        var definition = await BuildModelAsync(spec, log, cancellationToken);
+        var definition = await BuildModelAsync(spec, context.ModelCompiler, log, cancellationToken);
         using var model = definition.Module;
         // Settings that cannot work fail now, not after the data came (the rates are checked again with the stream's).
         var (_, notes) = ResolveSettings(spec, definition, 0, 0, context.TorchThreads);
@@ -260,9 +260,10 @@ public static class TrainingJob
         }
     }
 
-    private static async Task<ModelDefinition> BuildModelAsync(TrainingJobSpec spec, IProgress<string>? log, CancellationToken cancellationToken)
+    private static async Task<ModelDefinition> BuildModelAsync(
+        TrainingJobSpec spec, ModelScriptCompiler? compiler, IProgress<string>? log, CancellationToken cancellationToken)
     {
-        var compiler = new ModelScriptCompiler(new ModelScriptCompilerOptions { CompileTimeout = CompileTimeout, MaxConcurrentCompilations = 1, CacheSize = 1 });
+        compiler ??= new ModelScriptCompiler(new ModelScriptCompilerOptions { CompileTimeout = CompileTimeout, MaxConcurrentCompilations = 1, CacheSize = 1 });
         var compilation = await compiler.CompileAsync(spec.ModelCode ?? "", cancellationToken);
         if (!compilation.Success)
         {
@@ -303,8 +304,9 @@ public static class TrainingJob
 
         var total = TopicRanges.Total(ranges);
         log?.Report(string.Create(CultureInfo.InvariantCulture, $"reading {total} messages from {control.Topic}"));
-        // Kept per range and put together in the control message's order: partitions arrive interleaved.
-        var perRange = ranges.Select(r => new List<(long Offset, DecodedSample Sample)>((int)Math.Min(r.Count, 1 << 20))).ToArray();
+        // Decoded straight into one builder per range (contiguous arrays, so no message's arrays outlive it) and put
+        // together in the control message's order at the end: partitions arrive interleaved.
+        var builders = ranges.Select(r => SampleSet.CreateBuilder((int)Math.Min(r.Count, 1 << 20))).ToArray();
         var reader = new RangeReader(context.BootstrapServers, $"kafkaml-train-{context.ResultId}", new RangeReaderOptions
         {
             MissingDataTimeout = context.MissingDataTimeout,
@@ -323,30 +325,31 @@ public static class TrainingJob
                 throw new TrainingJobException(string.Create(CultureInfo.InvariantCulture,
                     $"The message at offset {message.Offset.Value} of topic {message.Topic} partition {message.Partition.Value} is not valid {decoder.Format} data for this stream: {e.Message} Training needs every message the control message names, so the job stops."), e);
             }
-            perRange[index].Add((message.Offset.Value, sample));
+            try
+            {
+                builders[index].Add(sample);
+            }
+            catch (TrainingException e)
+            {
+                throw new TrainingJobException(string.Create(CultureInfo.InvariantCulture,
+                    $"The message at offset {message.Offset.Value} of topic {message.Topic} partition {message.Partition.Value} does not match the messages before it: {e.Message}"), e);
+            }
         }, cancellationToken);
         log?.Report(string.Create(CultureInfo.InvariantCulture,
             $"read {summary.Messages} messages from {control.Topic} in {summary.Elapsed.TotalSeconds:0.##} s{(summary.Absent > 0 ? $" ({summary.Absent} offsets of the ranges held no message: compacted away)" : "")}"));
         if (summary.Messages == 0) throw new TrainingJobException($"The ranges {control.Topic} hold no message to train on.");
 
-        var builder = SampleSet.CreateBuilder(checked((int)summary.Messages));
+        var parts = new List<SampleSet>(ranges.Count);
         for (var i = 0; i < ranges.Count; i++)
         {
-            foreach (var (offset, sample) in perRange[i])
-            {
-                try
-                {
-                    builder.Add(sample);
-                }
-                catch (TrainingException e)
-                {
-                    throw new TrainingJobException(string.Create(CultureInfo.InvariantCulture,
-                        $"The message at offset {offset} of topic {ranges[i].Topic} partition {ranges[i].Partition} does not match the messages before it: {e.Message}"), e);
-                }
-            }
-            perRange[i] = [];
+            if (builders[i].Count == 0) continue;
+            var part = builders[i].Build();
+            builders[i] = SampleSet.CreateBuilder();
+            if (parts.Count > 0 && SampleSet.Mismatch(parts[0], part) is { } problem)
+                throw new TrainingJobException($"The messages of the range {ranges[i]} do not match the messages before them: {problem}");
+            parts.Add(part);
         }
-        return builder.Build();
+        return SampleSet.Concat(parts);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using KafkaMl.Core.Scripting;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Core.Training.Job;
@@ -44,6 +45,13 @@ public sealed record TrainingJobContext
 
     /// <summary>Receives the Kafka clients' diagnostics (librdkafka log lines and errors); null drops them.</summary>
     public ILogger? KafkaLogger { get; init; }
+
+    /// <summary>
+    /// Compiles the model script; null: a compiler of the job's own. A process that runs several jobs of the same
+    /// script (<c>bench training</c>) shares one, so its cache compiles the script once; the module is still built
+    /// from the script, seeded, by every job.
+    /// </summary>
+    public ModelScriptCompiler? ModelCompiler { get; init; }
 }
 
 /// <summary>How a training job ended.</summary>

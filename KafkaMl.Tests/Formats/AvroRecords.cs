@@ -40,8 +40,9 @@ internal static class AvroRecords
         ]}
         """;
 
+    /// <summary>A file of the HCOPD sample the repository ships (<c>samples/hcopd/</c>).</summary>
     public static string SharedDataPath(string file) =>
-        Path.Combine(FindUp("shared"), "data", "hcopd", file);
+        Path.Combine(KafkaMl.Tests.Support.KafkaMlProcess.RepoRoot, "samples", "hcopd", file);
 
     public static GenericRecord Record(string schema, params (string Field, object? Value)[] values)
     {
@@ -61,15 +62,5 @@ internal static class AvroRecords
     {
         var parsed = Schema.Parse(schema);
         return new GenericDatumReader<GenericRecord>(parsed, parsed).Read(null!, new BinaryDecoder(new MemoryStream(bytes)));
-    }
-
-    private static string FindUp(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, name);
-            if (Directory.Exists(Path.Combine(candidate, "data"))) return candidate;
-        }
-        return "/work/shared";
     }
 }

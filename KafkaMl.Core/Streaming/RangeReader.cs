@@ -180,8 +180,8 @@ public sealed class RangeReader
         config.EnableAutoCommit = false;
         config.EnableAutoOffsetStore = false;
         config.EnablePartitionEof = true;
-        // Only the topic of each message is needed besides its key, value and offset: leaving out the timestamp
-        // and the headers saves their marshalling per message (a third of the client's cost on small messages).
+        // Only the topic of each message is needed besides its key, value and offset: leaving out the timestamp and
+        // the headers saves marshalling them per message (bench training: roughly a third less CPU on 100,000 small messages).
         if (_options.Settings?.ContainsKey("dotnet.consumer.consume.result.fields") != true) config.ConsumeResultFields = "topic";
         // A range outside the partition's offsets is an error to report, never a silent jump elsewhere.
         config.AutoOffsetReset = AutoOffsetReset.Error;

@@ -86,4 +86,10 @@ public static class JobEnvironment
 
     /// <summary>Environment variable holding the control topic.</summary>
     public const string ControlTopicVariable = "KafkaMl__Kafka__ControlTopic";
+
+    /// <summary>Environment variable naming the replica (an index locally, the pod name on Kubernetes: treat it as opaque).</summary>
+    public const string ReplicaVariable = "KAFKAML_REPLICA";
+
+    /// <summary>Environment variable holding the workload's name (<see cref="JobSpec.Name"/>).</summary>
+    public const string JobNameVariable = "KAFKAML_JOB_NAME";
 }

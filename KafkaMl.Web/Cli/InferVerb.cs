@@ -78,7 +78,7 @@ public static class InferVerb
     public const int ExternalFetchWaitMs = 100;
 
     /// <summary>Environment variable holding a replica's index (set by the local runner).</summary>
-    public const string ReplicaVariable = "KAFKAML_REPLICA";
+    public const string ReplicaVariable = JobEnvironment.ReplicaVariable;
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {

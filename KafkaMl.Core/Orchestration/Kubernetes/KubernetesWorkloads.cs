@@ -19,9 +19,9 @@ public static class KubernetesWorkloads
     public const string ContainerName = "kafkaml";
 
     /// <summary>The replica's identity in a pod: its pod name (the local runner sets the replica index instead).</summary>
-    public const string ReplicaVariable = "KAFKAML_REPLICA";
+    public const string ReplicaVariable = JobEnvironment.ReplicaVariable;
 
-    public const string JobNameVariable = "KAFKAML_JOB_NAME";
+    public const string JobNameVariable = JobEnvironment.JobNameVariable;
 
     /// <summary>The Secret holding a job's secret environment values.</summary>
     public static string SecretName(string jobName) => $"{jobName}-env";

@@ -28,10 +28,10 @@ namespace KafkaMl.Core.Orchestration.Local;
 public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
 {
     /// <summary>The environment variable that tells a replica its index (0, 1, ...).</summary>
-    public const string ReplicaVariable = "KAFKAML_REPLICA";
+    public const string ReplicaVariable = JobEnvironment.ReplicaVariable;
 
     /// <summary>The environment variable that tells a replica the name of its job.</summary>
-    public const string JobNameVariable = "KAFKAML_JOB_NAME";
+    public const string JobNameVariable = JobEnvironment.JobNameVariable;
 
     private readonly ConcurrentDictionary<string, LocalJob> _jobs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);

@@ -17,8 +17,8 @@ public sealed class KafkaMlOptions
     public string DataDirFullPath => Path.GetFullPath(DataDir);
 }
 
-/// <summary>The <c>KafkaMl:Kafka</c> section.</summary>
-public sealed class KafkaOptions
+/// <summary>The <c>KafkaMl:Kafka</c> section: where the cluster is, and (inherited) what a secured one asks of clients.</summary>
+public sealed class KafkaOptions : Streaming.KafkaSecurityOptions
 {
     public const string DefaultControlTopic = "KAFKA_ML_CONTROL_TOPIC";
 

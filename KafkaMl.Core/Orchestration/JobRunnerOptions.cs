@@ -10,14 +10,14 @@ public abstract class JobRunnerOptions
     private static readonly string[] SecretNameFragments = ["TOKEN", "PASSWORD", "PASSWD", "SECRET", "CREDENTIAL", "APIKEY", "API_KEY"];
 
     /// <summary>
-    /// More environment variables to treat as secret. Always secret: <c>KAFKAML_JOB_TOKEN</c> and names containing
+    /// More environment variables to treat as secret. Always secret: <see cref="JobEnvironment.SecretVariables"/> and names containing
     /// TOKEN, PASSWORD, PASSWD, SECRET, CREDENTIAL, APIKEY or API_KEY (any case).
     /// </summary>
     public List<string> SecretVariables { get; set; } = [];
 
     /// <summary>Whether the value of environment variable <paramref name="name"/> is a secret.</summary>
     public bool IsSecretVariable(string name) =>
-        name == JobEnvironment.TokenVariable
+        JobEnvironment.SecretVariables.Contains(name, StringComparer.Ordinal)
         || SecretVariables.Contains(name, StringComparer.Ordinal)
         || SecretNameFragments.Any(fragment => name.Contains(fragment, StringComparison.OrdinalIgnoreCase));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KafkaMl.Core.Streaming;
 
 namespace KafkaMl.Core.Orchestration;
 
@@ -92,4 +93,24 @@ public static class JobEnvironment
 
     /// <summary>Environment variable holding the workload's name (<see cref="JobSpec.Name"/>).</summary>
     public const string JobNameVariable = "KAFKAML_JOB_NAME";
+
+    /// <summary>
+    /// Variables that always hold secrets (runners also treat names containing PASSWORD, TOKEN, ... as secret): the
+    /// token and the Kafka client key. A Kubernetes job reads them from its Secret, never from its pod spec.
+    /// </summary>
+    public static readonly IReadOnlyList<string> SecretVariables = [TokenVariable, .. KafkaSecurity.SecretVariables];
+
+    /// <summary>
+    /// What every job (training or inference) needs to reach <paramref name="kafka"/>: bootstrap servers, control topic
+    /// and the cluster's security settings (<see cref="KafkaSecurity.JobEnvironment"/>), as environment variables.
+    /// </summary>
+    public static Dictionary<string, string> Kafka(KafkaEndpoint kafka)
+    {
+        var environment = new Dictionary<string, string>(KafkaSecurity.JobEnvironment(kafka.Security), StringComparer.Ordinal)
+        {
+            [BootstrapServersVariable] = kafka.BootstrapServers,
+            [ControlTopicVariable] = kafka.ControlTopic,
+        };
+        return environment;
+    }
 }

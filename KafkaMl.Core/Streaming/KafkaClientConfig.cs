@@ -106,13 +106,23 @@ public static class KafkaClientConfig
         return Override(config, settings);
     }
 
-    /// <summary><see cref="Consumer(string, string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>.</summary>
+    /// <summary>
+    /// <see cref="Consumer(string, string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>,
+    /// with its security settings.
+    /// </summary>
     public static ConsumerConfig Consumer(KafkaEndpoint endpoint, string groupId, string clientId, int fetchWaitMaxMs = DefaultFetchWaitMaxMs) =>
-        Consumer(endpoint.BootstrapServers, groupId, clientId, fetchWaitMaxMs);
+        Consumer(endpoint.BootstrapServers, groupId, clientId, fetchWaitMaxMs, KafkaSecurity.ClientSettings(endpoint.Security));
 
-    /// <summary><see cref="Producer(string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>.</summary>
+    /// <summary>
+    /// <see cref="Producer(string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>,
+    /// with its security settings.
+    /// </summary>
     public static ProducerConfig Producer(KafkaEndpoint endpoint, string clientId, int messageTimeoutMs = 30_000) =>
-        Producer(endpoint.BootstrapServers, clientId, messageTimeoutMs);
+        Producer(endpoint.BootstrapServers, clientId, messageTimeoutMs, KafkaSecurity.ClientSettings(endpoint.Security));
+
+    /// <summary>An admin client (metadata, topics) for <paramref name="endpoint"/>, with its security settings.</summary>
+    public static AdminClientConfig Admin(KafkaEndpoint endpoint, string clientId) =>
+        Apply(new AdminClientConfig(), endpoint.BootstrapServers, clientId, KafkaSecurity.ClientSettings(endpoint.Security));
 
     /// <summary>Maps a librdkafka log level to a .NET one (clients route librdkafka's log lines to an <see cref="ILogger"/>, never to the console).</summary>
     public static LogLevel ToLogLevel(SyslogLevel level) => level switch

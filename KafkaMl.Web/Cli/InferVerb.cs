@@ -378,13 +378,7 @@ public static class InferVerb
                 replica = int.TryParse(fromEnvironment, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;
             }
 
-            var settings = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in options.All("-X"))
-            {
-                var equals = pair.IndexOf('=');
-                if (equals <= 0) throw new CliUsageException($"-X takes KEY=VALUE, not '{pair}'.");
-                settings[pair[..equals].Trim()] = pair[(equals + 1)..].Trim();
-            }
+            var settings = SendRequest.KafkaSettings(options);
 
             JsonObject inputConfig;
             try

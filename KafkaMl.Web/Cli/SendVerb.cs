@@ -221,10 +221,17 @@ internal sealed record SendRequest
         };
     }
 
-    /// <summary>librdkafka settings given as <c>-X key=value</c> (kcat's spelling), e.g. for a secured cluster.</summary>
-    internal static Dictionary<string, string> KafkaSettings(CliOptions options)
+    /// <summary>
+    /// The librdkafka settings of every verb: the cluster's security settings from the environment (the
+    /// <c>KafkaMl__Kafka__...</c> variables the portal gives its jobs, see <see cref="KafkaSecurity"/>), then
+    /// <c>-X key=value</c> (kcat's spelling), which win.
+    /// </summary>
+    internal static Dictionary<string, string> KafkaSettings(CliOptions options, Func<string, string?>? environment = null)
     {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var security = KafkaSecurity.FromEnvironment(environment ?? Environment.GetEnvironmentVariable);
+        if (KafkaSecurity.Problems(security) is { Count: > 0 } problems)
+            throw new CliUsageException($"the Kafka security settings in the environment cannot work: {string.Join(" ", problems)}");
+        var settings = new Dictionary<string, string>(KafkaSecurity.ClientSettings(security), StringComparer.Ordinal);
         foreach (var item in options.All("-X"))
         {
             var equals = item.IndexOf('=');

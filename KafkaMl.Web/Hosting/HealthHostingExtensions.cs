@@ -57,7 +57,9 @@ public sealed class BrokerHealthCheck(KafkaEndpoint endpoint, IServiceProvider s
         {
             try
             {
-                using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = endpoint.BootstrapServers }).Build();
+                using var admin = new AdminClientBuilder(KafkaClientConfig.Admin(endpoint, "kafkaml-health"))
+                    .SetLogHandler((_, _) => { }) // failures surface in the check's description
+                    .Build();
                 var metadata = admin.GetMetadata(TimeSpan.FromSeconds(3));
                 return HealthCheckResult.Healthy($"{metadata.Brokers.Count} broker(s) at {endpoint.BootstrapServers}");
             }

@@ -39,7 +39,7 @@ public sealed partial class TrainingOrchestrator(
 
     /// <summary>
     /// The training job of result <paramref name="resultId"/>: <c>train --result &lt;id&gt;</c> with the portal's URL, its
-    /// token and the broker's address in the environment.
+    /// token and the cluster's address and security settings in the environment.
     /// </summary>
     public JobSpec TrainingJob(int resultId, int deploymentId)
     {
@@ -48,12 +48,10 @@ public sealed partial class TrainingOrchestrator(
             JobSpec.TrainingName(resultId),
             JobKind.Training,
             [TrainVerb, "--result", id],
-            new Dictionary<string, string>
+            new Dictionary<string, string>(JobEnvironment.Kafka(kafka))
             {
                 [JobEnvironment.PortalUrlVariable] = portal.Resolve(),
                 [JobEnvironment.TokenVariable] = tokens.ForTraining(resultId),
-                [JobEnvironment.BootstrapServersVariable] = kafka.BootstrapServers,
-                [JobEnvironment.ControlTopicVariable] = kafka.ControlTopic,
             },
             Labels: new Dictionary<string, string>
             {

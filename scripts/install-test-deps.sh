@@ -5,10 +5,13 @@ set -euo pipefail
 
 # Debian packages the test suite drives for real:
 #   kcat, python3-kafka: independent Kafka clients proving wire compatibility with Kafka-ML producers.
-packages=(kcat python3-kafka)
+#   kubernetes-client: kubectl, which renders k8s/ offline (`kubectl kustomize k8s`) for the manifest tests.
+packages=(kcat python3-kafka kubernetes-client)
 
 missing=()
 for p in "${packages[@]}"; do
+    # Any kubectl renders the manifests; another package's /usr/bin/kubectl would conflict with Debian's.
+    [ "$p" = kubernetes-client ] && command -v kubectl >/dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

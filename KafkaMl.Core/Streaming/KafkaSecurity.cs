@@ -194,7 +194,7 @@ public static class KafkaSecurity
         if (Blank(path) is not { } file) return null;
         try
         {
-            return File.ReadAllText(file);
+            return Blank(File.ReadAllText(file));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

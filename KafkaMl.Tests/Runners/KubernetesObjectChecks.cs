@@ -244,7 +244,8 @@ public static class KubernetesObjectChecks
         }
         Labels(template["metadata"]?["labels"], "spec.template.metadata.labels", problems);
         var pod = template["spec"];
-        var restartPolicy = pod?["restartPolicy"]?.GetValue<string>();
+        // Absent means Always, which workloads that restart their pods accept.
+        var restartPolicy = pod?["restartPolicy"]?.GetValue<string>() ?? (restartPolicies.Contains("Always") ? "Always" : null);
         if (restartPolicy is null || !restartPolicies.Contains(restartPolicy))
             problems.Add($"spec.template.spec.restartPolicy: Unsupported value '{restartPolicy}': supported values: {string.Join(", ", restartPolicies)}");
         if (pod?["containers"] is not JsonArray { Count: > 0 } containers)

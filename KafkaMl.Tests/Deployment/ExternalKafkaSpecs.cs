@@ -122,6 +122,23 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         Assert.Contains("KafkaMl:Kafka:SaslUsername is required with sasl_plaintext", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_local_job_that_inherits_the_portals_CA_file_setting_uses_the_PEM_text_it_was_given()
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["KafkaMl__Kafka__SecurityProtocol"] = "ssl",
+            ["KafkaMl__Kafka__SslCaLocation"] = "/portal/only/ca.pem", // the portal's own variable, inherited
+            ["KafkaMl__Kafka__SslCaPem"] = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----",
+        };
+
+        var security = KafkaSecurity.FromEnvironment(name => environment.GetValueOrDefault(name));
+
+        Assert.Empty(KafkaSecurity.Problems(security));
+        Assert.Null(security.SslCaLocation);
+        Assert.Equal(["security.protocol", "ssl.ca.pem"], KafkaSecurity.ClientSettings(security).Select(s => s.Key));
+    }
+
     [Theory]
     [InlineData("SecurityProtocol=tls", "KafkaMl:Kafka:SecurityProtocol must be one of plaintext, ssl, sasl_plaintext, sasl_ssl; got 'tls'.")]
     [InlineData("SecurityProtocol=sasl_ssl;SaslUsername=a;SaslPassword=b", "KafkaMl:Kafka:SaslMechanism is required with sasl_ssl")]

@@ -20,8 +20,10 @@ public static class KafkaSecurity
     /// <summary>Environment variables whose values are secrets even though their names do not say so.</summary>
     public static readonly string[] SecretVariables = [Variable(nameof(KafkaSecurityOptions.SslKeyPem))];
 
-    /// <summary>Whether any security setting is given.</summary>
-    public static bool IsConfigured(KafkaSecurityOptions options) => Values(options).Any(v => !string.IsNullOrWhiteSpace(v.Value));
+    /// <summary>Whether any security setting is given (<c>plaintext</c> alone is the default, not a setting).</summary>
+    public static bool IsConfigured(KafkaSecurityOptions options) =>
+        Values(options).Any(v => !string.IsNullOrWhiteSpace(v.Value)
+            && !(v.Key == nameof(options.SecurityProtocol) && string.Equals(v.Value.Trim(), "plaintext", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>Why <paramref name="options"/> cannot work, each naming its key; empty when they can.</summary>
     /// <param name="embedded">True when no bootstrap servers are configured: the embedded broker takes no security settings.</param>
@@ -35,6 +37,11 @@ public static class KafkaSecurity
             return problems;
         }
         var protocol = Protocol(options);
+        if (string.IsNullOrWhiteSpace(options.SecurityProtocol))
+        {
+            problems.Add($"{Key(nameof(options.SecurityProtocol))} is required with the other security settings: one of {string.Join(", ", Protocols)}.");
+            return problems;
+        }
         if (protocol is null)
         {
             problems.Add($"{Key(nameof(options.SecurityProtocol))} must be one of {string.Join(", ", Protocols)}; got '{options.SecurityProtocol}'.");

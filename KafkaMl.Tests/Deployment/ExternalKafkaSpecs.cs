@@ -142,6 +142,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
     [Theory]
     [InlineData("SecurityProtocol=tls", "KafkaMl:Kafka:SecurityProtocol must be one of plaintext, ssl, sasl_plaintext, sasl_ssl; got 'tls'.")]
     [InlineData("SecurityProtocol=sasl_ssl;SaslUsername=a;SaslPassword=b", "KafkaMl:Kafka:SaslMechanism is required with sasl_ssl")]
+    [InlineData("SaslUsername=a;SaslPassword=b", "KafkaMl:Kafka:SecurityProtocol is required with the other security settings")]
     [InlineData("SecurityProtocol=sasl_ssl;SaslMechanism=PLAIN;SaslUsername=a", "KafkaMl:Kafka:SaslPassword is required with sasl_ssl.")]
     [InlineData("SecurityProtocol=ssl;SaslUsername=a", "KafkaMl:Kafka:SaslUsername applies only with KafkaMl:Kafka:SecurityProtocol sasl_plaintext or sasl_ssl; it is 'ssl'.")]
     [InlineData("SecurityProtocol=sasl_plaintext;SaslMechanism=PLAIN;SaslUsername=a;SaslPassword=b;SslCaPem=x", "KafkaMl:Kafka:SslCaPem applies only with KafkaMl:Kafka:SecurityProtocol ssl or sasl_ssl")]
@@ -164,6 +165,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         Assert.Equal(["KafkaMl:Kafka security settings are for an external cluster: set KafkaMl:Kafka:BootstrapServers too (the embedded broker is plaintext only)."],
             KafkaSecurity.Problems(options, embedded: true));
         Assert.Empty(KafkaSecurity.Problems(options));
+        Assert.Empty(KafkaSecurity.Problems(new KafkaSecurityOptions { SecurityProtocol = "PLAINTEXT" }, embedded: true)); // the default, spelt out
     }
 
     [Fact]

@@ -5,7 +5,8 @@ set -euo pipefail
 
 # Debian packages the test suite drives for real:
 #   kcat, python3-kafka: independent Kafka clients proving wire compatibility with Kafka-ML producers.
-packages=(kcat python3-kafka)
+#   chromium: the browser the Playwright tests drive (/usr/bin/chromium; Playwright never downloads one).
+packages=(kcat python3-kafka chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -74,28 +74,33 @@ public sealed class PortalPage : IAsyncDisposable
 
     /// <summary>
     /// Waits until the Blazor circuit handles events: pages are prerendered, so content shows before the circuit
-    /// connects and a click before then does nothing. Toggles the theme until the palette changes, then back.
+    /// connects and a click before then does nothing. Once the network is idle (script loaded, circuit negotiated),
+    /// toggles the theme until the palette changes, then back, leaving the page as it was.
     /// </summary>
     public async Task WaitForCircuitAsync()
     {
-        var toggle = Page.GetByLabel("toggle theme");
+        await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         var light = await Page.EvaluateAsync<string>(PaletteBackground);
+        await ToggleThemeUntilAsync(light, dark: true);
+        await ToggleThemeUntilAsync(light, dark: false);
+    }
+
+    private async Task ToggleThemeUntilAsync(string light, bool dark)
+    {
+        var reached = $"light => (({PaletteBackground})() === light) === {(dark ? "false" : "true")}";
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
+        while (!await Page.EvaluateAsync<bool>(reached, light))
         {
-            await toggle.ClickAsync();
+            await Page.GetByLabel("toggle theme").ClickAsync();
             try
             {
-                await Page.WaitForFunctionAsync($"light => ({PaletteBackground})() !== light", light, new() { Timeout = 1_000 });
-                break;
+                await Page.WaitForFunctionAsync(reached, light, new() { Timeout = 5_000 });
             }
             catch (TimeoutException) when (DateTime.UtcNow < deadline)
             {
-                // The circuit was not connected yet and the click was lost; click again.
+                // The click came before the circuit connected and was lost; click again.
             }
         }
-        await toggle.ClickAsync();
-        await Page.WaitForFunctionAsync($"light => ({PaletteBackground})() === light", light);
     }
 
     public Task ExpectNoErrorUiAsync() => Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
@@ -146,7 +151,7 @@ public sealed class PortalPage : IAsyncDisposable
     /// Runs one step of a walk-through. Afterwards the page is saved as docs/screenshots/<paramref name="name"/>.png;
     /// when the step fails, as artifacts/browser-failures/<paramref name="name"/>.png, named in the error.
     /// </summary>
-    public async Task StepAsync(string name, Func<Task> step)
+    public async Task StepAsync(string name, Func<Task> step, bool fullPage = true)
     {
         Log($"step {name}");
         try
@@ -161,14 +166,14 @@ public sealed class PortalPage : IAsyncDisposable
                 $"Browser step '{name}' failed at {Page.Url}; screenshot {shot}\n" +
                 $"page errors: {(pageErrors.Count == 0 ? "none" : string.Join(" | ", pageErrors))}\n{e}");
         }
-        await ScreenshotAsync(ScreenshotsDir, name);
+        await ScreenshotAsync(ScreenshotsDir, name, fullPage);
     }
 
-    public async Task<string> ScreenshotAsync(string directory, string name)
+    public async Task<string> ScreenshotAsync(string directory, string name, bool fullPage = true)
     {
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, name + ".png");
-        await Page.ScreenshotAsync(new() { Path = file, FullPage = true, Animations = ScreenshotAnimations.Disabled });
+        await Page.ScreenshotAsync(new() { Path = file, FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
         Log($"screenshot {file}");
         return file;
     }

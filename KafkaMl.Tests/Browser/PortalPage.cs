@@ -65,7 +65,10 @@ public sealed class PortalPage : IAsyncDisposable
     /// <summary>Signs in on the page the portal redirected to (<see cref="SignInPath"/>) and waits to be sent on.</summary>
     public async Task SignInAsync()
     {
-        await WaitForCircuitAsync();
+        // A cookie sign-in is usually a static server-rendered form (no circuit, maybe no app bar); an interactive
+        // one must have its circuit before typing, or the values typed into the prerendered inputs are lost.
+        if (await Page.GetByLabel("toggle theme").CountAsync() > 0) await WaitForCircuitAsync();
+        else await Page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await FillAsync("login-username", AdminUser);
         await FillAsync("login-password", AdminPassword);
         await ByTestId("login-submit").ClickAsync();

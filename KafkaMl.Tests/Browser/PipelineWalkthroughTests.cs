@@ -17,8 +17,9 @@ namespace KafkaMl.Tests.Browser;
 public sealed class PipelineWalkthroughTests(BrowserPortalFixture fixture, ITestOutputHelper output)
 {
     private const int Epochs = 50;
+    private const int HcopdSamples = 239;
     private const int InferenceSamples = 20;
-    private static readonly float LongWait = 240_000; // ms: training and inference start child processes on 2 shared cores
+    private const float LongWait = 240_000; // ms: training and inference start child processes on 2 shared cores
 
     private static string HcopdCsv => Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", "hcopd.csv");
 
@@ -102,7 +103,7 @@ public sealed class PipelineWalkthroughTests(BrowserPortalFixture fixture, ITest
             await page.Input("csv-upload-file").SetInputFilesAsync(HcopdCsv);
             await page.ChooseAsync("csv-upload-label", "Diagnosis");
             await page.ByTestId("csv-upload-start").ClickAsync();
-            await Expect(page.ByTestId("csv-upload-result")).ToContainTextAsync("238", new() { Timeout = LongWait });
+            await Expect(page.ByTestId("csv-upload-result")).ToContainTextAsync(HcopdSamples.ToString(), new() { Timeout = LongWait });
         });
 
         await result.StepAsync("walk-09-training", async () =>

@@ -6,7 +6,8 @@ set -euo pipefail
 # Debian packages the test suite drives for real:
 #   kcat, python3-kafka: independent Kafka clients proving wire compatibility with Kafka-ML producers.
 #   kubernetes-client: kubectl, which renders k8s/ offline (`kubectl kustomize k8s`) for the manifest tests.
-packages=(kcat python3-kafka kubernetes-client)
+#   chromium: the browser the Playwright tests drive (/usr/bin/chromium; Playwright never downloads one).
+packages=(kcat python3-kafka kubernetes-client chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@ using KafkaMl.Tests.Orchestration;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -23,7 +24,6 @@ namespace KafkaMl.Tests.Auth;
 public sealed class AccessControlTests(OrchestrationPortalFactory portal)
 {
     private const string Password = "a-long-enough-password";
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2); // Hangfire polls; the machine is shared
 
     private AccountService Accounts => portal.Services.GetRequiredService<AccountService>();
 
@@ -271,9 +271,9 @@ public sealed class AccessControlTests(OrchestrationPortalFactory portal)
         using var deployed = await admin.PostAsJsonAsync("/api/deployments", ADeploymentRequest(await SeedConfigurationAsync(models: 2)));
         Assert.Equal(HttpStatusCode.Created, deployed.StatusCode);
         var resultIds = (await deployed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetInt32()).ToArray();
-        var specs = await Task.WhenAll(resultIds.Select(id => portal.Runner.WaitForStartAsync(JobSpec.TrainingName(id), Patience)));
         var (own, other) = (resultIds[0], resultIds[1]);
-        var ownToken = specs[0].Environment[JobEnvironment.TokenVariable];
+        // The token the start job hands to the job of the first result (handing it over: OrchestrationPortalTests).
+        var ownToken = portal.Services.GetRequiredService<JobTokens>().ForTraining(own);
         using var job = Anonymous();
 
         HttpRequestMessage Epoch(int resultId, string? jobToken)

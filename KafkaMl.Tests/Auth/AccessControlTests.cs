@@ -60,7 +60,6 @@ public sealed class AccessControlTests(OrchestrationPortalFactory portal)
     [Theory]
     [InlineData("GET", "/api/models")]
     [InlineData("GET", "/api/results")]
-    [InlineData("GET", "/api/status")]
     [InlineData("POST", "/api/deployments")]
     [InlineData("DELETE", "/api/models/1")]
     [InlineData("GET", "/api/admin/users")]
@@ -94,6 +93,7 @@ public sealed class AccessControlTests(OrchestrationPortalFactory portal)
     [Theory]
     [InlineData("/account/login")]
     [InlineData("/healthz")]
+    [InlineData("/api/status")]
     [InlineData("/app.css")]
     [InlineData("/_framework/blazor.web.js")]
     public async Task The_sign_in_page_the_health_check_and_static_assets_need_no_credentials(string path)

@@ -25,18 +25,18 @@ public static class AdminApi
         return api;
     }
 
-    public static async Task<Ok<IReadOnlyList<UserView>>> ListUsers(AccountService accounts, CancellationToken cancellationToken) =>
+    public static async Task<Ok<IReadOnlyList<UserView>>> ListUsers([FromServices] AccountService accounts, CancellationToken cancellationToken) =>
         TypedResults.Ok(await accounts.ListUsersAsync(cancellationToken));
 
     public static async Task<Results<Created<UserView>, ValidationProblem>> CreateUser(
-        CreateUserRequest request, AccountService accounts, CancellationToken cancellationToken)
+        CreateUserRequest request, [FromServices] AccountService accounts, CancellationToken cancellationToken)
     {
         var (user, error) = await accounts.CreateUserAsync(request.UserName, request.Role, request.Password, cancellationToken);
         return error is not null ? Problems.Validation(error.Field, error.Message) : TypedResults.Created($"/api/admin/users/{user!.Id}", user);
     }
 
     public static async Task<Results<Ok<UserView>, NotFound<ProblemDetails>, ValidationProblem>> UpdateUser(
-        int id, UpdateUserRequest request, AccountService accounts, CancellationToken cancellationToken)
+        int id, UpdateUserRequest request, [FromServices] AccountService accounts, CancellationToken cancellationToken)
     {
         var (user, error) = await accounts.UpdateUserAsync(id, request.Role, request.Disabled, cancellationToken);
         if (error is { NotFound: true }) return Problems.NotFound(error.Message);
@@ -44,18 +44,18 @@ public static class AdminApi
     }
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>, ValidationProblem>> SetPassword(
-        int id, SetPasswordRequest request, AccountService accounts, CancellationToken cancellationToken)
+        int id, SetPasswordRequest request, [FromServices] AccountService accounts, CancellationToken cancellationToken)
     {
         var error = await accounts.SetPasswordAsync(id, request.Password, cancellationToken);
         if (error is { NotFound: true }) return Problems.NotFound(error.Message);
         return error is not null ? Problems.Validation(error.Field, error.Message) : TypedResults.NoContent();
     }
 
-    public static async Task<Ok<IReadOnlyList<TokenView>>> ListTokens(AccountService accounts, CancellationToken cancellationToken) =>
+    public static async Task<Ok<IReadOnlyList<TokenView>>> ListTokens([FromServices] AccountService accounts, CancellationToken cancellationToken) =>
         TypedResults.Ok(await accounts.ListTokensAsync(cancellationToken));
 
     public static async Task<Results<Created<CreatedTokenResponse>, ValidationProblem>> CreateToken(
-        CreateTokenRequest request, ClaimsPrincipal caller, AccountService accounts, CancellationToken cancellationToken)
+        CreateTokenRequest request, ClaimsPrincipal caller, [FromServices] AccountService accounts, CancellationToken cancellationToken)
     {
         var (token, secret, error) = await accounts.CreateTokenAsync(request.Owner ?? caller.Identity?.Name, request.Name, cancellationToken);
         return error is not null
@@ -63,7 +63,7 @@ public static class AdminApi
             : TypedResults.Created($"/api/admin/tokens/{token!.Id}", new CreatedTokenResponse(token, secret!));
     }
 
-    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> RevokeToken(int id, AccountService accounts, CancellationToken cancellationToken) =>
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> RevokeToken(int id, [FromServices] AccountService accounts, CancellationToken cancellationToken) =>
         await accounts.RevokeTokenAsync(id, cancellationToken) ? TypedResults.NoContent() : Problems.NotFound($"API token {id} does not exist.");
 }
 

@@ -54,6 +54,8 @@ public static class PortalHostingExtensions
             ui.RoutePrefix = "api/docs";
             ui.DocumentTitle = "KafkaMl API";
         });
+        // Public like /healthz: the send verb and inference replicas find the broker there; an address is no secret.
+        app.MapGroup("").AllowAnonymous().MapStatusApi();
         app.MapKafkaMlApi();
         app.MapKafkaMlAccount();
         app.MapKafkaMlHealth();

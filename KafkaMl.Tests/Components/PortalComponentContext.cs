@@ -36,6 +36,8 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddSingleton<IJobRunner>(Training.Runner);
         Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new TestContextFactory(Training.Database));
         Services.AddScoped<ResultViews>();
+        // Pages may show or hide actions by role (AuthorizeView): render them as an admin sees them.
+        bunit.AddAuthorization().SetAuthorized(KafkaMl.Tests.Auth.TestAdmin.UserName).SetRoles(KafkaMl.Web.Auth.KafkaMlRoles.All.ToArray());
         bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // last: it starts the renderer
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using KafkaMl.Tests.Auth;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 
@@ -9,7 +10,9 @@ namespace KafkaMl.Tests.EndToEnd;
 
 /// <summary>
 /// The portal exactly as a user runs it — the real executable with its embedded broker, SQLite file and
-/// local job runner — shared by one collection. Training and inference jobs are its child processes.
+/// local job runner — shared by one collection. Training and inference jobs are its child processes. Access control is
+/// on (accounts mode, admin <see cref="AdminUserName"/>/<see cref="AdminPassword"/> for signing in with a browser);
+/// <see cref="Http"/> carries an admin API token.
 /// </summary>
 public sealed partial class PortalProcessFixture : IAsyncLifetime
 {
@@ -23,14 +26,26 @@ public sealed partial class PortalProcessFixture : IAsyncLifetime
     public HttpClient Http { get; private set; } = null!;
     public string BootstrapServers { get; private set; } = "";
     public string ControlTopic { get; private set; } = "";
+    public string AdminUserName => TestAdmin.UserName;
+    public string AdminPassword => TestAdmin.Password;
 
     public async Task InitializeAsync()
     {
         Portal = KafkaMlProcess.Start(
             ["--urls=http://127.0.0.1:0", $"--KafkaMl:DataDir={DataDir}", "--KafkaMl:Kafka:EmbeddedPort=0"],
-            new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production", ["KafkaMl__Kafka__BootstrapServers"] = null });
+            new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["KafkaMl__Kafka__BootstrapServers"] = null,
+                ["KafkaMl__Auth__Mode"] = "accounts",
+                ["KafkaMl__Auth__AdminUserName"] = TestAdmin.UserName,
+                ["KafkaMl__Auth__AdminPassword"] = TestAdmin.Password,
+            });
         var line = await Portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), TimeSpan.FromSeconds(90));
-        Http = new HttpClient { BaseAddress = new Uri(ListeningUrl().Match(line).Groups["url"].Value), Timeout = TimeSpan.FromSeconds(60) };
+        var url = new Uri(ListeningUrl().Match(line).Groups["url"].Value);
+        var token = await PortalSignIn.CreateAdminTokenAsync(url, TestAdmin.UserName, TestAdmin.Password);
+        Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
+        Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         var status = await Http.GetFromJsonAsync<StatusDto>("/api/status", Json);
         BootstrapServers = status!.Kafka.BootstrapServers;
         ControlTopic = status.Kafka.ControlTopic;

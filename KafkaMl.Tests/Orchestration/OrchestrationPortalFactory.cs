@@ -1,5 +1,6 @@
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
+using KafkaMl.Tests.Auth;
 using KafkaMl.Tests.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -27,6 +28,7 @@ public sealed class OrchestrationPortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("KafkaMl:Kafka:EmbeddedPort", "0");
         builder.UseSetting("KafkaMl:Kafka:BootstrapServers", "");
         builder.UseSetting("KafkaMl:PortalUrl", PortalUrl);
+        builder.UseTestAdmin();
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<IJobRunner>(Runner);
@@ -36,6 +38,13 @@ public sealed class OrchestrationPortalFactory : WebApplicationFactory<Program>
                 options.TimeLimit = TimeSpan.FromMinutes(2); // the machine is shared
             });
         });
+    }
+
+    /// <summary>Clients act as the admin (see <see cref="TestAdmin"/>).</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.AuthorizeAsAdmin(Services);
     }
 
     public override async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using KafkaMl.Tests.Auth;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 
@@ -5,7 +6,8 @@ namespace KafkaMl.Tests.Portal;
 
 /// <summary>
 /// The whole portal in the test process: the real embedded broker (on a free port), a real SQLite
-/// file in a temporary data directory, and a real Hangfire server. One per test collection.
+/// file in a temporary data directory, and a real Hangfire server. One per test collection. Access control is on
+/// (accounts mode, admin <see cref="TestAdmin"/>); clients from <c>CreateClient()</c> carry an admin API token.
 /// </summary>
 public sealed class PortalFactory : WebApplicationFactory<Program>
 {
@@ -17,6 +19,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseSetting("KafkaMl:DataDir", DataDir);
         builder.UseSetting("KafkaMl:Kafka:EmbeddedPort", "0");
         builder.UseSetting("KafkaMl:Kafka:BootstrapServers", "");
+        builder.UseTestAdmin();
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.AuthorizeAsAdmin(Services);
     }
 
     public override async ValueTask DisposeAsync()

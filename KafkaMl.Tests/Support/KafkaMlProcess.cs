@@ -113,6 +113,10 @@ public sealed class KafkaMlProcess : IDisposable
         info.ArgumentList.Add(dll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // A portal started by a test listens on loopback and acts as admin for every request (open mode), so tests
+        // that are not about access control need no credentials; a test about it passes KafkaMl__Auth__Mode itself.
+        var servesPortal = info.ArgumentList.Skip(1).FirstOrDefault() is not { } verb || verb.StartsWith('-');
+        if (servesPortal) info.Environment["KafkaMl__Auth__Mode"] = "open";
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
             if (value is null) info.Environment.Remove(name);

@@ -1,10 +1,11 @@
 using KafkaMl.Core.Domain;
+using KafkaMl.Web.Auth;
 using KafkaMl.Web.Data.EntityConfigurations;
 using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Data;
 
-/// <summary>The portal's SQLite database: models, configurations, deployments, results, datasources, inferences.</summary>
+/// <summary>The portal's SQLite database: models, configurations, deployments, results, datasources, inferences, user accounts and API tokens.</summary>
 public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbContext(options)
 {
     public DbSet<Model> Models => Set<Model>();
@@ -21,6 +22,10 @@ public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbCo
 
     public DbSet<Inference> Inferences => Set<Inference>();
 
+    public DbSet<UserAccount> Users => Set<UserAccount>();
+
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.ApplyConfiguration(new ModelEntityConfiguration());
@@ -30,6 +35,8 @@ public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbCo
         modelBuilder.ApplyConfiguration(new EpochMetricEntityConfiguration());
         modelBuilder.ApplyConfiguration(new DatasourceEntityConfiguration());
         modelBuilder.ApplyConfiguration(new InferenceEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new UserAccountEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new ApiTokenEntityConfiguration());
     }
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.Storage.SQLite;
 using KafkaMl.Core;
+using KafkaMl.Web.Auth;
 using KafkaMl.Web.Jobs;
 
 namespace KafkaMl.Web.Hosting;
@@ -27,10 +28,12 @@ public static class HangfireHostingExtensions
         return builder;
     }
 
-    /// <summary>The dashboard at <c>/hangfire</c> (local requests only until sign-in exists) and the recurring jobs.</summary>
+    /// <summary>The dashboard at <c>/hangfire</c>, for admins only, and the recurring jobs.</summary>
     public static WebApplication MapKafkaMlJobs(this WebApplication app)
     {
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "KafkaMl jobs", AppPath = "/" });
+        // Hangfire's own filters (by default: local requests only) are replaced by the portal's admin policy.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DashboardTitle = "KafkaMl jobs", AppPath = "/", Authorization = [] })
+            .RequireAuthorization(KafkaMlPolicies.Admin);
         var recurring = app.Services.GetRequiredService<IRecurringJobManager>();
         recurring.AddOrUpdate<HousekeepingJob>(HousekeepingJob.RecurringId, job => job.RunAsync(), Cron.Hourly());
         return app;

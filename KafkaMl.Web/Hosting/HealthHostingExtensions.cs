@@ -23,7 +23,8 @@ public static class HealthHostingExtensions
     /// <summary><c>/healthz</c>: overall status plus one entry per component, as JSON.</summary>
     public static WebApplication MapKafkaMlHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteJson });
+        // Probes (Docker, Kubernetes) do not sign in.
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = WriteJson }).AllowAnonymous();
         return app;
     }
 

@@ -1,5 +1,6 @@
 using KafkaMl.Core;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Services;
@@ -22,6 +23,7 @@ public static class PortalHostingExtensions
 
         builder.AddKafkaBroker();
         builder.AddKafkaMlData();
+        builder.AddKafkaMlAuth();
         builder.AddKafkaMlJobs();
         builder.AddKafkaMlOrchestration();
         builder.AddKafkaMlHealth();
@@ -39,10 +41,12 @@ public static class PortalHostingExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Before authentication: the product's own static files (styles, icon) are served to anyone, the sign-in page needs them.
         app.UseStaticFiles(new StaticFileOptions { FileProvider = new PhysicalFileProvider(AssetsDirectory()) });
+        app.UseKafkaMlAuth();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous();
         app.MapOpenApi();
         app.UseSwaggerUI(ui =>
         {
@@ -50,8 +54,10 @@ public static class PortalHostingExtensions
             ui.RoutePrefix = "api/docs";
             ui.DocumentTitle = "KafkaMl API";
         });
-        app.MapStatusApi();
+        // Public like /healthz: the send verb and inference replicas find the broker there; an address is no secret.
+        app.MapGroup("").AllowAnonymous().MapStatusApi();
         app.MapKafkaMlApi();
+        app.MapKafkaMlAccount();
         app.MapKafkaMlHealth();
         app.MapKafkaMlJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

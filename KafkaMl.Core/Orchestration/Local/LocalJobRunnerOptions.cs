@@ -24,6 +24,13 @@ public sealed class LocalJobRunnerOptions : JobRunnerOptions
     /// <summary>Where each job gets its working directory and logs (<c>&lt;JobsDirectory&gt;/&lt;name&gt;/</c>); empty = <c>&lt;DataDir&gt;/jobs</c>.</summary>
     public string? JobsDirectory { get; set; }
 
+    /// <summary>
+    /// Leave jobs running when the portal shuts down (a planned restart or an upgrade); the next portal process over the same
+    /// data directory adopts them. Off: shutting down stops them (a portal that crashes or is killed leaves them running
+    /// either way, and the next one adopts them).
+    /// </summary>
+    public bool KeepJobsOnShutdown { get; set; }
+
     /// <summary>How long a stopped replica may take to exit after SIGTERM before its process tree is killed.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -170,6 +170,8 @@ public sealed class EmbeddedBroker : IDisposable
         _logger.LogWarning("Embedded broker on {BootstrapServers}: {Connections} client connection(s) reset; refusing connections for {Seconds:0.#} s",
             BootstrapServers, reset, outage.TotalSeconds);
         await Task.Delay(outage, cancellationToken).ConfigureAwait(false);
+        // A timer may fire a little before the forwarder's clock says the outage is over.
+        while (_forwarder.IsInterrupted) await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         _logger.LogWarning("Embedded broker on {BootstrapServers} accepts connections again", BootstrapServers);
         return reset;
     }

@@ -17,7 +17,7 @@ public sealed class TrainingOutageSpecs(ResiliencePortal portal, ITestOutputHelp
     [Fact]
     public async Task A_training_job_rides_through_broker_outages_while_waiting_reading_and_training_and_records_every_epoch()
     {
-        const int epochs = 1500;
+        const int epochs = 1000;
         var deployment = await portal.DeployHcopdAsync(epochs);
         var resultId = deployment.Results[0].Id;
         await WaitForJobLogAsync(resultId, "waiting for a control message");
@@ -43,7 +43,7 @@ public sealed class TrainingOutageSpecs(ResiliencePortal portal, ITestOutputHelp
     [LinuxFact]
     public async Task A_portal_killed_and_restarted_mid_training_loses_no_epoch_and_the_job_it_left_running_finishes_the_result()
     {
-        const int epochs = 2000;
+        const int epochs = 1000;
         var deployment = await portal.DeployHcopdAsync(epochs);
         var resultId = deployment.Results[0].Id;
         await portal.SendHcopdAsync(deployment.Id);
@@ -52,7 +52,7 @@ public sealed class TrainingOutageSpecs(ResiliencePortal portal, ITestOutputHelp
         var job = int.Parse(File.ReadAllText(pidFile).Split(' ')[0]);
 
         await portal.KillAndRestartPortalAsync(down: TimeSpan.FromSeconds(10));
-        var adopted = await portal.Portal.WaitForLineAsync(l => l.Contains($"kafkaml-train-{resultId}") && l.Contains("adopted"), TimeSpan.FromSeconds(60));
+        var adopted = await portal.Portal.WaitForLineAsync(l => l.Contains($"Adopted Training job kafkaml-train-{resultId} replica 0 (pid ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
         var result = await portal.WaitForResultAsync(resultId, r => r.Status.IsFinal());
 
         output.WriteLine(adopted);

@@ -256,6 +256,7 @@ internal sealed class LocalJob : IDisposable
                 throw;
             }
             process.StandardInput.Close(); // a job reads nothing from its parent
+            if (Spec.Kind == JobKind.Training) Deprioritise(process);
             replica.Process = process;
             replica.StartedAt = DateTimeOffset.UtcNow;
             WritePidFile(replica.Index, process.Id);
@@ -302,6 +303,23 @@ internal sealed class LocalJob : IDisposable
         DeletePidFile(replica.Index);
         run.Process.Dispose();
         return exitCode;
+    }
+
+    /// <summary>
+    /// Training takes every core it is given for as long as it runs; below the portal's priority it still gets the idle
+    /// CPU, but the portal's pages and the inference replicas stay responsive (bench portal: see the README).
+    /// </summary>
+    private void Deprioritise(Process process)
+    {
+        if (_options.TrainingPriority == ProcessPriorityClass.Normal) return;
+        try
+        {
+            process.PriorityClass = _options.TrainingPriority;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or PlatformNotSupportedException)
+        {
+            _logger.LogDebug("Could not lower the priority of job {Name}: {Error}", Name, e.Message);
+        }
     }
 
     private async Task StopReplicaAsync(Replica replica)

@@ -31,6 +31,13 @@ public sealed class LocalJobRunnerOptions : JobRunnerOptions
     /// </summary>
     public bool KeepJobsOnShutdown { get; set; }
 
+    /// <summary>
+    /// The scheduling priority of training replicas (<c>BelowNormal</c> = nice 10 on Linux): training uses every core it
+    /// gets, and below the portal it cannot starve the pages and APIs. <c>Normal</c> leaves them at the portal's priority.
+    /// Inference replicas always run at the portal's priority (their latency matters).
+    /// </summary>
+    public System.Diagnostics.ProcessPriorityClass TrainingPriority { get; set; } = System.Diagnostics.ProcessPriorityClass.BelowNormal;
+
     /// <summary>How long a stopped replica may take to exit after SIGTERM before its process tree is killed.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 

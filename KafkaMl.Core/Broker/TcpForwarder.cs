@@ -78,13 +78,10 @@ internal sealed class TcpForwarder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(outage, TimeSpan.Zero);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         Volatile.Write(ref _refuseUntil, Stopwatch.GetTimestamp() + (long)(outage.TotalSeconds * Stopwatch.Frequency));
-        var reset = 0;
-        foreach (var socket in _open.Keys)
-        {
-            if (_open.TryRemove(socket, out var side) && side == ClientSide) reset++;
-            Reset(socket);
-        }
-        return reset;
+        // Counted before any reset: a reset tears down its partner socket too, which leaves the set at once.
+        var open = _open.ToArray();
+        foreach (var (socket, _) in open) Reset(socket);
+        return open.Count(entry => entry.Value == ClientSide);
     }
 
     /// <summary>True while an <see cref="Interrupt"/> lasts.</summary>

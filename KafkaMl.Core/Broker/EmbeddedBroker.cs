@@ -153,10 +153,33 @@ public sealed class EmbeddedBroker : IDisposable
         }
     }
 
+    /// <summary>
+    /// Simulates a broker outage for fault tests: every client connection is reset at once and new ones are reset on
+    /// arrival until <paramref name="outage"/> is over; then the broker serves again with its topics, offsets and
+    /// consumer groups intact (only the connections in front of the mock cluster are cut). Completes when the outage
+    /// ends; returns how many client connections were reset.
+    /// </summary>
+    public async Task<int> InterruptAsync(TimeSpan outage, CancellationToken cancellationToken = default)
+    {
+        int reset;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            reset = _forwarder.Interrupt(outage);
+        }
+        _logger.LogWarning("Embedded broker on {BootstrapServers}: {Connections} client connection(s) reset; refusing connections for {Seconds:0.#} s",
+            BootstrapServers, reset, outage.TotalSeconds);
+        await Task.Delay(outage, cancellationToken).ConfigureAwait(false);
+        // A timer may fire a little before the forwarder's clock says the outage is over.
+        while (_forwarder.IsInterrupted) await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+        _logger.LogWarning("Embedded broker on {BootstrapServers} accepts connections again", BootstrapServers);
+        return reset;
+    }
+
     /// <summary>Cheap liveness probe: the fixed address accepts a TCP connection.</summary>
     public bool IsHealthy()
     {
-        if (!_forwarder.IsRunning) return false;
+        if (!_forwarder.IsRunning || _forwarder.IsInterrupted) return false;
         var endpoint = ProbeEndPoint(_forwarder.LocalEndPoint);
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -14,6 +15,8 @@ namespace KafkaMl.Core.Broker;
 internal sealed class TcpForwarder : IDisposable
 {
     private const int BufferSize = 64 * 1024;
+    private const byte ClientSide = 0;
+    private const byte UpstreamSide = 1;
 
     private readonly Socket _listener;
     private readonly ILogger _logger;
@@ -22,6 +25,7 @@ internal sealed class TcpForwarder : IDisposable
     private Task _acceptLoop = Task.CompletedTask;
     private IPEndPoint? _target;
     private int _disposed;
+    private long _refuseUntil; // a Stopwatch timestamp; 0 = serving
 
     private TcpForwarder(Socket listener, ILogger logger)
     {
@@ -64,6 +68,39 @@ internal sealed class TcpForwarder : IDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>
+    /// A broker outage as clients see it: resets every open connection at once and resets each new one as soon as it
+    /// is accepted until <paramref name="outage"/> is over. Only the connections go: whatever the target keeps (the
+    /// mock cluster's topics, offsets and groups) is still there afterwards. Returns the connections reset.
+    /// </summary>
+    public int Interrupt(TimeSpan outage)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(outage, TimeSpan.Zero);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        Volatile.Write(ref _refuseUntil, Stopwatch.GetTimestamp() + (long)(outage.TotalSeconds * Stopwatch.Frequency));
+        // Counted before any reset: a reset tears down its partner socket too, which leaves the set at once.
+        var open = _open.ToArray();
+        foreach (var (socket, _) in open) Reset(socket);
+        return open.Count(entry => entry.Value == ClientSide);
+    }
+
+    /// <summary>True while an <see cref="Interrupt"/> lasts.</summary>
+    public bool IsInterrupted => Stopwatch.GetTimestamp() < Volatile.Read(ref _refuseUntil);
+
+    /// <summary>Closes with a TCP reset (no graceful close), as a broker that crashed would.</summary>
+    private static void Reset(Socket socket)
+    {
+        try
+        {
+            socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+        socket.Close();
+    }
+
     private async Task AcceptLoopAsync()
     {
         var ct = _stopping.Token;
@@ -85,6 +122,11 @@ internal sealed class TcpForwarder : IDisposable
                 try { await Task.Delay(100, ct).ConfigureAwait(false); } catch (OperationCanceledException) { break; }
                 continue;
             }
+            if (IsInterrupted)
+            {
+                Reset(client);
+                continue;
+            }
             _ = ForwardAsync(client);
         }
     }
@@ -92,10 +134,12 @@ internal sealed class TcpForwarder : IDisposable
     private async Task ForwardAsync(Socket client)
     {
         var upstream = new Socket(_target!.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        _open.TryAdd(client, 0);
-        _open.TryAdd(upstream, 0);
+        _open.TryAdd(client, ClientSide);
+        _open.TryAdd(upstream, UpstreamSide);
         try
         {
+            // Accepted just before an interruption began: it goes with the others.
+            if (IsInterrupted) throw new SocketException((int)SocketError.ConnectionReset);
             client.NoDelay = true;
             upstream.NoDelay = true;
             await upstream.ConnectAsync(_target, _stopping.Token).ConfigureAwait(false);
@@ -110,6 +154,7 @@ internal sealed class TcpForwarder : IDisposable
         {
             _open.TryRemove(client, out _);
             _open.TryRemove(upstream, out _);
+            if (IsInterrupted) Reset(client);
             client.Dispose();
             upstream.Dispose();
         }

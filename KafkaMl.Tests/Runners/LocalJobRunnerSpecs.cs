@@ -234,17 +234,85 @@ public sealed class LocalJobRunnerSpecs : IAsyncLifetime
     }
 
     [LinuxFact]
-    public async Task A_new_runner_kills_replicas_that_a_crashed_portal_left_running()
+    public async Task A_new_runner_adopts_a_training_replica_that_a_crashed_portal_left_running_and_sees_it_end()
     {
         var crashed = NewRunner(o => o.ExecutablePath = "/bin/sh");
-        await crashed.StartAsync(Training("kafkaml-train-11", ["-c", "sleep 300"]), default);
+        await crashed.StartAsync(Training("kafkaml-train-11", ["-c", "sleep 3"]), default);
         var orphan = await RunningPidAsync("kafkaml-train-11", 0, crashed);
 
         await using var restarted = NewRunner(o => o.ExecutablePath = "/bin/sh");
 
-        await Eventually(() => Task.FromResult(HasEnded(orphan)), "the orphan to be killed");
-        Assert.Equal(JobPhase.Unknown, (await restarted.GetStateAsync("kafkaml-train-11", default)).Phase);
+        Assert.Equal(orphan, Assert.Single(restarted.GetReplicas("kafkaml-train-11")).ProcessId);
+        Assert.Equal(JobPhase.Running, (await restarted.GetStateAsync("kafkaml-train-11", default)).Phase);
+        var ended = await FinishedAsync("kafkaml-train-11", restarted);
+        Assert.Equal(JobPhase.Failed, ended.Phase);
+        Assert.Contains("unknown exit code", ended.Reason);
+        Assert.Contains("adopted after a portal restart", await restarted.GetLogAsync("kafkaml-train-11", 100, default));
         await crashed.DisposeAsync();
+    }
+
+    [LinuxFact]
+    public async Task A_new_runner_adopts_the_running_replicas_of_an_inference_service_and_starts_the_missing_ones()
+    {
+        // A crashed portal restarts nothing: its runner never restarts a replica here.
+        var crashed = NewRunner(o => { o.ExecutablePath = "/bin/sh"; o.RestartBackoff = o.MaxRestartBackoff = TimeSpan.FromHours(1); });
+        await crashed.StartAsync(Inference("kafkaml-infer-4", ["-c", "sleep 300"], replicas: 2), default);
+        var kept = await RunningPidAsync("kafkaml-infer-4", 0, crashed);
+        var lost = await RunningPidAsync("kafkaml-infer-4", 1, crashed);
+        using (var process = Process.GetProcessById(lost)) process.Kill();
+        await Eventually(() => Task.FromResult(HasEnded(lost)), "replica 1 to end");
+
+        await using var restarted = NewRunner(o => o.ExecutablePath = "/bin/sh");
+
+        Assert.Equal(kept, await RunningPidAsync("kafkaml-infer-4", 0, restarted));
+        var started = await RunningPidAsync("kafkaml-infer-4", 1, restarted);
+        Assert.NotEqual(lost, started);
+        await restarted.StopAsync("kafkaml-infer-4", default);
+        Assert.True(HasEnded(kept) && HasEnded(started), "stopping the adopted service left a replica running");
+        await crashed.DisposeAsync();
+    }
+
+    [LinuxFact]
+    public async Task A_new_runner_kills_replicas_left_running_without_a_job_spec()
+    {
+        var crashed = NewRunner(o => o.ExecutablePath = "/bin/sh");
+        await crashed.StartAsync(Training("kafkaml-train-13", ["-c", "sleep 300"]), default);
+        var orphan = await RunningPidAsync("kafkaml-train-13", 0, crashed);
+        File.Delete(Path.Combine(crashed.JobDirectory("kafkaml-train-13"), "job.json"));
+
+        await using var restarted = NewRunner(o => o.ExecutablePath = "/bin/sh");
+
+        await Eventually(() => Task.FromResult(HasEnded(orphan)), "the orphan to be killed");
+        Assert.Equal(JobPhase.Unknown, (await restarted.GetStateAsync("kafkaml-train-13", default)).Phase);
+        await crashed.DisposeAsync();
+    }
+
+    [LinuxFact]
+    public async Task With_KeepJobsOnShutdown_a_runner_that_shuts_down_leaves_its_jobs_to_the_next_one()
+    {
+        var first = NewRunner(o => { o.ExecutablePath = "/bin/sh"; o.KeepJobsOnShutdown = true; });
+        await first.StartAsync(Training("kafkaml-train-14", ["-c", "sleep 300"]), default);
+        var pid = await RunningPidAsync("kafkaml-train-14", 0, first);
+
+        await first.DisposeAsync();
+
+        Assert.False(HasEnded(pid), "the job was stopped with the runner");
+        await using var next = NewRunner(o => o.ExecutablePath = "/bin/sh");
+        Assert.Equal(pid, await RunningPidAsync("kafkaml-train-14", 0, next));
+        await next.StopAsync("kafkaml-train-14", default);
+        Assert.True(HasEnded(pid), "the adopted job still runs after being stopped");
+    }
+
+    [LinuxFact]
+    public async Task A_replica_runs_in_a_session_of_its_own_so_a_terminals_signals_to_the_portal_do_not_reach_it()
+    {
+        await using var runner = NewRunner(o => o.ExecutablePath = "/bin/sh");
+        await runner.StartAsync(Training("kafkaml-train-15", ["-c", "sleep 300"]), default);
+        var pid = await RunningPidAsync("kafkaml-train-15", 0, runner);
+
+        Assert.Equal(pid, SessionOf(pid));
+        Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(pid));
+        await runner.StopAsync("kafkaml-train-15", default);
     }
 
     [LinuxFact]
@@ -357,6 +425,13 @@ public sealed class LocalJobRunnerSpecs : IAsyncLifetime
         {
             return true;
         }
+    }
+
+    /// <summary>The session id of a process (<c>/proc/&lt;pid&gt;/stat</c>, field 6).</summary>
+    private static int SessionOf(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[3]);
     }
 
     private static Dictionary<string, string> Environ(int pid) =>

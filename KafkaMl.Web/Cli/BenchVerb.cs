@@ -22,6 +22,7 @@ public static class BenchVerb
             ["sink"] = ("RawSink throughput (3-float samples) side by side with a bare Confluent.Kafka producer", SinkBench.RunAsync),
             ["inference"] = ("streaming inference latency (the paper's normal / data streams / process isolation) and throughput with 1, 2, 4 replicas", InferenceBench.RunAsync),
             ["training"] = ("training from a stream (the real training job) side by side with the same samples already in memory, HCOPD and a generated set", TrainingBenchmark.RunAsync),
+            ["portal"] = ("a team's load on a real portal: N users browsing results and inferences while trainings and inference services run; latency percentiles per route", PortalBenchmark.RunAsync),
         };
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

@@ -11,8 +11,9 @@ namespace KafkaMl.Web.Jobs;
 /// <summary>
 /// Recurring Hangfire job (every 15 s, and once at start): keeps the statuses of <c>deployed</c> and
 /// <c>training</c> results true to their jobs. A job the runner reports failed, one that ended without uploading a
-/// result, or one the runner no longer knows past <see cref="OrchestrationOptions.UnknownJobGrace"/> (the portal
-/// restarted, the process was killed, the Kubernetes Job was removed) marks its result <c>failed</c> with the
+/// result, or one the runner no longer knows past <see cref="OrchestrationOptions.UnknownJobGrace"/> (stopped with the
+/// portal, the process was killed, the Kubernetes Job was removed; a local job a crashed portal left running is adopted
+/// by the next one and stays known) marks its result <c>failed</c> with the
 /// reason and the end of the job's log. Every change is conditional, so a report arriving meanwhile wins.
 /// </summary>
 public sealed partial class ReconcileTrainingJob(
@@ -62,7 +63,7 @@ public sealed partial class ReconcileTrainingJob(
                     : $"The training job failed{(state.ExitCode is { } code ? $" with exit code {code}" : "")}.",
                 JobPhase.Succeeded => "The training job ended without reporting a result.",
                 JobPhase.Unknown when DateTimeOffset.UtcNow - result.StatusChanged > options.Value.UnknownJobGrace =>
-                    "The training job is gone: the job runner no longer knows it (the portal restarted, or the job was killed or removed)."
+                    "The training job is gone: the job runner no longer knows it (it was stopped with the portal, or killed, or removed)."
                     + (state.Reason is { Length: > 0 } more ? $" {more}" : ""),
                 _ => null,
             };

@@ -12,6 +12,10 @@ namespace KafkaMl.Core.Orchestration.Local;
 internal sealed class LocalJob : IDisposable
 {
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan AdoptedExitPoll = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The exit code of an adopted replica, which is not this process's child: unknown.</summary>
+    private const int UnknownExitCode = int.MinValue;
 
     private readonly object _gate = new();
     private readonly LocalJobRunnerOptions _options;
@@ -19,6 +23,7 @@ internal sealed class LocalJob : IDisposable
     private readonly Action<LocalJob, int, int, JobState> _exited;
     private readonly SortedDictionary<int, Replica> _replicas = [];
     private JobState? _outcome;
+    private volatile bool _detached;
 
     public LocalJob(JobSpec spec, string directory, LocalJobRunnerOptions options, ILogger logger, Action<LocalJob, int, int, JobState> exited)
     {
@@ -52,6 +57,11 @@ internal sealed class LocalJob : IDisposable
         var replica = new Replica(index, _options.FailureReasonLines);
         var run = Launch(replica) ?? throw new InvalidOperationException($"Replica {index} of job {Name} was stopped while starting.");
         lock (_gate) _replicas[index] = replica;
+        Supervise(replica, run);
+    }
+
+    private void Supervise(Replica replica, Run run)
+    {
         replica.Supervision = Task.Run(async () =>
         {
             try
@@ -64,6 +74,29 @@ internal sealed class LocalJob : IDisposable
             }
         });
     }
+
+    /// <summary>
+    /// Takes over replica <paramref name="index"/>'s process, left running by an earlier portal process (identified by
+    /// its id and start time): watched until it ends, then handled as if this runner had started it, except that its
+    /// exit code is unknown. Its output went to the earlier portal and is not captured from here on.
+    /// </summary>
+    public void AdoptReplica(int index, int pid, long startTicks)
+    {
+        var replica = new Replica(index, _options.FailureReasonLines);
+        var process = Process.GetProcessById(pid);
+        lock (replica.Gate)
+        {
+            replica.Process = process;
+            replica.StartedAt = DateTimeOffset.UtcNow;
+        }
+        lock (_gate) _replicas[index] = replica;
+        Log.Note(index, $"adopted after a portal restart (pid {pid.ToString(CultureInfo.InvariantCulture)}); its output since the restart is not captured");
+        _logger.LogInformation("Adopted {Kind} job {Name} replica {Replica} (pid {Pid}) left running by an earlier portal process", Spec.Kind, Name, index, pid);
+        Supervise(replica, new Run(process, Task.CompletedTask, Stopwatch.StartNew(), startTicks));
+    }
+
+    /// <summary>Lets go of the replicas without stopping them (the portal shuts down; the next one adopts them).</summary>
+    public void Detach() => _detached = true;
 
     /// <summary>Grows or shrinks an inference service to <paramref name="replicas"/>: new indices start, the highest stop.</summary>
     public async Task ScaleAsync(int replicas)
@@ -119,6 +152,7 @@ internal sealed class LocalJob : IDisposable
         while (true)
         {
             var exitCode = await WaitForEndAsync(replica, run);
+            if (_detached) return; // the portal is going; the next one judges how it ended
             if (replica.Stopping.IsCancellationRequested)
             {
                 Log.Note(replica.Index, $"stopped ({ProcessSignals.DescribeExitCode(exitCode)})");
@@ -126,7 +160,7 @@ internal sealed class LocalJob : IDisposable
                 return;
             }
 
-            var exit = ProcessSignals.DescribeExitCode(exitCode);
+            var exit = exitCode == UnknownExitCode ? "an unknown exit code (adopted after a portal restart)" : ProcessSignals.DescribeExitCode(exitCode);
             if (Spec.Kind == JobKind.Training)
             {
                 var outcome = exitCode == 0
@@ -185,7 +219,10 @@ internal sealed class LocalJob : IDisposable
     private Run? Launch(Replica replica)
     {
         var (fileName, leading) = _options.ResolveExecutable();
-        var info = new ProcessStartInfo(fileName)
+        // In a session of its own, a replica outlives the portal: a terminal's Ctrl+C or hang-up reaches the portal only,
+        // and a portal that dies leaves its jobs for the next one to adopt.
+        var sessionLeader = ProcessSignals.SetsidPath;
+        var info = new ProcessStartInfo(sessionLeader ?? fileName)
         {
             WorkingDirectory = Directory,
             UseShellExecute = false,
@@ -195,6 +232,7 @@ internal sealed class LocalJob : IDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (sessionLeader is not null) info.ArgumentList.Add(fileName);
         foreach (var argument in leading) info.ArgumentList.Add(argument);
         foreach (var argument in Spec.Arguments) info.ArgumentList.Add(argument);
         // The portal's own secrets (its API token, OIDC client secret, ...) stay with the portal; a job gets those its spec names.
@@ -218,6 +256,7 @@ internal sealed class LocalJob : IDisposable
                 throw;
             }
             process.StandardInput.Close(); // a job reads nothing from its parent
+            if (Spec.Kind == JobKind.Training) Deprioritise(process);
             replica.Process = process;
             replica.StartedAt = DateTimeOffset.UtcNow;
             WritePidFile(replica.Index, process.Id);
@@ -233,6 +272,19 @@ internal sealed class LocalJob : IDisposable
     /// <summary>Waits for the process to exit and its output to drain; returns its exit code.</summary>
     private async Task<int> WaitForEndAsync(Replica replica, Run run)
     {
+        if (run.AdoptedStartTicks is { } ticks)
+        {
+            // Not this process's child: no exit status to wait for, only its disappearance.
+            while (ProcessSignals.StartTicks(run.Process.Id) == ticks) await Task.Delay(AdoptedExitPoll);
+            lock (replica.Gate)
+            {
+                replica.Process = null;
+                replica.LastExitCode = null;
+            }
+            DeletePidFile(replica.Index);
+            run.Process.Dispose();
+            return UnknownExitCode;
+        }
         await run.Process.WaitForExitAsync(CancellationToken.None);
         try
         {
@@ -251,6 +303,23 @@ internal sealed class LocalJob : IDisposable
         DeletePidFile(replica.Index);
         run.Process.Dispose();
         return exitCode;
+    }
+
+    /// <summary>
+    /// Training takes every core it is given for as long as it runs; below the portal's priority it still gets the idle
+    /// CPU, but the portal's pages and the inference replicas stay responsive (bench portal: see the README).
+    /// </summary>
+    private void Deprioritise(Process process)
+    {
+        if (_options.TrainingPriority == ProcessPriorityClass.Normal) return;
+        try
+        {
+            process.PriorityClass = _options.TrainingPriority;
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or PlatformNotSupportedException)
+        {
+            _logger.LogDebug("Could not lower the priority of job {Name}: {Error}", Name, e.Message);
+        }
     }
 
     private async Task StopReplicaAsync(Replica replica)
@@ -365,7 +434,8 @@ internal sealed class LocalJob : IDisposable
             ? $"{delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
             : $"{delay.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
 
-    private sealed record Run(Process Process, Task Output, Stopwatch Clock)
+    /// <param name="AdoptedStartTicks">Set for a process an earlier portal started: its start time, which tells it from a later process reusing its id.</param>
+    private sealed record Run(Process Process, Task Output, Stopwatch Clock, long? AdoptedStartTicks = null)
     {
         public TimeSpan Elapsed => Clock.Elapsed;
     }

@@ -20,9 +20,14 @@ namespace KafkaMl.Core.Orchestration.Local;
 /// <para>Training replicas run to completion: exit 0 is <see cref="JobPhase.Succeeded"/>, any other exit
 /// <see cref="JobPhase.Failed"/> with the exit code and the last standard-error lines as the reason; they are never
 /// restarted. Inference replicas are restarted whenever they exit, after a doubling backoff, as a Deployment would.</para>
-/// <para>Children belong to the portal: <see cref="DisposeAsync"/> (the host shutting down) stops them all, and a runner
-/// starting over the same data directory kills replicas a crashed portal left behind (it finds them by their pid
-/// files). The portal's reconcile job then sees <see cref="JobPhase.Unknown"/> for them and marks them failed.</para>
+/// <para>Replicas outlive the portal process: each runs in a session of its own, and the runner keeps each job's spec
+/// (<c>job.json</c>, owner-only) and each replica's pid and start time (<c>replica-&lt;n&gt;.pid</c>) in the job's
+/// directory. A runner starting over the same data directory <b>adopts</b> the replicas an earlier portal left running
+/// (crashed, killed, or shut down with <see cref="LocalJobRunnerOptions.KeepJobsOnShutdown"/>): a training job trains on
+/// and reports to the new portal; an inference service keeps serving and gets back the replicas it is missing. Processes
+/// left without a spec (an older runner's, or a stopped job's) are killed. Without that option,
+/// <see cref="DisposeAsync"/> (the host shutting down) stops every replica; inference services are started again by the
+/// next runner, training jobs are not (reconcile marks their results failed).</para>
 /// <para>Values of the spec's environment may be secrets: they reach the child only, never a log.</para>
 /// </remarks>
 public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
@@ -47,7 +52,7 @@ public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
             ? Path.Combine(kafkaMl.Value.DataDirFullPath, "jobs")
             : _options.JobsDirectory);
         Directory.CreateDirectory(JobsDirectory);
-        KillLeftovers();
+        RecoverJobs();
     }
 
     /// <summary>A replica ended by itself: a training job finished, or an inference replica crashed (it is restarted).</summary>
@@ -92,6 +97,7 @@ public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
             throw new InvalidOperationException($"Job {spec.Name} could not start {fileName}: {e.Message}", e);
         }
         _jobs[spec.Name] = job;
+        LocalJobSpecFile.Write(directory, spec, _logger);
         _logger.LogInformation("Started {Kind} job {Name} with {Replicas} replica(s) in {Directory}", spec.Kind, spec.Name, spec.Replicas, directory);
     }
 
@@ -100,6 +106,7 @@ public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
         using var held = await LockAsync(name, cancellationToken);
         if (!_jobs.TryGetValue(name, out var job)) return;
         _logger.LogInformation("Stopping job {Name}", name);
+        LocalJobSpecFile.Delete(job.Directory); // stopped for good: no later runner brings it back
         await job.StopAsync();
         _jobs.TryRemove(name, out _);
         job.Dispose();
@@ -134,11 +141,25 @@ public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
     public IReadOnlyList<LocalReplicaInfo> GetReplicas(string name) =>
         _jobs.TryGetValue(name, out var job) ? job.Replicas() : [];
 
-    /// <summary>Stops every job (SIGTERM, then a kill after the grace period); the portal's children end with it.</summary>
+    /// <summary>
+    /// Stops every job (SIGTERM, then a kill after the grace period), or with <see cref="LocalJobRunnerOptions.KeepJobsOnShutdown"/>
+    /// leaves them running for the next runner to adopt. Specs stay on disk either way.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         var jobs = _jobs.Values.ToList();
+        if (_options.KeepJobsOnShutdown)
+        {
+            if (jobs.Count > 0) _logger.LogInformation("Leaving {Count} local job(s) running for the next portal process to adopt", jobs.Count);
+            foreach (var job in jobs)
+            {
+                job.Detach();
+                job.Dispose();
+            }
+            _jobs.Clear();
+            return;
+        }
         if (jobs.Count > 0) _logger.LogInformation("Stopping {Count} local job(s) with the portal", jobs.Count);
         await Task.WhenAll(jobs.Select(async job =>
         {
@@ -194,34 +215,98 @@ public sealed class LocalJobRunner : IJobRunner, IAsyncDisposable, IDisposable
     }
 
     /// <summary>
-    /// Kills replicas that a previous portal process left running (it crashed or was killed before it could stop
-    /// them): their pid files survive in the job directories. A pid is only trusted together with the process's start
-    /// time, so a later process that reuses the id is never touched.
+    /// Takes back the jobs an earlier portal process left in the jobs directory (see the remarks): adopts replicas that
+    /// still run, restarts the missing replicas of inference services, and kills replicas of jobs without a spec. A pid is
+    /// only trusted together with the process's start time, so a later process that reuses the id is never touched.
     /// </summary>
-    private void KillLeftovers()
+    private void RecoverJobs()
     {
-        if (!OperatingSystem.IsLinux()) return;
-        foreach (var pidFile in Directory.EnumerateFiles(JobsDirectory, "replica-*.pid", SearchOption.AllDirectories))
+        foreach (var directory in Directory.EnumerateDirectories(JobsDirectory))
+        {
+            var name = Path.GetFileName(directory);
+            var live = LiveReplicas(directory);
+            var spec = KubernetesNames.JobNameProblem(name) is null ? LocalJobSpecFile.Read(directory, _logger) : null;
+            if (spec is null || spec.Name != name)
+            {
+                foreach (var (replica, pid, _) in live) KillLeftover(name, replica, pid);
+                continue;
+            }
+            if (spec.Kind == JobKind.Training && live.Count == 0)
+            {
+                LocalJobSpecFile.Delete(directory); // ended while no portal watched; reconcile judges the result
+                continue;
+            }
+
+            var job = new LocalJob(spec, directory, _options, _logger, OnExited);
+            try
+            {
+                foreach (var (replica, pid, ticks) in live)
+                {
+                    if (replica < spec.Replicas) job.AdoptReplica(replica, pid, ticks);
+                    else KillLeftover(name, replica, pid); // scaled down meanwhile
+                }
+                if (spec.Kind == JobKind.Inference)
+                {
+                    var adopted = live.Select(l => l.Replica).ToHashSet();
+                    for (var replica = 0; replica < spec.Replicas; replica++)
+                    {
+                        if (!adopted.Contains(replica)) job.StartReplica(replica);
+                    }
+                }
+            }
+            catch (Exception e) when (LocalJob.IsStartFailure(e) || e is ArgumentException)
+            {
+                _logger.LogError("Could not take back job {Name} after a portal restart: {Error}", name, e.Message);
+            }
+            _jobs[name] = job;
+            _logger.LogInformation("Took back {Kind} job {Name}: {Adopted} replica(s) still running adopted, {Replicas} wanted",
+                spec.Kind, name, live.Count, spec.Replicas);
+        }
+    }
+
+    /// <summary>The replicas of a job directory whose pid files name a process that still runs; stale pid files are removed.</summary>
+    private List<(int Replica, int Pid, long StartTicks)> LiveReplicas(string directory)
+    {
+        var live = new List<(int, int, long)>();
+        if (!OperatingSystem.IsLinux()) return live;
+        foreach (var pidFile in Directory.EnumerateFiles(directory, "replica-*.pid"))
         {
             try
             {
                 var parts = File.ReadAllText(pidFile).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var name = Path.GetFileNameWithoutExtension(pidFile);
                 if (parts.Length == 2
+                    && int.TryParse(name.AsSpan("replica-".Length), NumberStyles.None, CultureInfo.InvariantCulture, out var replica)
                     && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
                     && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
                     && ProcessSignals.StartTicks(pid) == ticks)
                 {
-                    using var process = Process.GetProcessById(pid);
-                    ProcessSignals.KillTree(process);
-                    _logger.LogWarning("Killed {PidFile}'s process {Pid}, left running by a previous portal process",
-                        Path.GetRelativePath(JobsDirectory, pidFile), pid);
+                    live.Add((replica, pid, ticks));
+                    continue;
                 }
                 File.Delete(pidFile);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                _logger.LogDebug("Could not clean up {PidFile}: {Error}", pidFile, e.Message);
+                _logger.LogDebug("Could not read {PidFile}: {Error}", pidFile, e.Message);
             }
+        }
+        return live;
+    }
+
+    private void KillLeftover(string job, int replica, int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            ProcessSignals.KillTree(process);
+            _logger.LogWarning("Killed replica {Replica} of {Job} (pid {Pid}), left running by an earlier portal process without a job to belong to",
+                replica, job, pid);
+            File.Delete(Path.Combine(JobsDirectory, job, LocalJob.PidFileName(replica)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+        {
+            _logger.LogDebug("Could not kill pid {Pid} of {Job}: {Error}", pid, job, e.Message);
         }
     }
 }

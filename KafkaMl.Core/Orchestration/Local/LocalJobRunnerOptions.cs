@@ -24,6 +24,20 @@ public sealed class LocalJobRunnerOptions : JobRunnerOptions
     /// <summary>Where each job gets its working directory and logs (<c>&lt;JobsDirectory&gt;/&lt;name&gt;/</c>); empty = <c>&lt;DataDir&gt;/jobs</c>.</summary>
     public string? JobsDirectory { get; set; }
 
+    /// <summary>
+    /// Leave jobs running when the portal shuts down (a planned restart or an upgrade); the next portal process over the same
+    /// data directory adopts them. Off: shutting down stops them (a portal that crashes or is killed leaves them running
+    /// either way, and the next one adopts them).
+    /// </summary>
+    public bool KeepJobsOnShutdown { get; set; }
+
+    /// <summary>
+    /// The scheduling priority of training replicas (<c>BelowNormal</c> = nice 10 on Linux): training uses every core it
+    /// gets, and below the portal it cannot starve the pages and APIs. <c>Normal</c> leaves them at the portal's priority.
+    /// Inference replicas always run at the portal's priority (their latency matters).
+    /// </summary>
+    public System.Diagnostics.ProcessPriorityClass TrainingPriority { get; set; } = System.Diagnostics.ProcessPriorityClass.BelowNormal;
+
     /// <summary>How long a stopped replica may take to exit after SIGTERM before its process tree is killed.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(10);
 

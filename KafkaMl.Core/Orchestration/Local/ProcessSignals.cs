@@ -9,6 +9,14 @@ internal static partial class ProcessSignals
 {
     private const int Sigterm = 15;
 
+    /// <summary>
+    /// util-linux's <c>setsid</c> (part of every Debian-based image), which runs a program in a new session; null where
+    /// there is none. Started by a process that is not a group leader, it execs in place: the replica keeps its id.
+    /// </summary>
+    public static string? SetsidPath { get; } = OperatingSystem.IsLinux()
+        ? new[] { "/usr/bin/setsid", "/bin/setsid" }.FirstOrDefault(File.Exists)
+        : null;
+
     /// <summary>Asks <paramref name="process"/> to stop (SIGTERM); false where signals are not available (Windows) or it failed.</summary>
     public static bool TryTerminate(Process process)
     {

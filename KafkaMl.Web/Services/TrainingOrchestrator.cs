@@ -4,7 +4,6 @@ using Hangfire;
 using KafkaMl.Core;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -21,8 +20,7 @@ namespace KafkaMl.Web.Services;
 public sealed partial class TrainingOrchestrator(
     IJobRunner runner,
     JobTokens tokens,
-    PortalAddress portal,
-    KafkaEndpoint kafka,
+    JobEnvironmentBuilder environment,
     IBackgroundJobClient jobs,
     IOptions<KafkaMlOptions> options,
     ILogger<TrainingOrchestrator> logger)
@@ -48,13 +46,7 @@ public sealed partial class TrainingOrchestrator(
             JobSpec.TrainingName(resultId),
             JobKind.Training,
             [TrainVerb, "--result", id],
-            new Dictionary<string, string>
-            {
-                [JobEnvironment.PortalUrlVariable] = portal.Resolve(),
-                [JobEnvironment.TokenVariable] = tokens.ForTraining(resultId),
-                [JobEnvironment.BootstrapServersVariable] = kafka.BootstrapServers,
-                [JobEnvironment.ControlTopicVariable] = kafka.ControlTopic,
-            },
+            environment.For(tokens.ForTraining(resultId)),
             Labels: new Dictionary<string, string>
             {
                 ["kafkaml/kind"] = "training",

@@ -36,10 +36,16 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddSingleton<IJobRunner>(Training.Runner);
         Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new TestContextFactory(Training.Database));
         Services.AddScoped<ResultViews>();
+        AddServices(Services);
         bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // last: it starts the renderer
     }
 
     protected TrainingHarness Training { get; } = new();
+
+    /// <summary>More services a page under test needs; called once from the constructor, before anything renders.</summary>
+    protected virtual void AddServices(BunitServiceProvider services)
+    {
+    }
 
     protected BunitServiceProvider Services => bunit.Services;
 

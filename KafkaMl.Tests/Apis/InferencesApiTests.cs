@@ -68,6 +68,9 @@ public sealed class InferencesApiTests(OrchestrationPortalFactory portal)
         var listed = await http.GetFromJsonAsync<List<InferenceResponse>>($"/api/inferences?resultId={resultId}", Json);
 
         Assert.Equal(created.Id, Assert.Single(listed!).Id);
+        // The start job marks it deployed right after the runner started it.
+        var deadline = DateTime.UtcNow + Patience;
+        while ((await GetAsync(created.Id)).Status == InferenceStatus.Created && DateTime.UtcNow < deadline) await Task.Delay(100);
         Assert.Equal(InferenceStatus.Deployed, (await GetAsync(created.Id)).Status);
     }
 

@@ -17,8 +17,8 @@ public sealed record InferenceEngineOptions
     /// <summary>The name carried in every prediction (<c>"model"</c>).</summary>
     public string ModelName { get; init; } = "model";
 
-    /// <summary>This replica's index (in the stats reports and the client id).</summary>
-    public int Replica { get; init; }
+    /// <summary>This replica's name (in the stats reports and the client id): an index locally, the pod name on Kubernetes.</summary>
+    public string Replica { get; init; } = "0";
 
     /// <summary>The Kafka client id; by default <c>kafkaml-infer-&lt;group&gt;-r&lt;replica&gt;</c>.</summary>
     public string? ClientId { get; init; }
@@ -74,6 +74,6 @@ public sealed record InferenceEngineOptions
         if (LingerMs < 0) throw new ArgumentException($"linger.ms cannot be negative (was {LingerMs}).");
         if (LatencyWindow < 1) throw new ArgumentException($"The latency window must hold at least 1 sample (was {LatencyWindow}).");
         if (RecentPredictions < 0) throw new ArgumentException($"The recent predictions cannot be negative (was {RecentPredictions}).");
-        if (Replica < 0) throw new ArgumentException($"The replica index cannot be negative (was {Replica}).");
+        if (string.IsNullOrWhiteSpace(Replica)) throw new ArgumentException("The replica needs a name (an index or the pod name).");
     }
 }

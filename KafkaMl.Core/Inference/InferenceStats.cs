@@ -18,14 +18,15 @@ public sealed class InferenceStats
     private long _predicted;
     private int _largestBatch;
 
-    public InferenceStats(int replica, int latencyWindow = 1024, int recentPredictions = 20)
+    public InferenceStats(string replica, int latencyWindow = 1024, int recentPredictions = 20)
     {
         Replica = replica;
         _latency = new LatencyWindow(latencyWindow);
         _recent = new RecentPredictionRing(recentPredictions);
     }
 
-    public int Replica { get; }
+    /// <summary>The replica's name (an index locally, the pod name on Kubernetes).</summary>
+    public string Replica { get; }
 
     /// <summary>Input messages consumed.</summary>
     public long MessagesIn => Interlocked.Read(ref _in);

@@ -21,10 +21,11 @@ public sealed record InferenceJobSpec(
 
 /// <summary>
 /// <c>POST .../stats</c>, every few seconds from each replica: counters since the replica started and
-/// latency percentiles over its recent messages (input timestamp → prediction delivered).
+/// latency percentiles over its recent messages (input timestamp → prediction delivered). <c>Replica</c> names the
+/// replica: an index locally, the pod name on Kubernetes (<see cref="JobEnvironment.ReplicaVariable"/>) — opaque text.
 /// </summary>
 public sealed record InferenceStatsReport(
-    int Replica,
+    string Replica,
     long MessagesIn,
     long MessagesOut,
     long Errors,

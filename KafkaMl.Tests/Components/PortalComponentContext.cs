@@ -38,10 +38,16 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddScoped<ResultViews>();
         // Pages may show or hide actions by role (AuthorizeView): render them as an admin sees them.
         bunit.AddAuthorization().SetAuthorized(KafkaMl.Tests.Auth.TestAdmin.UserName).SetRoles(KafkaMl.Web.Auth.KafkaMlRoles.All.ToArray());
+        AddServices(Services);
         bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // last: it starts the renderer
     }
 
     protected TrainingHarness Training { get; } = new();
+
+    /// <summary>More services a page under test needs; called once from the constructor, before anything renders.</summary>
+    protected virtual void AddServices(BunitServiceProvider services)
+    {
+    }
 
     protected BunitServiceProvider Services => bunit.Services;
 

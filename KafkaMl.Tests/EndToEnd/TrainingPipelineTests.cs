@@ -29,8 +29,8 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
     [Fact]
     public async Task HCOPD_trains_to_finished_with_80_percent_test_accuracy_and_the_downloaded_weights_predict_like_the_job()
     {
-        var deployment = await DeployAsync($"hcopd-{Guid.NewGuid():N}", [HcopdMlp], epochs: 50);
-        var sent = await SendHcopdAsync(deployment.Id);
+        var deployment = await DeployAsync(portal, $"hcopd-{Guid.NewGuid():N}", [HcopdMlp], epochs: 50);
+        var sent = await SendHcopdAsync(portal, deployment.Id);
 
         var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal(), TrainingTimeout);
 
@@ -49,9 +49,9 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
     [Fact]
     public async Task Two_models_of_one_configuration_train_in_parallel_from_one_stream_and_compare_side_by_side()
     {
-        var deployment = await DeployAsync($"pair-{Guid.NewGuid():N}", [HcopdMlp, WideMlp], epochs: 30);
+        var deployment = await DeployAsync(portal, $"pair-{Guid.NewGuid():N}", [HcopdMlp, WideMlp], epochs: 30);
         Assert.Equal(2, deployment.Results.Count);
-        await SendHcopdAsync(deployment.Id);
+        await SendHcopdAsync(portal, deployment.Id);
 
         var results = new List<ResultResponse>();
         foreach (var summary in deployment.Results)
@@ -67,8 +67,8 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
     [Fact]
     public async Task A_stream_whose_samples_do_not_fit_the_model_fails_the_result_naming_both_shapes()
     {
-        var deployment = await DeployAsync($"shape-{Guid.NewGuid():N}", [HcopdMlp], epochs: 5);
-        await SendAsync(deployment.Id, Enumerable.Range(0, 40).Select(i => (new float[] { i, i, i, i }, (float)(i % 2))));
+        var deployment = await DeployAsync(portal, $"shape-{Guid.NewGuid():N}", [HcopdMlp], epochs: 5);
+        await SendAsync(portal, deployment.Id, Enumerable.Range(0, 40).Select(i => (new float[] { i, i, i, i }, (float)(i % 2))));
 
         var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal(), TrainingTimeout);
 
@@ -80,9 +80,9 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
     [Fact]
     public async Task A_control_message_naming_ranges_that_do_not_exist_fails_the_result_clearly()
     {
-        var deployment = await DeployAsync($"ranges-{Guid.NewGuid():N}", [HcopdMlp], epochs: 5);
+        var deployment = await DeployAsync(portal, $"ranges-{Guid.NewGuid():N}", [HcopdMlp], epochs: 5);
         var topic = $"e2e-missing-{Guid.NewGuid():N}";
-        var sent = await SendAsync(deployment.Id, Enumerable.Range(0, 10).Select(i => (new float[] { i, i, i }, 0f)), topic, announce: false);
+        var sent = await SendAsync(portal, deployment.Id, Enumerable.Range(0, 10).Select(i => (new float[] { i, i, i }, 0f)), topic, announce: false);
         var control = ControlMessage.ForRanges([new TopicRange(topic, sent.Ranges[0].Partition, 0, 500)], "RAW", InputConfig.Empty, "ranges beyond the data");
         using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = portal.BootstrapServers }).Build())
             await producer.ProduceAsync(portal.ControlTopic, new Message<byte[], byte[]> { Key = DeploymentKey.Encode(deployment.Id), Value = control.ToUtf8Json() });
@@ -97,8 +97,8 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
     [Fact]
     public async Task A_training_job_killed_mid_epoch_leaves_the_result_failed_not_training()
     {
-        var deployment = await DeployAsync($"killed-{Guid.NewGuid():N}", [HcopdMlp], epochs: 10_000);
-        await SendHcopdAsync(deployment.Id);
+        var deployment = await DeployAsync(portal, $"killed-{Guid.NewGuid():N}", [HcopdMlp], epochs: 10_000);
+        await SendHcopdAsync(portal, deployment.Id);
         var resultId = deployment.Results[0].Id;
         await portal.WaitForResultAsync(resultId, r => r.Status == TrainingStatus.Training || r.Status.IsFinal(), TrainingTimeout);
         await WaitForEpochAsync(resultId);
@@ -122,7 +122,7 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
         }
     }
 
-    private async Task<DeploymentResponse> DeployAsync(string name, string[] scripts, int epochs)
+    internal static async Task<DeploymentResponse> DeployAsync(PortalProcessFixture portal, string name, string[] scripts, int epochs)
     {
         var modelIds = new List<int>();
         for (var i = 0; i < scripts.Length; i++)
@@ -141,15 +141,18 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
         });
     }
 
-    private Task<SinkResult> SendHcopdAsync(int deploymentId)
+    internal static Task<SinkResult> SendHcopdAsync(PortalProcessFixture portal, int deploymentId) => SendAsync(portal, deploymentId, HcopdRows());
+
+    /// <summary>The HCOPD sample's rows: features and the diagnosis label.</summary>
+    internal static List<(float[] Features, float Label)> HcopdRows()
     {
         var rows = new List<(float[], float)>();
         using var csv = CsvSamples.Open(Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", "hcopd.csv"), new CsvSampleOptions { Label = "Diagnosis" });
         while (csv.MoveNext()) rows.Add((csv.Features.ToArray(), csv.Label[0]));
-        return SendAsync(deploymentId, rows);
+        return rows;
     }
 
-    private async Task<SinkResult> SendAsync(int deploymentId, IEnumerable<(float[] Features, float Label)> samples, string? topic = null, bool announce = true)
+    private static async Task<SinkResult> SendAsync(PortalProcessFixture portal, int deploymentId, IEnumerable<(float[] Features, float Label)> samples, string? topic = null, bool announce = true)
     {
         using var sink = new RawSink(new KafkaSinkOptions
         {
@@ -170,6 +173,18 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
     /// </summary>
     private async Task<Evaluation> EvaluateDownloadedModelAsync(int resultId, SinkResult sent, int seed)
     {
+        var (module, scaler) = await DownloadModelAsync(portal, resultId);
+        var decoder = DataFormats.CreateDecoder("RAW", InputConfig.Empty);
+        var perRange = sent.Ranges.Select(_ => new List<DecodedSample>()).ToArray();
+        new RangeReader(portal.BootstrapServers).Read(sent.Ranges, (i, m) => perRange[i].Add(decoder.Decode(m.Message.Key, m.Message.Value)), CancellationToken.None);
+        var samples = SampleSet.FromSamples(perRange.SelectMany(r => r).ToList());
+        var split = samples.Split(0.1, 0.1, seed);
+        return Evaluator.Evaluate(module, scaler.Transform(split.Test), Loss.CrossEntropy, ["accuracy"]);
+    }
+
+    /// <summary>The trained model of a result as a user gets it: the downloaded bundle's script built here, its weights and scaler loaded.</summary>
+    internal static async Task<(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> Module, FeatureScaler Scaler)> DownloadModelAsync(PortalProcessFixture portal, int resultId)
+    {
         var directory = Directory.CreateTempSubdirectory("kafkaml-bundle-").FullName;
         await using (var bundle = await portal.Http.GetStreamAsync($"/api/results/{resultId}/model"))
             ZipFile.ExtractToDirectory(bundle, directory);
@@ -180,13 +195,6 @@ public sealed class TrainingPipelineTests(PortalProcessFixture portal)
         var definition = await ModelScriptRunner.BuildAsync(compilation, CancellationToken.None);
         ModelWeights.Load(definition.Module, Path.Combine(directory, "model.dat"));
         definition.Module.eval();
-
-        var decoder = DataFormats.CreateDecoder("RAW", InputConfig.Empty);
-        var perRange = sent.Ranges.Select(_ => new List<DecodedSample>()).ToArray();
-        new RangeReader(portal.BootstrapServers).Read(sent.Ranges, (i, m) => perRange[i].Add(decoder.Decode(m.Message.Key, m.Message.Value)), CancellationToken.None);
-        var samples = SampleSet.FromSamples(perRange.SelectMany(r => r).ToList());
-        var split = samples.Split(0.1, 0.1, seed);
-        var scaler = FeatureScaler.FromJson(metadata["scaler"]!.ToJsonString());
-        return Evaluator.Evaluate(definition.Module, scaler.Transform(split.Test), Loss.CrossEntropy, ["accuracy"]);
+        return (definition.Module, FeatureScaler.FromJson(metadata["scaler"]!.ToJsonString()));
     }
 }

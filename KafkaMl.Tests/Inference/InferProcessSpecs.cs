@@ -98,7 +98,7 @@ public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITe
         var answers = broker.ReadAnswers(topics.Output, Enumerable.Range(0, 10).Select(i => $"k{i}").ToList());
         Assert.All(answers, a => Assert.Equal("hcopd-result-3", InferenceInputs.Parse(a).Model));
         var report = await portal.WaitForStatsAsync(r => r.MessagesOut == 10, Patience);
-        Assert.Equal((2, 10L, 0L), (report.Replica, report.MessagesIn, report.Errors));
+        Assert.Equal(("2", 10L, 0L), (report.Replica, report.MessagesIn, report.Errors));
         Assert.NotNull(report.LatencyP50Ms);
         Assert.NotEmpty(report.Recent);
         Assert.All(portal.Requests, r => Assert.Equal("s3cret", r.Token));

@@ -79,7 +79,7 @@ public sealed class InferenceBookkeepingSpecs
     [Fact]
     public void Stats_report_counters_latency_percentiles_over_the_window_and_the_newest_predictions_first()
     {
-        var stats = new InferenceStats(replica: 1, latencyWindow: 100, recentPredictions: 3);
+        var stats = new InferenceStats(replica: "1", latencyWindow: 100, recentPredictions: 3);
         stats.CountIn(5);
         for (var ms = 1; ms <= 200; ms++) stats.CountDelivered(ms);
         stats.CountError();
@@ -88,7 +88,7 @@ public sealed class InferenceBookkeepingSpecs
 
         var report = stats.Snapshot();
 
-        Assert.Equal((1, 5L, 200L, 1L, 1L), (report.Replica, report.MessagesIn, report.MessagesOut, report.Errors, report.DeadLettered));
+        Assert.Equal(("1", 5L, 200L, 1L, 1L), (report.Replica, report.MessagesIn, report.MessagesOut, report.Errors, report.DeadLettered));
         Assert.Equal(150, report.LatencyP50Ms); // the window holds the last 100 deliveries: 101..200 ms
         Assert.Equal(199, report.LatencyP99Ms);
         Assert.Equal([4L, 3L, 2L], report.Recent.Select(r => r.Offset));
@@ -98,7 +98,7 @@ public sealed class InferenceBookkeepingSpecs
     [Fact]
     public void Stats_before_any_delivery_have_no_latency()
     {
-        var report = new InferenceStats(0).Snapshot();
+        var report = new InferenceStats("0").Snapshot();
 
         Assert.Null(report.LatencyP50Ms);
         Assert.Null(report.LatencyP99Ms);

@@ -11,6 +11,7 @@ public sealed class FakeJobRunner : IJobRunner
 {
     private readonly ConcurrentQueue<JobSpec> started = new();
     private readonly ConcurrentQueue<string> stopped = new();
+    private readonly ConcurrentQueue<(string Name, int Replicas)> scaled = new();
     private readonly ConcurrentDictionary<string, JobState> states = new();
     private readonly ConcurrentDictionary<string, string> logs = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource<JobSpec>> waiters = new();
@@ -20,6 +21,8 @@ public sealed class FakeJobRunner : IJobRunner
     public IReadOnlyList<JobSpec> Started => [.. started];
 
     public IReadOnlyList<string> Stopped => [.. stopped];
+
+    public IReadOnlyList<(string Name, int Replicas)> Scaled => [.. scaled];
 
     /// <summary>When set, <see cref="StartAsync"/> throws it.</summary>
     public Exception? StartFailure { get; set; }
@@ -51,7 +54,11 @@ public sealed class FakeJobRunner : IJobRunner
         return Task.CompletedTask;
     }
 
-    public Task ScaleAsync(string name, int replicas, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task ScaleAsync(string name, int replicas, CancellationToken cancellationToken)
+    {
+        scaled.Enqueue((name, replicas));
+        return Task.CompletedTask;
+    }
 
     public Task<JobState> GetStateAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(states.TryGetValue(name, out var state) ? state : new JobState(JobPhase.Unknown));

@@ -31,8 +31,8 @@ public sealed class TrainingHarness : IDisposable
             UnknownJobGrace = unknownJobGrace ?? TimeSpan.FromMinutes(1),
         });
         Tokens = new JobTokens(KafkaMlOptions, OrchestrationOptions);
-        Orchestrator = new TrainingOrchestrator(Runner, Tokens, new PortalAddress(OrchestrationOptions, new NoServer()), Kafka, Jobs,
-            KafkaMlOptions, NullLogger<TrainingOrchestrator>.Instance);
+        Environment = new JobEnvironmentBuilder(new PortalAddress(OrchestrationOptions, new NoServer()), Kafka);
+        Orchestrator = new TrainingOrchestrator(Runner, Tokens, Environment, Jobs, KafkaMlOptions, NullLogger<TrainingOrchestrator>.Instance);
     }
 
     public TestDatabase Database { get; } = new();
@@ -52,6 +52,8 @@ public sealed class TrainingHarness : IDisposable
     public IOptions<OrchestrationOptions> OrchestrationOptions { get; }
 
     public JobTokens Tokens { get; }
+
+    public JobEnvironmentBuilder Environment { get; }
 
     public TrainingOrchestrator Orchestrator { get; }
 

@@ -35,7 +35,7 @@ public static class TrainingJobsApi
         var api = app.MapGroup("/api/jobs/training/{resultId:int}")
             .WithTags("Training jobs")
             .WithProblemJson()
-            .AddEndpointFilter<JobTokenFilter>();
+            .AddEndpointFilter(new JobTokenFilter(JobScope.Training, "resultId"));
 
         api.MapGet("/", GetSpec)
             .WithName("GetTrainingJobSpec")
@@ -307,29 +307,4 @@ public static class TrainingJobsApi
         Problems.Conflict($"Result {resultId} is already {status.ToName()}; the job should stop.", "status", status.ToName());
 
     private static NotFound<ProblemDetails> ResultNotFound(int resultId) => Problems.NotFound($"Result {resultId} does not exist.");
-}
-
-/// <summary>
-/// Admits a training job's request only with the token of the result in its route: 401 without a token, 403 with
-/// one that is not this result's. The token is never logged nor echoed.
-/// </summary>
-public sealed class JobTokenFilter(JobTokens tokens) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var token = http.Request.Headers[JobEnvironment.TokenHeader].ToString();
-        if (string.IsNullOrWhiteSpace(token))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized",
-                detail: $"Training job reports need the job's token in the {JobEnvironment.TokenHeader} header.");
-        }
-        if (!int.TryParse(http.Request.RouteValues["resultId"]?.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var resultId)
-            || !tokens.IsValidForTraining(resultId, token))
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Forbidden",
-                detail: "This token does not authorise reports on this result.");
-        }
-        return await next(context);
-    }
 }

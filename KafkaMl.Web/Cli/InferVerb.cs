@@ -42,7 +42,7 @@ public static class InferVerb
           --inference ID           the portal's inference to serve: spec and weights come from the portal
           --portal URL             portal base URL (default: KAFKAML_PORTAL_URL, else http://localhost:5080)
           --bootstrap-servers H:P  Kafka (default: KafkaMl__Kafka__BootstrapServers, else the portal's /api/status)
-          --replica N              this replica's index (default: KAFKAML_REPLICA, else 0)
+          --replica NAME           this replica's name: an index, or the pod name on Kubernetes (default: KAFKAML_REPLICA, else 0)
           --torch-threads N        TorchSharp threads (default 1: small models are fastest on one, replicas scale out)
           --max-batch N            most waiting messages predicted in one forward pass (default 256)
           --linger-ms N            linger.ms of the prediction producer (default 0: send at once)
@@ -297,7 +297,7 @@ public static class InferVerb
         return exitCode;
     }
 
-    internal static string StatsLine(int replica, InferenceStats stats) => $"{LinePrefix}{replica} stats: {StatsText(stats)}";
+    internal static string StatsLine(string replica, InferenceStats stats) => $"{LinePrefix}{replica} stats: {StatsText(stats)}";
 
     private static string StatsText(InferenceStats stats)
     {
@@ -321,7 +321,7 @@ public static class InferVerb
         int? InferenceId,
         Uri Portal,
         string? BootstrapServers,
-        int Replica,
+        string Replica,
         int TorchThreads,
         int MaxBatch,
         int LingerMs,
@@ -370,13 +370,8 @@ public static class InferVerb
             var bootstrap = options.Get("--bootstrap-servers") ?? Environment.GetEnvironmentVariable(JobEnvironment.BootstrapServersVariable);
             if (string.IsNullOrWhiteSpace(bootstrap)) bootstrap = null;
 
-            int replica;
-            if (options.Has("--replica")) replica = options.Int("--replica", 0, min: 0);
-            else
-            {
-                var fromEnvironment = Environment.GetEnvironmentVariable(ReplicaVariable);
-                replica = int.TryParse(fromEnvironment, NumberStyles.None, CultureInfo.InvariantCulture, out var r) ? r : 0;
-            }
+            var replica = (options.Get("--replica") ?? Environment.GetEnvironmentVariable(ReplicaVariable))?.Trim();
+            if (string.IsNullOrEmpty(replica)) replica = options.Has("--replica") ? throw new CliUsageException("--replica needs a name.") : "0";
 
             var settings = SendRequest.KafkaSettings(options);
 

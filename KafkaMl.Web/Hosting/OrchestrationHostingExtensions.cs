@@ -29,22 +29,32 @@ public static class OrchestrationHostingExtensions
 
         services.TryAddSingleton<JobTokens>();
         services.TryAddSingleton<PortalAddress>();
+        services.TryAddSingleton<JobEnvironmentBuilder>();
         services.TryAddSingleton<ResultsNotifier>();
         services.TryAddSingleton<TrainingOrchestrator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<InferenceMonitor>();
+        services.TryAddSingleton<InferenceOrchestrator>();
+        services.TryAddSingleton<InferenceService>();
 
         services.AddTransient<StartTrainingJob>();
         services.AddTransient<StopTrainingWorkloadJob>();
         services.AddTransient<ReconcileTrainingJob>();
         services.AddHostedService<TrainingJobsScheduler>();
+        services.AddTransient<StartInferenceJob>();
+        services.AddTransient<ReconcileInferenceJob>();
+        services.AddHostedService<InferenceJobsScheduler>();
         return builder;
     }
 
-    /// <summary>The deployments, results and training-job report APIs.</summary>
+    /// <summary>The deployments, results, inferences and job (training reports, inference replicas) APIs.</summary>
     public static IEndpointRouteBuilder MapKafkaMlOrchestrationApi(this IEndpointRouteBuilder app)
     {
         app.MapDeploymentsApi();
         app.MapResultsApi();
         app.MapTrainingJobsApi();
+        app.MapInferencesApi();
+        app.MapInferenceJobsApi();
         return app;
     }
 

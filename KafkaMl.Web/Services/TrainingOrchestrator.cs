@@ -4,7 +4,6 @@ using Hangfire;
 using KafkaMl.Core;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -21,8 +20,7 @@ namespace KafkaMl.Web.Services;
 public sealed partial class TrainingOrchestrator(
     IJobRunner runner,
     JobTokens tokens,
-    PortalAddress portal,
-    KafkaEndpoint kafka,
+    JobEnvironmentBuilder environment,
     IBackgroundJobClient jobs,
     IOptions<KafkaMlOptions> options,
     ILogger<TrainingOrchestrator> logger)
@@ -39,7 +37,7 @@ public sealed partial class TrainingOrchestrator(
 
     /// <summary>
     /// The training job of result <paramref name="resultId"/>: <c>train --result &lt;id&gt;</c> with the portal's URL, its
-    /// token and the cluster's address and security settings in the environment.
+    /// token and the broker's address in the environment.
     /// </summary>
     public JobSpec TrainingJob(int resultId, int deploymentId)
     {
@@ -48,11 +46,7 @@ public sealed partial class TrainingOrchestrator(
             JobSpec.TrainingName(resultId),
             JobKind.Training,
             [TrainVerb, "--result", id],
-            new Dictionary<string, string>(JobEnvironment.Kafka(kafka))
-            {
-                [JobEnvironment.PortalUrlVariable] = portal.Resolve(),
-                [JobEnvironment.TokenVariable] = tokens.ForTraining(resultId),
-            },
+            environment.For(tokens.ForTraining(resultId)),
             Labels: new Dictionary<string, string>
             {
                 ["kafkaml/kind"] = "training",

@@ -1,0 +1,69 @@
+using System.Text.Json.Nodes;
+using KafkaMl.Core.Domain;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Services;
+
+namespace KafkaMl.Web.Apis;
+
+/// <summary>
+/// <c>POST /api/inferences</c>: serve a finished result. <c>InputFormat</c> and <c>InputConfig</c> default to the
+/// stream the result trained on; <c>InputConfig</c> is a JSON object with the format's snake_case keys (or a
+/// string holding one). <c>Replicas</c>: 1 to 16, default 1.
+/// </summary>
+public sealed record InferenceRequest(
+    int? ResultId,
+    int? Replicas,
+    string? InputFormat,
+    JsonNode? InputConfig,
+    string? InputTopic,
+    string? OutputTopic);
+
+/// <summary><c>POST /api/inferences/{id}/scale</c>.</summary>
+public sealed record InferenceScaleRequest(int? Replicas);
+
+/// <summary>An inference as the API shows it, with its live replicas' stats (empty when none reported lately).</summary>
+public sealed record InferenceResponse(
+    int Id,
+    int ResultId,
+    string ModelName,
+    int Replicas,
+    string InputFormat,
+    JsonObject InputConfig,
+    string InputTopic,
+    string OutputTopic,
+    string DeadLetterTopic,
+    string ConsumerGroup,
+    InferenceStatus Status,
+    DateTimeOffset StatusChanged,
+    string? Error,
+    InferenceStatsResponse Stats)
+{
+    public static InferenceResponse From(Inference inference, string modelName, InferenceLiveStats stats) => new(
+        inference.Id,
+        inference.ResultId,
+        modelName,
+        inference.Replicas,
+        inference.InputFormat,
+        ResultInputResponse.ParseObject(inference.InputConfig) ?? [],
+        inference.InputTopic,
+        inference.OutputTopic,
+        InferenceJobRoutes.DeadLetterTopic(inference.InputTopic),
+        InferenceOrchestrator.ConsumerGroup(inference.Id),
+        inference.Status,
+        inference.StatusChanged,
+        inference.Error,
+        InferenceStatsResponse.From(stats));
+}
+
+/// <summary>Totals over the live replicas, each replica's last report, and the latest predictions (newest first).</summary>
+public sealed record InferenceStatsResponse(
+    long MessagesIn,
+    long MessagesOut,
+    long Errors,
+    long DeadLettered,
+    IReadOnlyList<ReplicaStats> Replicas,
+    IReadOnlyList<RecentPrediction> Recent)
+{
+    public static InferenceStatsResponse From(InferenceLiveStats stats) =>
+        new(stats.MessagesIn, stats.MessagesOut, stats.Errors, stats.DeadLettered, stats.Replicas, stats.Recent);
+}

@@ -1,0 +1,110 @@
+using System.Text.Json.Nodes;
+using KafkaMl.Core;
+using KafkaMl.Core.Domain;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace KafkaMl.Web.Apis;
+
+/// <summary>
+/// What inference replicas (the <c>infer</c> verb) ask and report, under <see cref="InferenceJobRoutes"/>: the spec,
+/// the trained weights, and stats every few seconds. Every request carries the inference's job token
+/// (<see cref="JobEnvironment.TokenHeader"/>), valid for that inference only: 401 without one, 403 with another's
+/// (a training job's token included). A stopped or failed inference answers 409 and a deleted one 404, so the
+/// replicas exit.
+/// </summary>
+public static class InferenceJobsApi
+{
+    public static RouteGroupBuilder MapInferenceJobsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/jobs/inference/{inferenceId:int}")
+            .WithTags("Inference jobs")
+            .WithProblemJson()
+            .AddEndpointFilter(new JobTokenFilter(JobScope.Inference, "inferenceId"));
+
+        api.MapGet("/", GetSpec)
+            .WithName("GetInferenceJobSpec")
+            .WithSummary("The replica's spec: model script, loss, scaler, input format and config, topics, consumer group");
+        api.MapGet("/weights", GetWeights)
+            .WithName("GetInferenceJobWeights")
+            .WithSummary("The trained weights of the result the inference serves (TorchSharp format)");
+        api.MapPost("/stats", ReportStats)
+            .WithName("ReportInferenceStats")
+            .WithSummary("A replica reports its counters, latency percentiles and latest predictions")
+            .WithDescription("The first report moves a deployed inference to running.");
+        return api;
+    }
+
+    public static async Task<Results<Ok<InferenceJobSpec>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetSpec(
+        int inferenceId, KafkaMlDbContext db, CancellationToken cancellationToken)
+    {
+        var inference = await db.Inferences.AsNoTracking()
+            .Include(i => i.Result!).ThenInclude(r => r.Model)
+            .Include(i => i.Result!).ThenInclude(r => r.Deployment)
+            .AsSplitQuery()
+            .SingleOrDefaultAsync(i => i.Id == inferenceId, cancellationToken);
+        if (inference is null) return InferenceNotFound(inferenceId);
+        if (Ended(inference.Status)) return EndedConflict(inferenceId, inference.Status);
+
+        var result = inference.Result!;
+        return TypedResults.Ok(new InferenceJobSpec(
+            inference.Id,
+            result.Id,
+            result.Model?.Name ?? $"result-{result.Id}",
+            result.ModelCode is { Length: > 0 } code ? code : result.Model?.Code ?? "",
+            result.Deployment!.Loss.ToName(),
+            inference.InputFormat,
+            ResultInputResponse.ParseObject(inference.InputConfig) ?? [],
+            inference.InputTopic,
+            inference.OutputTopic,
+            InferenceOrchestrator.ConsumerGroup(inference.Id),
+            string.IsNullOrWhiteSpace(result.Scaler) ? null : JsonNode.Parse(result.Scaler) as JsonObject));
+    }
+
+    public static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetWeights(
+        int inferenceId, KafkaMlDbContext db, IOptions<KafkaMlOptions> options, CancellationToken cancellationToken)
+    {
+        var inference = await db.Inferences.AsNoTracking()
+            .Where(i => i.Id == inferenceId)
+            .Select(i => new { i.Status, i.Result!.WeightsPath })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (inference is null) return InferenceNotFound(inferenceId);
+        if (Ended(inference.Status)) return EndedConflict(inferenceId, inference.Status);
+        var path = inference.WeightsPath is null ? null : Path.Combine(options.Value.DataDirFullPath, inference.WeightsPath);
+        if (path is null || !File.Exists(path)) return Problems.NotFound($"The trained weights of inference {inferenceId}'s result are missing.");
+        return TypedResults.PhysicalFile(path, "application/octet-stream", "model.dat");
+    }
+
+    public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStats(
+        int inferenceId, InferenceStatsReport report, KafkaMlDbContext db, [FromServices] InferenceMonitor monitor, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(report.Replica)) return Problems.Validation("replica", "A stats report names its replica.");
+        if (report.MessagesIn < 0 || report.MessagesOut < 0 || report.Errors < 0 || report.DeadLettered < 0)
+            return Problems.Validation("messagesIn", "Counters cannot be negative.");
+
+        var status = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId).Select(i => (InferenceStatus?)i.Status).SingleOrDefaultAsync(cancellationToken);
+        if (status is null) return InferenceNotFound(inferenceId);
+        if (Ended(status.Value)) return EndedConflict(inferenceId, status.Value);
+
+        await monitor.RecordAsync(inferenceId, report with { Replica = report.Replica.Trim(), Recent = report.Recent ?? [] });
+        // A replica reporting means the service runs (the start job may not even have marked it deployed yet).
+        if (status != InferenceStatus.Running
+            && await db.TryMoveAsync(inferenceId, i => i.Status == InferenceStatus.Created || i.Status == InferenceStatus.Deployed, InferenceStatus.Running, null, cancellationToken))
+        {
+            await monitor.NotifyStatusAsync(inferenceId, InferenceStatus.Running);
+        }
+        return TypedResults.NoContent();
+    }
+
+    private static bool Ended(InferenceStatus status) => status is InferenceStatus.Stopped or InferenceStatus.Failed;
+
+    private static Conflict<ProblemDetails> EndedConflict(int inferenceId, InferenceStatus status) =>
+        Problems.Conflict($"Inference {inferenceId} is {status.ToName()}; its replicas should stop.", "status", status.ToName());
+
+    private static NotFound<ProblemDetails> InferenceNotFound(int inferenceId) => Problems.NotFound($"Inference {inferenceId} does not exist.");
+}

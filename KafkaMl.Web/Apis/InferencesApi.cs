@@ -1,0 +1,94 @@
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace KafkaMl.Web.Apis;
+
+/// <summary>
+/// <c>/api/inferences</c>: trained results served as streaming inference services (DESIGN §1.6, §4). The rules live
+/// in <see cref="InferenceService"/>; these handlers only turn its outcomes into HTTP answers.
+/// </summary>
+public static class InferencesApi
+{
+    public static RouteGroupBuilder MapInferencesApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/inferences").WithTags("Inferences").WithProblemJson();
+
+        api.MapGet("/", ListInferences)
+            .WithName("ListInferences")
+            .WithSummary("List inferences")
+            .WithDescription("Newest first, each with its live replicas' stats; filter by resultId.");
+        api.MapGet("/{id:int}", GetInference)
+            .WithName("GetInference")
+            .WithSummary("Get an inference with live stats per replica and its latest predictions");
+        api.MapPost("/", CreateInference)
+            .WithName("CreateInference")
+            .WithSummary("Deploy a finished result for inference")
+            .WithDescription("Creates the inference (status created) and starts its replicas in the background: one consumer group "
+                + "reading inputTopic, predictions to outputTopic, undecodable messages to <inputTopic>.dlq. inputFormat and inputConfig "
+                + "default to the stream the result trained on. 400 for an unfinished result, a topic name Kafka would reject or an input "
+                + "config that does not fit the model's input; 404 for an unknown result.");
+        api.MapPost("/{id:int}/stop", StopInference)
+            .WithName("StopInference")
+            .WithSummary("Stop an inference's replicas")
+            .WithDescription("Ends every replica (predictions in flight are delivered, offsets committed) and marks the inference stopped.");
+        api.MapPost("/{id:int}/scale", ScaleInference)
+            .WithName("ScaleInference")
+            .WithSummary("Change the number of replicas (1 to 16)")
+            .WithDescription("409 once the inference is stopped or failed; 502 when the job runner cannot scale it.");
+        api.MapDelete("/{id:int}", DeleteInference)
+            .WithName("DeleteInference")
+            .WithSummary("Delete an inference")
+            .WithDescription("Stops its replicas first; its topics stay.");
+        return api;
+    }
+
+    public static async Task<Ok<List<InferenceResponse>>> ListInferences(int? resultId, [FromServices] InferenceService inferences, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await inferences.ListAsync(resultId, cancellationToken)).ToList());
+
+    public static async Task<Results<Ok<InferenceResponse>, NotFound<ProblemDetails>>> GetInference(
+        int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken) =>
+        await inferences.GetAsync(id, cancellationToken) is { } inference
+            ? TypedResults.Ok(inference)
+            : Problems.NotFound($"Inference {id} does not exist.");
+
+    public static async Task<Results<Created<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>>> CreateInference(
+        InferenceRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.CreateAsync(request, cancellationToken);
+        return outcome.Status switch
+        {
+            InferenceOutcomeStatus.Ok => TypedResults.Created($"/api/inferences/{outcome.Inference!.Id}", outcome.Inference),
+            InferenceOutcomeStatus.Invalid => TypedResults.ValidationProblem(outcome.Errors!),
+            _ => Problems.NotFound(outcome.Problem!),
+        };
+    }
+
+    public static async Task<Results<Ok<InferenceResponse>, NotFound<ProblemDetails>>> StopInference(
+        int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.StopAsync(id, cancellationToken);
+        return outcome.Inference is { } inference ? TypedResults.Ok(inference) : Problems.NotFound(outcome.Problem!);
+    }
+
+    public static async Task<Results<Ok<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> ScaleInference(
+        int id, InferenceScaleRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.ScaleAsync(id, request.Replicas, cancellationToken);
+        return outcome.Status switch
+        {
+            InferenceOutcomeStatus.Ok => TypedResults.Ok(outcome.Inference!),
+            InferenceOutcomeStatus.Invalid => TypedResults.ValidationProblem(outcome.Errors!),
+            InferenceOutcomeStatus.Conflict => Problems.Conflict(outcome.Problem!, "inferenceId", id),
+            InferenceOutcomeStatus.RunnerFailed => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Job runner failed", detail: outcome.Problem),
+            _ => Problems.NotFound(outcome.Problem!),
+        };
+    }
+
+    public static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteInference(
+        int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.DeleteAsync(id, cancellationToken);
+        return outcome.Status == InferenceOutcomeStatus.Ok ? TypedResults.NoContent() : Problems.NotFound(outcome.Problem!);
+    }
+}

@@ -1,0 +1,120 @@
+using KafkaMl.Core.Domain;
+using KafkaMl.Web.Apis;
+using KafkaMl.Web.Components.Shared;
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace KafkaMl.Web.Components.Pages.Inference;
+
+/// <summary>
+/// One inference service: status, live totals and per-replica stats, throughput and latency over the last minutes,
+/// the latest predictions, and stop / scale / delete. Stats and status changes announced by the
+/// <see cref="InferenceMonitor"/> refresh the page at most once a second.
+/// </summary>
+public sealed partial class InferenceDetailPage : IDisposable
+{
+    private InferenceResponse? inference;
+    private bool loaded;
+    private string? error;
+    private bool busy;
+    private int scaleTo = 1;
+    private IReadOnlyList<InferenceChart.Line> throughput = [];
+    private IReadOnlyList<InferenceChart.Line> latency = [];
+    private IDisposable? subscription;
+    private RefreshThrottle? throttle;
+    private int? subscribedTo;
+
+    [Parameter] public int Id { get; set; }
+
+    [Inject] private InferenceService Inferences { get; set; } = default!;
+
+    [Inject] private InferenceMonitor Monitor { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [Inject] private IDialogService Dialogs { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    private bool CanChange => inference?.Status is InferenceStatus.Created or InferenceStatus.Deployed or InferenceStatus.Running;
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (subscribedTo == Id) return;
+        subscription?.Dispose();
+        throttle?.Dispose();
+        subscribedTo = Id;
+        inference = null;
+        loaded = false;
+        throttle = new RefreshThrottle(() => InvokeAsync(async () => { await LoadAsync(); StateHasChanged(); }), TimeSpan.FromSeconds(1));
+        subscription = Monitor.Subscribe(Id, _ => { throttle.Request(); return Task.CompletedTask; });
+        await LoadAsync();
+        scaleTo = inference?.Replicas ?? 1;
+    }
+
+    private async Task LoadAsync()
+    {
+        try
+        {
+            inference = await Inferences.GetAsync(Id);
+            error = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            error = e.Message;
+        }
+        loaded = true;
+        var history = Inferences.History(Id);
+        throughput = [new("predictions/s", history.Select(p => (p.Time, (double?)p.MessagesPerSecond)).ToList())];
+        latency =
+        [
+            new("p50", history.Select(p => (p.Time, p.LatencyP50Ms)).ToList()),
+            new("p99", history.Select(p => (p.Time, p.LatencyP99Ms)).ToList()),
+        ];
+    }
+
+    private Task StopAsync() => ActAsync("Stopping", () => Inferences.StopAsync(Id), $"Inference {Id} stopped.");
+
+    private Task ScaleAsync() => ActAsync("Scaling", () => Inferences.ScaleAsync(Id, scaleTo), $"Inference {Id} scaled to {scaleTo} replica(s).");
+
+    private async Task DeleteAsync()
+    {
+        var confirmed = await Dialogs.ShowMessageBoxAsync("Delete this inference?",
+            $"Inference {Id}'s replicas are stopped and it is deleted; its topics stay.", yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true) return;
+        await ActAsync("Deleting", () => Inferences.DeleteAsync(Id), $"Inference {Id} deleted.");
+        if (inference is not null && await Inferences.GetAsync(Id) is null) Navigation.NavigateTo("inferences");
+    }
+
+    /// <summary>Runs an action; a refusal or failure is told in a snackbar, and the page shows the outcome.</summary>
+    private async Task ActAsync(string what, Func<Task<InferenceOutcome>> action, string done)
+    {
+        busy = true;
+        try
+        {
+            var outcome = await action();
+            if (outcome.Status == InferenceOutcomeStatus.Ok) Snackbar.Add(done, Severity.Success);
+            else
+            {
+                var reason = outcome.Problem ?? string.Join(" ", outcome.Errors?.SelectMany(e => e.Value) ?? []);
+                Snackbar.Add($"{what} inference {Id} failed: {reason}", Severity.Error);
+            }
+            await LoadAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Snackbar.Add($"{what} inference {Id} failed: {e.Message}", Severity.Error);
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+
+    public void Dispose()
+    {
+        subscription?.Dispose();
+        throttle?.Dispose();
+    }
+}

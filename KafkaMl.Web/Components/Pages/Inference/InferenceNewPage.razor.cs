@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using KafkaMl.Web.Apis;
+using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Components;
+using MudBlazor;
+
+namespace KafkaMl.Web.Components.Pages.Inference;
+
+/// <summary>
+/// The deploy form of a result (<c>/inferences/new?resultId=</c>), pre-filled from the stream it trained on. Every
+/// field is checked here with the service's own rules (<see cref="InferenceService.Check"/>) and its message shown
+/// beside it; only a request that passes is sent, and whatever the service still refuses lands on its field too.
+/// </summary>
+public sealed partial class InferenceNewPage
+{
+    private InferenceDraft? draft;
+    private bool loaded;
+    private string? loadError;
+    private bool busy;
+    private int replicas = 1;
+    private string inputTopic = "";
+    private string outputTopic = "";
+    private string? inputFormat;
+    private string inputConfig = "";
+    private IReadOnlyDictionary<string, string[]> errors = new Dictionary<string, string[]>();
+
+    [SupplyParameterFromQuery] public int? ResultId { get; set; }
+
+    [Inject] private InferenceService Inferences { get; set; } = default!;
+
+    [Inject] private NavigationManager Navigation { get; set; } = default!;
+
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    /// <summary>The messages of the last check, field by field (for tests and the markup).</summary>
+    public IReadOnlyDictionary<string, string[]> Errors => errors;
+
+    /// <summary>How many create requests this form sent.</summary>
+    public int Submitted { get; private set; }
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (ResultId is not { } id) return;
+        try
+        {
+            draft = await Inferences.DraftAsync(id);
+            loadError = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            loadError = e.Message;
+        }
+        loaded = true;
+        if (draft is null) return;
+        inputTopic = draft.SuggestedInputTopic;
+        outputTopic = draft.SuggestedOutputTopic;
+        inputFormat = draft.InputFormat;
+        inputConfig = draft.InputConfig?.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) ?? "";
+    }
+
+    private bool Has(string field) => errors.ContainsKey(field);
+
+    private string? Text(string field) => errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    private async Task SubmitAsync()
+    {
+        if (draft is null || busy) return;
+        JsonNode? config = null;
+        if (!string.IsNullOrWhiteSpace(inputConfig))
+        {
+            try
+            {
+                config = JsonNode.Parse(inputConfig);
+            }
+            catch (JsonException e)
+            {
+                errors = new Dictionary<string, string[]> { ["inputConfig"] = [$"The input config is not valid JSON: {e.Message}"] };
+                return;
+            }
+        }
+        var request = new InferenceRequest(draft.ResultId, replicas, inputFormat, config, inputTopic, outputTopic);
+        var (found, _) = InferenceService.Check(request, draft);
+        errors = found.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        if (errors.Count > 0) return;
+
+        busy = true;
+        try
+        {
+            Submitted++;
+            var outcome = await Inferences.CreateAsync(request);
+            switch (outcome.Status)
+            {
+                case InferenceOutcomeStatus.Ok:
+                    Snackbar.Add($"Inference {outcome.Inference!.Id} deployed; its replicas are starting.", Severity.Success);
+                    Navigation.NavigateTo($"inferences/{outcome.Inference.Id}");
+                    break;
+                case InferenceOutcomeStatus.Invalid:
+                    errors = outcome.Errors!;
+                    break;
+                default:
+                    Snackbar.Add(outcome.Problem ?? "The inference could not be deployed.", Severity.Error);
+                    break;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Snackbar.Add($"Deploying failed: {e.Message}", Severity.Error);
+        }
+        finally
+        {
+            busy = false;
+        }
+    }
+}

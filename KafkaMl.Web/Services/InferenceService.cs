@@ -1,0 +1,268 @@
+using System.Text.Json.Nodes;
+using KafkaMl.Core.Domain;
+using KafkaMl.Core.Formats;
+using KafkaMl.Core.Inference;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Streaming;
+using KafkaMl.Web.Apis;
+using KafkaMl.Web.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace KafkaMl.Web.Services;
+
+/// <summary>What a finished (or not) result offers an inference: the facts the deploy form pre-fills and the checks use.</summary>
+public sealed record InferenceDraft(
+    int ResultId,
+    string ModelName,
+    TrainingStatus ResultStatus,
+    bool WeightsAvailable,
+    string? InputFormat,
+    JsonObject? InputConfig,
+    long? ModelInputValues,
+    string SuggestedInputTopic,
+    string SuggestedOutputTopic);
+
+public enum InferenceOutcomeStatus
+{
+    Ok,
+    Invalid,
+    NotFound,
+    Conflict,
+    RunnerFailed,
+}
+
+/// <summary>What an inference operation came to: the inference, or why not (field errors, or one problem).</summary>
+public sealed record InferenceOutcome(
+    InferenceOutcomeStatus Status,
+    InferenceResponse? Inference = null,
+    IReadOnlyDictionary<string, string[]>? Errors = null,
+    string? Problem = null)
+{
+    public static InferenceOutcome Ok(InferenceResponse inference) => new(InferenceOutcomeStatus.Ok, inference);
+
+    public static InferenceOutcome NotFound(string problem) => new(InferenceOutcomeStatus.NotFound, Problem: problem);
+
+    public static InferenceOutcome Invalid(string field, string message) =>
+        new(InferenceOutcomeStatus.Invalid, Errors: new Dictionary<string, string[]> { [field] = [message] });
+}
+
+/// <summary>
+/// Inference services as the API and the pages use them — create from a finished result, list, detail with live
+/// stats, stop, scale, delete — with the rules in one place (<see cref="Check"/> is also what the deploy form
+/// runs before it submits). Starting and stopping replicas goes through <see cref="InferenceOrchestrator"/>.
+/// </summary>
+public sealed class InferenceService(
+    IDbContextFactory<KafkaMlDbContext> contexts,
+    InferenceOrchestrator orchestrator,
+    InferenceMonitor monitor)
+{
+    /// <summary>What result <paramref name="resultId"/> offers an inference; null when it does not exist.</summary>
+    public async Task<InferenceDraft?> DraftAsync(int resultId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var result = await db.TrainingResults.AsNoTracking()
+            .Where(r => r.Id == resultId)
+            .Select(r => new { r.Id, ModelName = r.Model!.Name, r.Status, r.WeightsPath, r.InputFormat, r.InputConfig, r.Scaler })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (result is null) return null;
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        return new InferenceDraft(
+            result.Id,
+            result.ModelName,
+            result.Status,
+            result.WeightsPath is not null,
+            result.InputFormat,
+            ResultInputResponse.ParseObject(result.InputConfig),
+            InferenceInputFit.ModelInputValues(result.Scaler, result.InputFormat, result.InputConfig),
+            $"inference-{result.Id}-in-{suffix}",
+            $"inference-{result.Id}-out-{suffix}");
+    }
+
+    /// <summary>
+    /// The field errors of <paramref name="request"/> for <paramref name="draft"/>'s result (empty when it can be
+    /// created) and the inference it describes. Unfinished results, topic names Kafka rejects and input configs
+    /// that do not fit the model are refused here, before anything starts.
+    /// </summary>
+    public static (Dictionary<string, List<string>> Errors, Inference Inference) Check(InferenceRequest request, InferenceDraft draft)
+    {
+        var errors = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        void Add(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
+            list.Add(message);
+        }
+
+        var inference = new Inference { ResultId = draft.ResultId };
+        if (draft.ResultStatus != TrainingStatus.Finished)
+            Add("resultId", $"Result {draft.ResultId} is {draft.ResultStatus.ToName()}, not finished: only a finished training can be deployed for inference.");
+        else if (!draft.WeightsAvailable)
+            Add("resultId", $"Result {draft.ResultId} has no trained weights stored; train it again.");
+
+        var replicas = request.Replicas ?? 1;
+        if (replicas is < 1 or > InferenceOrchestrator.MaxReplicas)
+            Add("replicas", $"An inference runs 1 to {InferenceOrchestrator.MaxReplicas} replicas ({replicas} given).");
+        inference.Replicas = replicas;
+
+        inference.InputTopic = request.InputTopic?.Trim() ?? "";
+        inference.OutputTopic = request.OutputTopic?.Trim() ?? "";
+        if (TopicNames.Problem(inference.InputTopic) is { } inputProblem) Add("inputTopic", inputProblem);
+        else if (TopicNames.Problem(InferenceJobRoutes.DeadLetterTopic(inference.InputTopic)) is { } dlqProblem)
+            Add("inputTopic", $"Its dead-letter topic '{InferenceJobRoutes.DeadLetterTopic(inference.InputTopic)}' would be refused: {dlqProblem}");
+        if (TopicNames.Problem(inference.OutputTopic) is { } outputProblem) Add("outputTopic", outputProblem);
+        else if (string.Equals(inference.InputTopic, inference.OutputTopic, StringComparison.Ordinal))
+            Add("outputTopic", "The output topic must differ from the input topic: predictions would be read back as input.");
+
+        CheckInput(request, draft, inference, Add);
+        return (errors, inference);
+    }
+
+    /// <summary>The format and config: given, else the result's stream's; must decode and fit the model's input.</summary>
+    private static void CheckInput(InferenceRequest request, InferenceDraft draft, Inference inference, Action<string, string> add)
+    {
+        var formatName = string.IsNullOrWhiteSpace(request.InputFormat) ? draft.InputFormat : request.InputFormat;
+        if (string.IsNullOrWhiteSpace(formatName))
+        {
+            add("inputFormat", $"Result {draft.ResultId} recorded no input format; give one of {string.Join(", ", DataFormats.Names)}.");
+            return;
+        }
+        if (!DataFormats.TryGet(formatName, out var format))
+        {
+            add("inputFormat", $"'{formatName}' is not a known input format; use one of {string.Join(", ", DataFormats.Names)}.");
+            return;
+        }
+        inference.InputFormat = format.Name;
+
+        // The result's config goes with the result's format only; another format starts from its defaults.
+        var sameFormat = string.Equals(format.Name, draft.InputFormat, StringComparison.OrdinalIgnoreCase);
+        try
+        {
+            var config = request.InputConfig is not null
+                ? InputConfig.From(request.InputConfig)
+                : sameFormat && draft.InputConfig is not null ? InputConfig.From(draft.InputConfig) : InputConfig.Empty;
+            inference.InputConfig = config.ToString();
+            if (InferenceInputFit.Problem(format.Name, config, draft.ModelInputValues) is { } problem) add("inputConfig", problem);
+        }
+        catch (DataFormatException e)
+        {
+            add("inputConfig", e.Message);
+        }
+    }
+
+    /// <summary>Creates the inference (status created) and has its replicas started in the background.</summary>
+    public async Task<InferenceOutcome> CreateAsync(InferenceRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.ResultId is not { } resultId) return InferenceOutcome.Invalid("resultId", "The result to serve is required.");
+        var draft = await DraftAsync(resultId, cancellationToken);
+        if (draft is null) return InferenceOutcome.NotFound($"Result {resultId} does not exist.");
+        var (errors, inference) = Check(request, draft);
+        if (errors.Count > 0)
+            return new InferenceOutcome(InferenceOutcomeStatus.Invalid, Errors: errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+
+        inference.Status = InferenceStatus.Created;
+        inference.StatusChanged = DateTimeOffset.UtcNow;
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            db.Inferences.Add(inference);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
+            {
+                return InferenceOutcome.NotFound($"Result {resultId} was deleted meanwhile; nothing was deployed.");
+            }
+        }
+        // Saved first, then started: replicas never run for an inference that does not exist.
+        orchestrator.EnqueueStart(inference.Id);
+        await monitor.NotifyStatusAsync(inference.Id, inference.Status);
+        return InferenceOutcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None));
+    }
+
+    /// <summary>The inferences, newest first; only those serving <paramref name="resultId"/> when given.</summary>
+    public async Task<IReadOnlyList<InferenceResponse>> ListAsync(int? resultId = null, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Inferences.AsNoTracking();
+        if (resultId is { } result) query = query.Where(i => i.ResultId == result);
+        var rows = await query.OrderByDescending(i => i.Id).Select(i => new { Inference = i, ModelName = i.Result!.Model!.Name }).ToListAsync(cancellationToken);
+        return rows.Select(r => InferenceResponse.From(r.Inference, r.ModelName, monitor.Get(r.Inference.Id))).ToList();
+    }
+
+    /// <summary>Inference <paramref name="id"/> with its live stats; null when it does not exist.</summary>
+    public async Task<InferenceResponse?> GetAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var row = await db.Inferences.AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new { Inference = i, ModelName = i.Result!.Model!.Name })
+            .SingleOrDefaultAsync(cancellationToken);
+        return row is null ? null : InferenceResponse.From(row.Inference, row.ModelName, monitor.Get(id));
+    }
+
+    /// <summary>The recent throughput and latency of inference <paramref name="id"/> (for the charts).</summary>
+    public IReadOnlyList<InferenceStatsPoint> History(int id) => monitor.Get(id).History;
+
+    /// <summary>Stops the replicas and marks the inference stopped (a stopped or failed one stays as it is, its replicas stopped again).</summary>
+    public async Task<InferenceOutcome> StopAsync(int id, CancellationToken cancellationToken = default)
+    {
+        if (!await ExistsAsync(id, cancellationToken)) return InferenceNotFound(id);
+        await orchestrator.StopWorkloadAsync(id, cancellationToken);
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            if (await db.TryMoveAsync(id, InferenceUpdates.NotEnded, InferenceStatus.Stopped, null, cancellationToken))
+                await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
+        }
+        monitor.Forget(id);
+        return await OkOrNotFoundAsync(id, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="replicas"/> replicas from now on (1 to <see cref="InferenceOrchestrator.MaxReplicas"/>).</summary>
+    public async Task<InferenceOutcome> ScaleAsync(int id, int? replicas, CancellationToken cancellationToken = default)
+    {
+        if (replicas is not { } count || count is < 1 or > InferenceOrchestrator.MaxReplicas)
+            return InferenceOutcome.Invalid("replicas", $"An inference runs 1 to {InferenceOrchestrator.MaxReplicas} replicas ({replicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} given).");
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var status = await db.Inferences.AsNoTracking().Where(i => i.Id == id).Select(i => (InferenceStatus?)i.Status).SingleOrDefaultAsync(cancellationToken);
+        if (status is null) return InferenceNotFound(id);
+        if (status is InferenceStatus.Stopped or InferenceStatus.Failed)
+            return new InferenceOutcome(InferenceOutcomeStatus.Conflict, Problem: $"Inference {id} is {status.Value.ToName()}; deploy the result again instead of scaling it.");
+
+        // Saved first: a start still to come then starts this many; a running workload is scaled now.
+        await db.Inferences.Where(i => i.Id == id).ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicas, count), cancellationToken);
+        if (status != InferenceStatus.Created)
+        {
+            try
+            {
+                await orchestrator.ScaleAsync(id, count, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return new InferenceOutcome(InferenceOutcomeStatus.RunnerFailed, Problem: $"The job runner could not scale inference {id}: {e.Message}");
+            }
+        }
+        await monitor.NotifyStatusAsync(id, status.Value);
+        return await OkOrNotFoundAsync(id, cancellationToken);
+    }
+
+    /// <summary>Stops the replicas, then deletes the inference (its topics stay: they are the user's data).</summary>
+    public async Task<InferenceOutcome> DeleteAsync(int id, CancellationToken cancellationToken = default)
+    {
+        if (!await ExistsAsync(id, cancellationToken)) return InferenceNotFound(id);
+        await orchestrator.StopWorkloadAsync(id, cancellationToken);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        await db.Inferences.Where(i => i.Id == id).ExecuteDeleteAsync(cancellationToken);
+        monitor.Forget(id);
+        await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
+        return new InferenceOutcome(InferenceOutcomeStatus.Ok);
+    }
+
+    private async Task<bool> ExistsAsync(int id, CancellationToken cancellationToken)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await db.Inferences.AnyAsync(i => i.Id == id, cancellationToken);
+    }
+
+    private async Task<InferenceOutcome> OkOrNotFoundAsync(int id, CancellationToken cancellationToken) =>
+        await GetAsync(id, cancellationToken) is { } inference ? InferenceOutcome.Ok(inference) : InferenceNotFound(id);
+
+    private static InferenceOutcome InferenceNotFound(int id) => InferenceOutcome.NotFound($"Inference {id} does not exist.");
+}

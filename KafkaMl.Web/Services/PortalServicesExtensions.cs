@@ -9,6 +9,7 @@ public static class PortalServicesExtensions
         services.AddScoped<PortalQueries>();
         services.AddScoped<DatasourceService>();
         services.AddScoped<ResultViews>();
+        services.AddScoped<PortalForms>();
         return services;
     }
 }

@@ -1,10 +1,13 @@
 using Bunit;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Scripting;
+using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Orchestration;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Hosting;
 using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
@@ -25,7 +28,11 @@ public abstract class PortalComponentContext : IAsyncLifetime
 {
     private readonly BunitContext bunit = new();
 
-    protected PortalComponentContext()
+    /// <summary>Compiled scripts are cached by code hash: one compiler for every spec spares recompiling the templates.</summary>
+    private static readonly ModelScriptCompiler Compiler = new();
+
+    /// <param name="kafka">The Kafka the upload component sends to (an embedded broker for its specs); else the harness's address, never dialled.</param>
+    protected PortalComponentContext(KafkaEndpoint? kafka = null)
     {
         // Patience for a shared machine, not a timing assertion: the waits end as soon as the page shows the change.
         BunitContext.DefaultWaitTimeout = TimeSpan.FromSeconds(30);
@@ -38,6 +45,18 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddScoped<ResultViews>();
         // Pages may show or hide actions by role (AuthorizeView): render them as an admin sees them.
         bunit.AddAuthorization().SetAuthorized(KafkaMl.Tests.Auth.TestAdmin.UserName).SetRoles(KafkaMl.Web.Auth.KafkaMlRoles.All.ToArray());
+        // The forms' services: the API's handlers over the same database, the real model check in a child process.
+        Services.AddLogging();
+        Services.AddScoped<PortalQueries>();
+        Services.AddScoped<PortalForms>();
+        Services.AddSingleton(new ModelValidator(Compiler, new ChildProcessModelBuildChecker(new ModelScriptChecker(new ModelScriptCheckerOptions
+        {
+            ExecutablePath = KafkaMlProcess.WebDllPath,
+            TimeLimit = TimeSpan.FromMinutes(2), // patience for a shared machine
+        }))));
+        Services.AddSingleton(kafka ?? Training.Kafka);
+        Services.AddSingleton<KafkaProducerHandle>();
+        Services.AddSingleton<CsvUploader>();
         AddServices(Services);
         bunit.SetRendererInfo(new RendererInfo("Server", isInteractive: true)); // last: it starts the renderer
     }

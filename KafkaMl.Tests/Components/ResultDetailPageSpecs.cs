@@ -229,4 +229,23 @@ public sealed class ResultDetailPageSpecs : PortalComponentContext
 
         public int GetHashCode(double obj) => 0;
     }
+
+    [Fact]
+    public async Task The_epoch_count_follows_the_reports_and_a_finished_result_links_to_deploying_it_for_inference()
+    {
+        var resultId = await Training.SeedResultAsync(TrainingStatus.Deployed);
+        await ReportStatusAsync(resultId, "training", withData: true);
+        var page = RenderWithProviders<ResultDetailPage>(("Id", resultId));
+        page.WaitForAssertion(() => Assert.Equal("0", page.Text("result-epoch-count")));
+        Assert.Empty(page.FindAll("[data-testid=result-deploy-inference]"));
+
+        await ReportEpochAsync(resultId, 1);
+        await ReportEpochAsync(resultId, 2);
+        page.WaitForAssertion(() => Assert.Equal("2", page.Text("result-epoch-count")));
+        await using (var db = Training.CreateContext())
+            await Web.Apis.TrainingJobsApi.UploadResult(resultId, KafkaMl.Tests.Orchestration.OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
+
+        page.WaitForAssertion(() => Assert.Equal("finished", page.Text("result-status")));
+        Assert.Equal($"inferences/new?resultId={resultId}", page.Find("[data-testid=result-deploy-inference]").GetAttribute("href"));
+    }
 }

@@ -54,4 +54,19 @@ public sealed class ResultsPageSpecs : PortalComponentContext
         page.WaitForAssertion(() => Assert.Equal([$"results/{finished}"], page.FindAll("[data-testid=result-link]").Select(a => a.GetAttribute("href"))));
         Assert.Empty(page.FindAll($"[data-testid=result-status-{training}]"));
     }
+
+    [Fact]
+    public async Task Filtering_by_deployment_shows_only_its_results()
+    {
+        var (first, firstResults) = await SeedDeploymentAsync(models: 1);
+        var (_, otherResults) = await SeedDeploymentAsync(models: 1);
+        var page = RenderWithProviders<ResultsPage>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=result-link]").Count));
+
+        page.Fill("deployment-filter", first.ToString());
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=result-link]")));
+        Assert.NotNull(page.Find($"[data-testid=result-status-{firstResults[0]}]"));
+        Assert.Empty(page.FindAll($"[data-testid=result-status-{otherResults[0]}]"));
+    }
 }

@@ -117,21 +117,15 @@ public static class ConfigurationsApi
     private static async Task<(ValidationErrors Errors, string Name, List<Model> Models)> ValidateAsync(
         ConfigurationRequest request, int? existingId, KafkaMlDbContext db, CancellationToken cancellationToken)
     {
-        var errors = new ValidationErrors();
-        var name = NameRules.Check(request.Name, Configuration.NameMaxLength, errors);
+        var (errors, name, modelIds) = ConfigurationRules.CheckFields(request);
         // The column's NOCASE collation makes this comparison ignore case, like the unique index.
-        if (!errors.Any && await db.Configurations.AnyAsync(c => c.Name == name && c.Id != existingId, cancellationToken))
+        if (!errors.Has("name") && await db.Configurations.AnyAsync(c => c.Name == name && c.Id != existingId, cancellationToken))
         {
             errors.Add("name", DuplicateNameMessage(name));
         }
 
-        var modelIds = (request.ModelIds ?? []).Distinct().ToList();
         var models = new List<Model>();
-        if (modelIds.Count == 0)
-        {
-            errors.Add("modelIds", "A configuration needs at least one model.");
-        }
-        else
+        if (modelIds.Count > 0)
         {
             models = await db.Models.Where(m => modelIds.Contains(m.Id)).OrderBy(m => m.Id).ToListAsync(cancellationToken);
             var missing = modelIds.Except(models.Select(m => m.Id)).Order().ToList();

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using KafkaMl.Core.Domain;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Services;
@@ -10,11 +9,6 @@ namespace KafkaMl.Web.Apis;
 
 public static class DeploymentsApi
 {
-    /// <summary>The metric names a deployment may ask for besides the loss.</summary>
-    public static readonly IReadOnlyList<string> MetricNames = ["accuracy", "mse", "mae"];
-
-    public const int MaxEpochs = 10_000;
-
     public static RouteGroupBuilder MapDeploymentsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/deployments").WithTags("Deployments").WithProblemJson();
@@ -69,7 +63,7 @@ public static class DeploymentsApi
         [FromServices] ResultsNotifier notifier,
         CancellationToken cancellationToken)
     {
-        var (errors, deployment) = Validate(request);
+        var (errors, deployment) = DeploymentRules.Validate(request);
         Configuration? configuration = null;
         if (request.ConfigurationId is { } configurationId)
         {
@@ -143,72 +137,6 @@ public static class DeploymentsApi
         }
         foreach (var result in deployment.Results) orchestrator.DeleteResultFiles(result.Id);
         return TypedResults.NoContent();
-    }
-
-    /// <summary>Checks every field but the configuration's existence; returns the errors and the deployment they describe.</summary>
-    private static (ValidationErrors Errors, Deployment Deployment) Validate(DeploymentRequest request)
-    {
-        var errors = new ValidationErrors();
-        var deployment = new Deployment();
-
-        if (request.ConfigurationId is null) errors.Add("configurationId", "A configuration to deploy is required.");
-
-        if (request.BatchSize is not { } batchSize) errors.Add("batchSize", "The batch size is required.");
-        else if (batchSize < 1) errors.Add("batchSize", $"The batch size must be at least 1 ({batchSize} given).");
-        else deployment.BatchSize = batchSize;
-
-        if (request.Epochs is not { } epochs) errors.Add("epochs", "The number of epochs is required.");
-        else if (epochs is < 1 or > MaxEpochs) errors.Add("epochs", $"The number of epochs must be 1 to {MaxEpochs} ({epochs} given).");
-        else deployment.Epochs = epochs;
-
-        var learningRate = request.LearningRate ?? 0.001;
-        if (!double.IsFinite(learningRate) || learningRate <= 0) errors.Add("learningRate", $"The learning rate must be a number above 0 ({learningRate} given).");
-        else deployment.LearningRate = learningRate;
-
-        if (request.Optimizer is null) deployment.Optimizer = Optimizer.Adam;
-        else if (EnumNames.TryParse<Optimizer>(request.Optimizer, out var optimizer)) deployment.Optimizer = optimizer;
-        else errors.Add("optimizer", $"Unknown optimizer '{request.Optimizer}'; use one of {string.Join(", ", EnumNames.Names<Optimizer>())}.");
-
-        if (request.Loss is null) deployment.Loss = Loss.CrossEntropy;
-        else if (EnumNames.TryParse<Loss>(request.Loss, out var loss)) deployment.Loss = loss;
-        else errors.Add("loss", $"Unknown loss '{request.Loss}'; use one of {string.Join(", ", EnumNames.Names<Loss>())}.");
-
-        var metrics = new List<string>();
-        foreach (var metric in request.Metrics ?? [])
-        {
-            var known = MetricNames.FirstOrDefault(m => string.Equals(m, metric?.Trim(), StringComparison.OrdinalIgnoreCase));
-            if (known is null) errors.Add("metrics", $"Unknown metric '{metric}'; use any of {string.Join(", ", MetricNames)}.");
-            else if (!metrics.Contains(known)) metrics.Add(known);
-        }
-        deployment.Metrics = metrics;
-        deployment.Shuffle = request.Shuffle ?? true;
-
-        if (request.EarlyStopping is { } earlyStopping)
-        {
-            if (earlyStopping.Patience is not { } patience || patience < 1)
-                errors.Add("earlyStopping.patience", "Early stopping needs a patience of at least 1 epoch.");
-            else deployment.EarlyStoppingPatience = patience;
-            var minDelta = earlyStopping.MinDelta ?? 0;
-            if (!double.IsFinite(minDelta) || minDelta < 0)
-                errors.Add("earlyStopping.minDelta", $"The minimum improvement must be 0 or more ({minDelta} given).");
-            else deployment.EarlyStoppingMinDelta = minDelta;
-        }
-
-        deployment.ValidationRate = Rate(request.ValidationRate, "validationRate", errors);
-        deployment.TestRate = Rate(request.TestRate, "testRate", errors);
-        if (deployment.ValidationRate + deployment.TestRate >= 1)
-            errors.Add("testRate", "The validation and test rates together must leave samples to train on (sum below 1).");
-
-        deployment.Seed = request.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
-        return (errors, deployment);
-    }
-
-    private static double? Rate(double? rate, string field, ValidationErrors errors)
-    {
-        if (rate is not { } value) return null;
-        if (double.IsFinite(value) && value is >= 0 and < 1) return value;
-        errors.Add(field, $"A rate is a fraction from 0 up to (not including) 1 ({value} given).");
-        return null;
     }
 
     private static DeploymentResponse ToResponse(Deployment deployment) =>

@@ -209,14 +209,12 @@ public static class ModelsApi
     private static async Task<(ValidationErrors Errors, string Name, string Code)> ValidateAsync(
         ModelRequest request, int? existingId, KafkaMlDbContext db, CancellationToken cancellationToken)
     {
-        var errors = new ValidationErrors();
-        var name = NameRules.Check(request.Name, Model.NameMaxLength, errors);
+        var (errors, name) = ModelRules.CheckFields(request);
         // The column's NOCASE collation makes this comparison ignore case, like the unique index.
-        if (!errors.Any && await db.Models.AnyAsync(m => m.Name == name && m.Id != existingId, cancellationToken))
+        if (!errors.Has("name") && await db.Models.AnyAsync(m => m.Name == name && m.Id != existingId, cancellationToken))
         {
             errors.Add("name", DuplicateNameMessage(name));
         }
-        if (string.IsNullOrWhiteSpace(request.Code)) errors.Add("code", "The model's code is required.");
         return (errors, name, request.Code ?? "");
     }
 

@@ -32,6 +32,12 @@ internal sealed class ValidationErrors
 
     public bool Any => errors.Count > 0;
 
+    /// <summary>True when <paramref name="field"/> has a message.</summary>
+    public bool Has(string field) => errors.ContainsKey(field);
+
+    /// <summary>The messages by field, as a validation problem carries them (and the portal's forms show them).</summary>
+    public IReadOnlyDictionary<string, string[]> ToDictionary() => errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+
     public void Add(string field, string message)
     {
         if (!errors.TryGetValue(field, out var messages)) errors[field] = messages = [];
@@ -39,7 +45,7 @@ internal sealed class ValidationErrors
     }
 
     public ValidationProblem ToProblem() =>
-        TypedResults.ValidationProblem(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        TypedResults.ValidationProblem(ToDictionary());
 }
 
 /// <summary>Rules shared by the named resources (models, configurations).</summary>

@@ -9,6 +9,8 @@ public static class PortalServicesExtensions
         services.AddScoped<PortalQueries>();
         services.AddScoped<DatasourceService>();
         services.AddScoped<ResultViews>();
+        services.AddScoped<PortalForms>();
+        services.AddSingleton<CsvUploader>();
         return services;
     }
 }

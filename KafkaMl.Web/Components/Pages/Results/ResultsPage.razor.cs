@@ -19,8 +19,12 @@ public sealed partial class ResultsPage : IDisposable
     private readonly HashSet<int> selected = [];
     private ListTable<ResultSummary>? list;
     private string? statusFilter;
+    private int? deploymentFilter;
     private RefreshThrottle? throttle;
     private IDisposable? subscription;
+
+    /// <summary>Only this deployment's results at first (<c>/results?deploymentId=5</c>).</summary>
+    [SupplyParameterFromQuery(Name = "deploymentId")] public int? DeploymentId { get; set; }
 
     [Inject] private ResultViews Views { get; set; } = default!;
 
@@ -30,6 +34,7 @@ public sealed partial class ResultsPage : IDisposable
 
     protected override void OnInitialized()
     {
+        deploymentFilter = DeploymentId;
         throttle = new RefreshThrottle(() => InvokeAsync(ReloadAsync), RefreshInterval);
         subscription = Notifier.SubscribeAll(_ =>
         {
@@ -39,13 +44,20 @@ public sealed partial class ResultsPage : IDisposable
     }
 
     private Task<IReadOnlyList<ResultSummary>> LoadAsync(CancellationToken cancellationToken) =>
-        Views.ListAsync(statusFilter is null ? null : EnumNames.Parse<TrainingStatus>(statusFilter), cancellationToken: cancellationToken);
+        Views.ListAsync(statusFilter is null ? null : EnumNames.Parse<TrainingStatus>(statusFilter), deploymentFilter, cancellationToken);
 
     private Task ReloadAsync() => list?.ReloadAsync() ?? Task.CompletedTask;
 
     private async Task FilterAsync(string value)
     {
         statusFilter = string.IsNullOrEmpty(value) ? null : value;
+        await ReloadAsync();
+    }
+
+    /// <summary>Only this deployment's results (also from the query: <c>/results?deploymentId=5</c>); the model is found with the search box.</summary>
+    private async Task FilterDeploymentAsync(int? deploymentId)
+    {
+        deploymentFilter = deploymentId;
         await ReloadAsync();
     }
 

@@ -1,0 +1,109 @@
+using Bunit;
+using KafkaMl.Core.Domain;
+using KafkaMl.Tests.Support;
+using KafkaMl.Web.Components.Pages.Deployments;
+using Microsoft.AspNetCore.Components;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace KafkaMl.Tests.Components;
+
+/// <summary>The deploy form: the API's rules (shared, not copied) beside each field; an invalid form never creates a deployment.</summary>
+public sealed class DeploymentFormSpecs : PortalComponentContext
+{
+    [Theory]
+    [InlineData("deployment-batch-size", "0", "The batch size must be at least 1 (0 given).")]
+    [InlineData("deployment-epochs", "0", "The number of epochs must be 1 to 10000 (0 given).")]
+    [InlineData("deployment-epochs", "10001", "The number of epochs must be 1 to 10000 (10001 given).")]
+    [InlineData("deployment-learning-rate", "-1", "The learning rate must be a number above 0 (-1 given).")]
+    [InlineData("deployment-validation-rate", "1.5", "A rate is a fraction from 0 up to (not including) 1 (1.5 given).")]
+    public async Task A_bad_value_gets_its_message_beside_the_field_and_nothing_is_deployed(string field, string value, string message)
+    {
+        var page = await OpenFormAsync();
+
+        page.Fill(field, value);
+        page.Click("deployment-submit");
+
+        page.WaitForAssertion(() => Assert.Equal(message, page.FieldError(field)));
+        await AssertNothingDeployedAsync();
+    }
+
+    [Fact]
+    public async Task Rates_that_leave_nothing_to_train_on_are_refused_beside_the_test_rate()
+    {
+        var page = await OpenFormAsync();
+
+        page.Fill("deployment-validation-rate", "0.5");
+        page.Fill("deployment-test-rate", "0.5");
+        page.Click("deployment-submit");
+
+        page.WaitForAssertion(() => Assert.Contains("must leave samples to train on", page.FieldError("deployment-test-rate")));
+        Assert.Equal("", page.FieldError("deployment-validation-rate"));
+        await AssertNothingDeployedAsync();
+    }
+
+    [Fact]
+    public async Task Without_a_configuration_the_choice_says_so_and_nothing_is_deployed()
+    {
+        var page = await OpenFormAsync();
+
+        page.Input("deployment-configuration").Change("");
+        page.Click("deployment-submit");
+
+        page.WaitForAssertion(() => Assert.Contains("A configuration to deploy is required.", page.Markup));
+        await AssertNothingDeployedAsync();
+    }
+
+    [Fact]
+    public async Task The_defaults_deploy_the_newest_configuration_and_open_the_deployment_page()
+    {
+        await Training.Database.SeedConfigurationAsync((await Training.Database.SeedModelAsync()).Id);
+        var newest = await Training.Database.SeedConfigurationAsync((await Training.Database.SeedModelAsync()).Id);
+        var page = RenderWithProviders<DeploymentNewPage>();
+        page.WaitForAssertion(() => Assert.Equal(newest.Id.ToString(), page.Input("deployment-configuration").GetAttribute("value")));
+
+        page.Click("deployment-submit");
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        page.WaitForAssertion(() => Assert.Matches(@"/deployments/\d+$", navigation.Uri));
+        await using var db = Training.CreateContext();
+        var deployment = await db.Deployments.Include(d => d.Results).SingleAsync();
+        Assert.EndsWith($"/deployments/{deployment.Id}", navigation.Uri);
+        Assert.Equal((newest.Id, 10, 50, 0.01, Optimizer.Adam, Loss.CrossEntropy),
+            (deployment.ConfigurationId, deployment.BatchSize, deployment.Epochs, deployment.LearningRate, deployment.Optimizer, deployment.Loss));
+        Assert.Equal(["accuracy"], deployment.Metrics);
+        Assert.Single(deployment.Results);
+        Assert.Single(Training.Jobs.FirstArgumentsOf<KafkaMl.Web.Jobs.StartTrainingJob>());
+    }
+
+    [Fact]
+    public async Task The_deployment_page_shows_the_data_topic_the_send_command_and_a_link_per_result()
+    {
+        var (deploymentId, results) = await SeedDeploymentAsync(models: 2, TrainingStatus.Deployed);
+
+        var page = RenderWithProviders<DeploymentDetailPage>(("Id", deploymentId));
+
+        page.WaitForAssertion(() => Assert.Equal($"kafkaml-data-{deploymentId}", page.Text("deployment-data-topic")));
+        Assert.Contains($"send data.csv --deployment {deploymentId}", page.Text("deployment-send-command"));
+        Assert.Contains($"--bootstrap-servers {Training.Kafka.BootstrapServers}", page.Text("deployment-send-command"));
+        Assert.Contains($"deployment_id={deploymentId}", page.Text("deployment-python-snippet"));
+        Assert.All(results, id => Assert.Equal($"results/{id}", page.Find($"[data-testid=result-link-{id}]").GetAttribute("href")));
+        Assert.NotNull(page.Find("[data-testid=csv-upload-file]"));
+    }
+
+    private async Task<IRenderedComponent<IComponent>> OpenFormAsync()
+    {
+        var model = await Training.Database.SeedModelAsync();
+        await Training.Database.SeedConfigurationAsync(model.Id);
+        var page = RenderWithProviders<DeploymentNewPage>();
+        page.WaitForElement("[data-testid=deployment-submit]");
+        return page;
+    }
+
+    private async Task AssertNothingDeployedAsync()
+    {
+        await using var db = Training.CreateContext();
+        Assert.Equal(0, await db.Deployments.CountAsync());
+        Assert.Empty(Training.Jobs.FirstArgumentsOf<KafkaMl.Web.Jobs.StartTrainingJob>());
+    }
+}

@@ -147,6 +147,7 @@ public sealed partial class CsvUploader(KafkaEndpoint endpoint, KafkaProducerHan
         var sinkOptions = new KafkaSinkOptions
         {
             BootstrapServers = endpoint.BootstrapServers,
+            ProducerSettings = KafkaSecurity.ClientSettings(endpoint.Security).ToDictionary(), // a secured cluster's sign-in
             Topic = topic,
             ControlTopic = endpoint.ControlTopic,
             DeploymentId = deployment.DeploymentId,

@@ -140,12 +140,13 @@ public sealed class PipelineWalkthroughTests(BrowserPortalFixture fixture, ITest
             await Expect(result.ByTestId("inference-status")).ToHaveTextAsync(new Regex(@"^\s*running\s*$"), new() { Timeout = LongWait });
         });
 
-        var samples = await FeaturesOnlyCsvAsync(InferenceSamples);
+        var samples = await FirstSamplesCsvAsync(InferenceSamples);
         try
         {
             await result.StepAsync("walk-13-predictions", async () =>
             {
                 await result.Input("csv-upload-file").SetInputFilesAsync(samples);
+                await result.ChooseAsync("csv-upload-label", "Diagnosis"); // the column left out: the model sees the features
                 await result.ByTestId("csv-upload-start").ClickAsync();
                 await Expect(result.ByTestId("csv-upload-result")).ToContainTextAsync(InferenceSamples.ToString(), new() { Timeout = LongWait });
                 await Expect(result.ByTestId("inference-feed").GetByTestId("inference-feed-row").First).ToBeVisibleAsync(new() { Timeout = LongWait });
@@ -172,10 +173,10 @@ public sealed class PipelineWalkthroughTests(BrowserPortalFixture fixture, ITest
         }
         """);
 
-    /// <summary>The first <paramref name="rows"/> HCOPD samples without their label: what a client sends to the model.</summary>
-    private static async Task<string> FeaturesOnlyCsvAsync(int rows)
+    /// <summary>The header and the first <paramref name="rows"/> HCOPD samples, as a user would cut them from the file.</summary>
+    private static async Task<string> FirstSamplesCsvAsync(int rows)
     {
-        var lines = (await File.ReadAllLinesAsync(HcopdCsv)).Take(rows + 1).Select(line => line[(line.IndexOf(',') + 1)..]);
+        var lines = (await File.ReadAllLinesAsync(HcopdCsv)).Take(rows + 1);
         var file = Path.Combine(Path.GetTempPath(), $"hcopd-samples-{Guid.NewGuid():N}.csv");
         await File.WriteAllLinesAsync(file, lines);
         return file;

@@ -15,9 +15,9 @@ public sealed class PortalPage : IAsyncDisposable
 {
     public const string SignInPath = "/account/login";
 
-    // Until the portal has accounts the walk-through's sign-in step never runs; these are the initial admin's.
-    public const string AdminUser = "admin";
-    public const string AdminPassword = "walkthrough-admin-password";
+    // The portal processes of the browser tests start with this admin (PortalProcessFixture).
+    public static string AdminUser => Auth.TestAdmin.UserName;
+    public static string AdminPassword => Auth.TestAdmin.Password;
 
     public static string ScreenshotsDir => Path.Combine(KafkaMlProcess.RepoRoot, "docs", "screenshots");
 

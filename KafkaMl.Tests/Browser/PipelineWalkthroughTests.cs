@@ -91,9 +91,10 @@ public sealed class PipelineWalkthroughTests(BrowserPortalFixture fixture, ITest
         });
 
         // The user keeps the result open in a second tab while uploading, to watch training from its first epoch.
-        var resultHref = await browser.Locator("[data-testid^='result-link-']").First.GetAttributeAsync("href");
+        // The resolved href (the DOM property): links are relative to the document's <base href="/">, not to the page.
+        var resultUrl = await browser.Locator("[data-testid^='result-link-']").First.EvaluateAsync<string>("a => a.href");
         await using var result = new PortalPage(await browser.Context.NewPageAsync(), output);
-        await result.OpenAsync(new Uri(new Uri(browser.Url), resultHref).AbsolutePath);
+        await result.OpenAsync(new Uri(resultUrl).AbsolutePath);
         await Expect(result.ByTestId("result-epoch-count")).ToHaveTextAsync(new Regex(@"^\s*0\s*$"));
         await RecordEpochCountsAsync(result.Page);
 

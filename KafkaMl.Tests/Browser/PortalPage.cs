@@ -129,6 +129,7 @@ public sealed class PortalPage : IAsyncDisposable
     /// </summary>
     public async Task ChooseAsync(string testId, string text)
     {
+        await ByTestId(testId).First.WaitForAsync(); // it may appear only after an earlier step's effect (e.g. a file read)
         var input = Input(testId);
         if (await input.CountAsync() > 0 && await input.EvaluateAsync<string>("e => e.tagName") == "SELECT")
         {

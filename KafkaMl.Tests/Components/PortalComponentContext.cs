@@ -58,6 +58,7 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddLogging();
         Services.AddScoped<PortalQueries>();
         Services.AddScoped<PortalForms>();
+        Services.AddScoped<PortalWriteGuard>();
         Services.AddSingleton(new ModelValidator(Compiler, new ChildProcessModelBuildChecker(new ModelScriptChecker(new ModelScriptCheckerOptions
         {
             ExecutablePath = KafkaMlProcess.WebDllPath,

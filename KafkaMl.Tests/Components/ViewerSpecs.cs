@@ -1,12 +1,16 @@
 using Bunit;
 using KafkaMl.Core.Domain;
+using KafkaMl.Tests.Orchestration;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components.Pages.Deployments;
 using KafkaMl.Web.Components.Pages.Models;
 using KafkaMl.Web.Components.Pages.Results;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 
@@ -92,6 +96,22 @@ public sealed class ViewerSpecs : PortalComponentContext
         if (writes) page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=deployment-configuration]")));
         else page.WaitForAssertion(() => Assert.Contains("Not authorized", page.Markup));
         Assert.Equal(writes, page.FindAll("[data-testid=deployment-batch-size]").Count == 1);
+    }
+
+    [Theory]
+    [InlineData(KafkaMlRoles.Viewer, false)]
+    [InlineData(KafkaMlRoles.Editor, true)]
+    public async Task The_forms_service_deploys_only_for_writers(string role, bool writes)
+    {
+        var configuration = await Training.Database.SeedConfigurationAsync((await Training.Database.SeedModelAsync()).Id);
+        SignInAs(role);
+
+        var outcome = await Services.GetRequiredService<PortalForms>().CreateDeploymentAsync(OrchestrationBuilders.ADeploymentRequest(configuration.Id));
+
+        Assert.Equal(writes, outcome.Succeeded);
+        Assert.Equal(writes ? null : PortalWriteGuard.Refusal, outcome.Problem);
+        await using var db = Training.CreateContext();
+        Assert.Equal(writes, await db.Deployments.AnyAsync(d => d.ConfigurationId == configuration.Id));
     }
 
     /// <summary><typeparamref name="TPage"/> as the router shows it: <see cref="AuthorizeRouteView"/> checks the page's [Authorize] first.</summary>

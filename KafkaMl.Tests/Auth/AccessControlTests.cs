@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Tests.Apis;
 using KafkaMl.Tests.Orchestration;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Auth;
@@ -132,6 +133,53 @@ public sealed class AccessControlTests(OrchestrationPortalFactory portal)
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.DeleteAsync($"/api/configurations/{configurationId}")).StatusCode);
         await using var db = await portal.Services.GetRequiredService<IDbContextFactory<KafkaMlDbContext>>().CreateDbContextAsync();
         Assert.False(await db.Deployments.AnyAsync(d => d.ConfigurationId == configurationId));
+    }
+
+    [Fact]
+    public async Task A_viewer_is_refused_the_form_pages_and_offered_no_write_on_the_pages_it_reads()
+    {
+        var resultId = await portal.SeedResultAsync(portal.DataDir);
+        var inferenceId = await SeedStoppedInferenceAsync(resultId);
+        using var viewer = WithToken((await NewUserWithTokenAsync(KafkaMlRoles.Viewer)).Token);
+        using var editor = WithToken((await NewUserWithTokenAsync(KafkaMlRoles.Editor)).Token);
+
+        foreach (var form in new[] { "/deployments/new", "/models/new", "/configurations/new", $"/inferences/new?resultId={resultId}" })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync(form)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await editor.GetAsync(form)).StatusCode);
+        }
+        // The prerendered pages, rendered for each principal: the viewer reads them without their write actions.
+        (string Page, string Read, string Write)[] pages =
+        [
+            ("/deployments", "Deployments", "deployment-new"),
+            ($"/results/{resultId}", "result-model", "result-deploy-inference"),
+            ($"/results/{resultId}", "result-model", "delete-button"),
+            ($"/inferences/{inferenceId}", "inference-status", "inference-delete"),
+        ];
+        foreach (var (page, read, write) in pages)
+        {
+            var seenByViewer = await viewer.GetStringAsync(page);
+            var seenByEditor = await editor.GetStringAsync(page);
+            Assert.Contains(read, seenByViewer);
+            Assert.DoesNotContain($"data-testid=\"{write}\"", seenByViewer);
+            Assert.Contains($"data-testid=\"{write}\"", seenByEditor);
+        }
+    }
+
+    /// <summary>A stopped inference of <paramref name="resultId"/> (stopped: the portal's jobs leave it alone).</summary>
+    private async Task<int> SeedStoppedInferenceAsync(int resultId)
+    {
+        using var scope = portal.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KafkaMlDbContext>();
+        var topic = Builders.UniqueName("viewer");
+        var inference = new KafkaMl.Core.Domain.Inference
+        {
+            ResultId = resultId, InputFormat = "RAW", InputTopic = $"in-{topic}", OutputTopic = $"out-{topic}",
+            Status = InferenceStatus.Stopped, StatusChanged = DateTimeOffset.UtcNow,
+        };
+        db.Inferences.Add(inference);
+        await db.SaveChangesAsync();
+        return inference.Id;
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Bunit;
+using Bunit.TestDoubles;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
@@ -6,9 +7,11 @@ using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Orchestration;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Auth;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
 using KafkaMl.Web.Services;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +30,7 @@ namespace KafkaMl.Tests.Components;
 public abstract class PortalComponentContext : IAsyncLifetime
 {
     private readonly BunitContext bunit = new();
+    private readonly BunitAuthorizationContext authorization;
 
     /// <summary>Compiled scripts are cached by code hash: one compiler for every spec spares recompiling the templates.</summary>
     private static readonly ModelScriptCompiler Compiler = new();
@@ -43,12 +47,18 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddSingleton<IJobRunner>(Training.Runner);
         Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new TestContextFactory(Training.Database));
         Services.AddScoped<ResultViews>();
-        // Pages may show or hide actions by role (AuthorizeView): render them as an admin sees them.
-        bunit.AddAuthorization().SetAuthorized(KafkaMl.Tests.Auth.TestAdmin.UserName).SetRoles(KafkaMl.Web.Auth.KafkaMlRoles.All.ToArray());
+        // Pages show or hide actions by policy (AuthorizeView Policy=...): bUnit's principal, the portal's real policies
+        // (bUnit's own authorization service would only match policy names). Pages render as an admin sees them.
+        authorization = bunit.AddAuthorization();
+        Services.AddAuthorizationCore(KafkaMlPolicies.AddTo);
+        Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
+        Services.AddSingleton<IAuthorizationService, DefaultAuthorizationService>();
+        SignInAs(KafkaMlRoles.Admin);
         // The forms' services: the API's handlers over the same database, the real model check in a child process.
         Services.AddLogging();
         Services.AddScoped<PortalQueries>();
         Services.AddScoped<PortalForms>();
+        Services.AddScoped<PortalWriteGuard>();
         Services.AddSingleton(new ModelValidator(Compiler, new ChildProcessModelBuildChecker(new ModelScriptChecker(new ModelScriptCheckerOptions
         {
             ExecutablePath = KafkaMlProcess.WebDllPath,
@@ -62,6 +72,10 @@ public abstract class PortalComponentContext : IAsyncLifetime
     }
 
     protected TrainingHarness Training { get; } = new();
+
+    /// <summary>What follows renders for a signed-in <paramref name="role"/> (with the roles below it, as the portal's principals carry).</summary>
+    protected void SignInAs(string role) =>
+        authorization.SetAuthorized(role == KafkaMlRoles.Admin ? KafkaMl.Tests.Auth.TestAdmin.UserName : role).SetRoles([.. KafkaMlRoles.Implied(role)]);
 
     /// <summary>More services a page under test needs; called once from the constructor, before anything renders.</summary>
     protected virtual void AddServices(BunitServiceProvider services)

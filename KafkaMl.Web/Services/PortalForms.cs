@@ -1,5 +1,6 @@
 using KafkaMl.Core.Scripting;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Auth;
 using KafkaMl.Web.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,13 +11,15 @@ namespace KafkaMl.Web.Services;
 /// <summary>
 /// What the portal's forms create, through the very handlers the REST API runs (so a page and <c>POST /api/...</c>
 /// can never disagree), with the API's field rules exposed so a form checks them beside each field first and never
-/// sends an invalid create. Components never hold a DbContext: this service opens one per call.
+/// sends an invalid create. Components never hold a DbContext: this service opens one per call. Writes are refused
+/// to a viewer (<see cref="PortalWriteGuard"/>), though the form pages already are.
 /// </summary>
 public sealed class PortalForms(
     IDbContextFactory<KafkaMlDbContext> contexts,
     ModelValidator validator,
     TrainingOrchestrator orchestrator,
-    ResultsNotifier notifier)
+    ResultsNotifier notifier,
+    PortalWriteGuard guard)
 {
     // ---- the rules, checked in the browser's circuit before any create ----
 
@@ -41,6 +44,7 @@ public sealed class PortalForms(
     public async Task<FormOutcome<ModelResponse>> SaveModelAsync(int? id, ModelRequest request, CancellationToken cancellationToken = default)
     {
         if (Check(request) is { Any: true } invalid) return FormOutcome<ModelResponse>.Invalid(invalid);
+        if (await guard.RefusalAsync() is { } refusal) return FormOutcome<ModelResponse>.Refused(refusal);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         IResult result = id is { } existing
             ? (await ModelsApi.UpdateModel(existing, request, db, validator, cancellationToken)).Result
@@ -53,6 +57,7 @@ public sealed class PortalForms(
     public async Task<FormOutcome<ConfigurationResponse>> CreateConfigurationAsync(ConfigurationRequest request, CancellationToken cancellationToken = default)
     {
         if (Check(request) is { Any: true } invalid) return FormOutcome<ConfigurationResponse>.Invalid(invalid);
+        if (await guard.RefusalAsync() is { } refusal) return FormOutcome<ConfigurationResponse>.Refused(refusal);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return FormOutcome<ConfigurationResponse>.From((await ConfigurationsApi.CreateConfiguration(request, db, cancellationToken)).Result);
     }
@@ -62,6 +67,7 @@ public sealed class PortalForms(
     public async Task<FormOutcome<DeploymentResponse>> CreateDeploymentAsync(DeploymentRequest request, CancellationToken cancellationToken = default)
     {
         if (Check(request) is { Any: true } invalid) return FormOutcome<DeploymentResponse>.Invalid(invalid);
+        if (await guard.RefusalAsync() is { } refusal) return FormOutcome<DeploymentResponse>.Refused(refusal);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         return FormOutcome<DeploymentResponse>.From(
             (await DeploymentsApi.CreateDeployment(request, db, orchestrator, notifier, cancellationToken)).Result);
@@ -92,6 +98,8 @@ public sealed record FormOutcome<T>(T? Value, FieldErrors Errors, string? Proble
     public bool Succeeded => Value is not null;
 
     public static FormOutcome<T> Invalid(FieldErrors errors) => new(null, errors, null, []);
+
+    public static FormOutcome<T> Refused(string problem) => new(null, FieldErrors.None, problem, []);
 
     /// <summary>Reads an API handler's typed result.</summary>
     public static FormOutcome<T> From(IResult result) => result switch

@@ -10,6 +10,7 @@ public static class PortalServicesExtensions
         services.AddScoped<DatasourceService>();
         services.AddScoped<ResultViews>();
         services.AddScoped<PortalForms>();
+        services.AddScoped<KafkaMl.Web.Auth.PortalWriteGuard>();
         services.AddSingleton<CsvUploader>();
         return services;
     }

@@ -48,7 +48,7 @@ public sealed class PageRenderTimes(ManyResultsPortalFixture fixture, ITestOutpu
             new("configurations", "/configurations", listRow),
             new("deployments", "/deployments", listRow),
             new("results", "/results", listRow),
-            new("inferences", "/inferences", listRow),
+            new("inferences", "/inferences", "[data-testid=inferences-table] tbody tr"),
             new("datasources", "/datasources", listRow),
             new("status", "/status", "[data-testid=bootstrap]"),
             new("result", $"/results/{finished[0]}", "[data-testid=metric-chart] .main-svg"),

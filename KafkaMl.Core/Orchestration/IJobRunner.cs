@@ -53,6 +53,21 @@ public sealed record JobSpec(
     public static string TrainingName(int resultId) => $"kafkaml-train-{resultId}";
 
     public static string InferenceName(int inferenceId) => $"kafkaml-infer-{inferenceId}";
+
+    /// <summary>
+    /// The rules every runner holds a spec to (each adds its own): a name Kubernetes accepts (so a workload can move
+    /// between runners), a verb, one replica for training, no negative replica count.
+    /// </summary>
+    public void EnsureValid()
+    {
+        Kubernetes.KubernetesNames.EnsureJobName(Name, "spec");
+        if (Arguments.Count == 0 || string.IsNullOrWhiteSpace(Arguments[0]))
+            throw new ArgumentException($"Job {Name} names no verb; its first argument must be one.", "spec");
+        if (Kind == JobKind.Training && Replicas != 1)
+            throw new ArgumentException($"A training job runs exactly one replica; job {Name} asks for {Replicas}.", "spec");
+        if (Replicas < 0)
+            throw new ArgumentException($"Job {Name} asks for {Replicas} replicas.", "spec");
+    }
 }
 
 /// <summary>Resource requests/limits; null members take the runner's defaults.</summary>

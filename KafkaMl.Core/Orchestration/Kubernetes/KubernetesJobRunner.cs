@@ -182,13 +182,7 @@ public sealed class KubernetesJobRunner : IJobRunner, IDisposable
     private static void Validate(JobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        KubernetesNames.EnsureJobName(spec.Name, nameof(spec));
-        if (spec.Arguments.Count == 0 || string.IsNullOrWhiteSpace(spec.Arguments[0]))
-            throw new ArgumentException($"Job {spec.Name} names no verb; its first argument must be one.", nameof(spec));
-        if (spec.Kind == JobKind.Training && spec.Replicas != 1)
-            throw new ArgumentException($"A training job runs exactly one replica; job {spec.Name} asks for {spec.Replicas}.", nameof(spec));
-        if (spec.Replicas < 0)
-            throw new ArgumentException($"Job {spec.Name} asks for {spec.Replicas} replicas.", nameof(spec));
+        spec.EnsureValid();
         foreach (var (key, value) in spec.Labels ?? new Dictionary<string, string>())
         {
             if (KubernetesNames.LabelProblem(key, value) is { } problem) throw new ArgumentException($"Job {spec.Name}: {problem}", nameof(spec));

@@ -43,16 +43,7 @@ public sealed partial class ReconcileInferenceJob(
         foreach (var inference in active)
         {
             var name = JobSpec.InferenceName(inference.Id);
-            JobState state;
-            try
-            {
-                state = await runner.GetStateAsync(name, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogStateUnknown(e, name);
-                continue;
-            }
+            if (await runner.TryGetStateAsync(name, logger, cancellationToken) is not { } state) continue;
 
             var reason = state.Phase switch
             {
@@ -77,16 +68,7 @@ public sealed partial class ReconcileInferenceJob(
 
     private async Task FailAsync(int inferenceId, string name, string reason, CancellationToken cancellationToken)
     {
-        string? tail = null;
-        try
-        {
-            tail = await runner.GetLogAsync(name, LogTailLines, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogNoLog(e, name);
-        }
-        var error = string.IsNullOrWhiteSpace(tail) ? reason : $"{reason}{Environment.NewLine}Last lines of the replicas' log:{Environment.NewLine}{tail.TrimEnd()}";
+        var error = await runner.WithLogTailAsync(reason, name, LogTailLines, "the replicas'", logger, cancellationToken);
         if (!await db.TryMoveAsync(inferenceId, InferenceUpdates.Active, InferenceStatus.Failed, set => set.SetProperty(i => i.Error, error), cancellationToken))
             return;
         LogFailed(inferenceId, reason);
@@ -98,15 +80,9 @@ public sealed partial class ReconcileInferenceJob(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogStateUnknown(e, name);
+            RunnerReadings.LogStateUnknown(logger, e, name);
         }
     }
-
-    [LoggerMessage(LogLevel.Warning, "Could not ask the job runner about {Job}; reconcile tries again on its next run")]
-    private partial void LogStateUnknown(Exception exception, string job);
-
-    [LoggerMessage(LogLevel.Debug, "Could not read the log of {Job}")]
-    private partial void LogNoLog(Exception exception, string job);
 
     [LoggerMessage(LogLevel.Warning, "Inference {InferenceId} marked failed by reconcile: {Reason}")]
     private partial void LogFailed(int inferenceId, string reason);

@@ -31,8 +31,6 @@ public sealed partial class ReconcileTrainingJob(
     /// <summary>Lines of the job's log appended to the error of a result it failed.</summary>
     public const int LogTailLines = 20;
 
-    private const int MaxErrorLength = 8000;
-
     [AutomaticRetry(Attempts = 0)] // the next run retries anyway
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -45,16 +43,7 @@ public sealed partial class ReconcileTrainingJob(
         foreach (var result in active)
         {
             var name = JobSpec.TrainingName(result.Id);
-            JobState state;
-            try
-            {
-                state = await runner.GetStateAsync(name, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogStateUnknown(e, name);
-                continue;
-            }
+            if (await runner.TryGetStateAsync(name, logger, cancellationToken) is not { } state) continue;
 
             var reason = state.Phase switch
             {
@@ -69,7 +58,7 @@ public sealed partial class ReconcileTrainingJob(
             };
             if (reason is null) continue;
 
-            var error = await WithLogTailAsync(reason, name, cancellationToken);
+            var error = await runner.WithLogTailAsync(reason, name, LogTailLines, "the job's", logger, cancellationToken);
             if (await db.TryMoveAsync(result.Id, TrainingResultUpdates.Active, TrainingStatus.Failed,
                     set => set.SetProperty(r => r.Error, error), cancellationToken))
             {
@@ -78,30 +67,6 @@ public sealed partial class ReconcileTrainingJob(
             }
         }
     }
-
-    private async Task<string> WithLogTailAsync(string reason, string name, CancellationToken cancellationToken)
-    {
-        string? tail = null;
-        try
-        {
-            tail = await runner.GetLogAsync(name, LogTailLines, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogNoLog(e, name);
-        }
-        if (string.IsNullOrWhiteSpace(tail)) return reason;
-        tail = tail.TrimEnd();
-        var room = Math.Max(0, MaxErrorLength - reason.Length);
-        if (tail.Length > room) tail = "…" + tail[^room..];
-        return $"{reason}{Environment.NewLine}Last lines of the job's log:{Environment.NewLine}{tail}";
-    }
-
-    [LoggerMessage(LogLevel.Warning, "Could not ask the job runner about {Job}; reconcile tries again on its next run")]
-    private partial void LogStateUnknown(Exception exception, string job);
-
-    [LoggerMessage(LogLevel.Debug, "Could not read the log of {Job}")]
-    private partial void LogNoLog(Exception exception, string job);
 
     [LoggerMessage(LogLevel.Warning, "Result {ResultId} marked failed by reconcile: {Reason}")]
     private partial void LogFailed(int resultId, string reason);

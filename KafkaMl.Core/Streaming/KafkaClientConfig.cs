@@ -107,6 +107,24 @@ public static class KafkaClientConfig
     }
 
     /// <summary>
+    /// A <see cref="Producer(string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for sending a data
+    /// stream as fast as the broker takes it (a sink): batches of up to 5 ms, a queue of up to a million messages
+    /// (1 GiB), two minutes per message before giving up, and delivery reports without the message copies
+    /// (topic, partition, offset and error are always reported; the rest only costs copies).
+    /// </summary>
+    public static ProducerConfig BulkProducer(
+        string bootstrapServers, string clientId,
+        IEnumerable<KeyValuePair<string, string>>? settings = null)
+    {
+        var config = Producer(bootstrapServers, clientId, messageTimeoutMs: 120_000);
+        config.LingerMs = 5;
+        config.QueueBufferingMaxMessages = 1_000_000;
+        config.QueueBufferingMaxKbytes = 1024 * 1024;
+        config.DeliveryReportFields = "none";
+        return Override(config, settings);
+    }
+
+    /// <summary>
     /// <see cref="Consumer(string, string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>,
     /// with its security settings.
     /// </summary>
@@ -133,6 +151,10 @@ public static class KafkaClientConfig
         SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
         _ => LogLevel.Debug,
     };
+
+    /// <summary>Writes one librdkafka log line to <paramref name="logger"/> (null drops it) at its <see cref="ToLogLevel"/>.</summary>
+    public static void Log(ILogger? logger, LogMessage log) =>
+        logger?.Log(ToLogLevel(log.Level), "librdkafka {Facility}: {Message}", log.Facility, log.Message);
 
     private static T Apply<T>(T config, string bootstrapServers, string clientId, IEnumerable<KeyValuePair<string, string>>? settings)
         where T : ClientConfig

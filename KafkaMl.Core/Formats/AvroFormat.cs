@@ -51,6 +51,7 @@ public sealed class AvroFormat : IDataFormat
     public IDataEncoder CreateEncoder(InputConfig config) => new AvroEncoder(AvroFormatConfig.From(config));
 }
 
+/// <summary>AVRO decoding: each part read straight off the message bytes by its schema's <see cref="AvroLayout"/>.</summary>
 public sealed class AvroDecoder : ValueKeyDecoder
 {
     private readonly AvroLayout _data;

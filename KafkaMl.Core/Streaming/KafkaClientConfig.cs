@@ -138,9 +138,15 @@ public static class KafkaClientConfig
     public static ProducerConfig Producer(KafkaEndpoint endpoint, string clientId, int messageTimeoutMs = 30_000) =>
         Producer(endpoint.BootstrapServers, clientId, messageTimeoutMs, KafkaSecurity.ClientSettings(endpoint.Security));
 
+    /// <summary>An admin client (metadata, topics); <paramref name="settings"/> (e.g. security) win over the defaults.</summary>
+    public static AdminClientConfig Admin(
+        string bootstrapServers, string clientId,
+        IEnumerable<KeyValuePair<string, string>>? settings = null) =>
+        Apply(new AdminClientConfig(), bootstrapServers, clientId, settings);
+
     /// <summary>An admin client (metadata, topics) for <paramref name="endpoint"/>, with its security settings.</summary>
     public static AdminClientConfig Admin(KafkaEndpoint endpoint, string clientId) =>
-        Apply(new AdminClientConfig(), endpoint.BootstrapServers, clientId, KafkaSecurity.ClientSettings(endpoint.Security));
+        Admin(endpoint.BootstrapServers, clientId, KafkaSecurity.ClientSettings(endpoint.Security));
 
     /// <summary>Maps a librdkafka log level to a .NET one (clients route librdkafka's log lines to an <see cref="ILogger"/>, never to the console).</summary>
     public static LogLevel ToLogLevel(SyslogLevel level) => level switch

@@ -51,7 +51,8 @@ public sealed class AvroFormat : IDataFormat
     public IDataEncoder CreateEncoder(InputConfig config) => new AvroEncoder(AvroFormatConfig.From(config));
 }
 
-public sealed class AvroDecoder : IDataDecoder
+/// <summary>AVRO decoding: each part read straight off the message bytes by its schema's <see cref="AvroLayout"/>.</summary>
+public sealed class AvroDecoder : ValueKeyDecoder
 {
     private readonly AvroLayout _data;
     private readonly AvroLayout? _label;
@@ -69,18 +70,23 @@ public sealed class AvroDecoder : IDataDecoder
 
     public AvroFormatConfig Config { get; }
 
-    public string Format => AvroFormat.FormatName;
+    public override string Format => AvroFormat.FormatName;
 
     /// <summary>The feature names in schema order (the flattened vector's meaning).</summary>
     public IReadOnlyList<string> FeatureNames => _data.FieldNames;
 
-    public DecodedSample Decode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    protected override bool DecodesLabels => _label is not null;
+
+    protected override (float[] Values, ImmutableArray<int> Shape) DecodeValue(ReadOnlySpan<byte> value)
     {
         var features = _data.Decode(value, "data", "value");
-        var featureShape = _dataShape.IsDefault ? [features.Length] : _dataShape;
-        if (_label is null || key.IsEmpty) return new DecodedSample(features, featureShape, null, []);
-        var label = _label.Decode(key, "label", "key");
-        return new DecodedSample(features, featureShape, label, _labelShape.IsDefault ? [label.Length] : _labelShape);
+        return (features, _dataShape.IsDefault ? [features.Length] : _dataShape);
+    }
+
+    protected override (float[] Values, ImmutableArray<int> Shape) DecodeKey(ReadOnlySpan<byte> key)
+    {
+        var label = _label!.Decode(key, "label", "key");
+        return (label, _labelShape.IsDefault ? [label.Length] : _labelShape);
     }
 }
 

@@ -1,46 +1,9 @@
 using System.Buffers;
 using System.Collections.Immutable;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace KafkaMl.Core.Formats;
-
-/// <summary>
-/// The typed <c>input_config</c> of the JSON format: <c>fields</c> (the feature order of an object
-/// value; absent = document order) and <c>label_field</c> (the object property holding the label;
-/// absent = the label is the message key).
-/// </summary>
-public sealed record JsonFormatConfig(IReadOnlyList<string>? Fields = null, string? LabelField = null)
-{
-    public const string FieldsKey = "fields";
-    public const string LabelFieldKey = "label_field";
-
-    public static JsonFormatConfig From(InputConfig config)
-    {
-        var fields = config.GetNames(FieldsKey);
-        if (fields is { Count: 0 }) fields = null;
-        if (fields is not null)
-        {
-            var duplicate = fields.GroupBy(f => f, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-            if (duplicate is not null) throw new DataFormatException($"input_config.{FieldsKey} names '{duplicate.Key}' twice.");
-        }
-        var label = config.GetString(LabelFieldKey);
-        if (string.IsNullOrWhiteSpace(label)) label = null;
-        if (label is not null && fields?.Contains(label, StringComparer.Ordinal) == true)
-            throw new DataFormatException($"input_config.{LabelFieldKey} '{label}' is also one of the {FieldsKey}; a label cannot be a feature.");
-        return new JsonFormatConfig(fields, label);
-    }
-
-    public JsonObject ToJson()
-    {
-        var json = new JsonObject();
-        if (Fields is not null) json[FieldsKey] = new JsonArray([.. Fields.Select(f => (JsonNode?)JsonValue.Create(f))]);
-        if (LabelField is not null) json[LabelFieldKey] = LabelField;
-        return json;
-    }
-}
 
 /// <summary>
 /// JSON messages: the value is an array of numbers (nested arrays give the shape, e.g.
@@ -341,81 +304,4 @@ public sealed class JsonDecoder : IDataDecoder
         JsonTokenType.True or JsonTokenType.False => "a boolean",
         _ => token.ToString(),
     };
-}
-
-public sealed class JsonEncoder : IDataEncoder
-{
-    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic] private static Utf8JsonWriter? t_writer;
-
-    public JsonEncoder(JsonFormatConfig config) => Config = config;
-
-    public JsonFormatConfig Config { get; }
-
-    public string Format => JsonFormat.FormatName;
-
-    public JsonObject InputConfig => Config.ToJson();
-
-    public EncodedMessage Encode(ReadOnlySpan<float> features, ReadOnlySpan<float> label)
-    {
-        if (features.IsEmpty) throw new DataFormatException("JSON data: there are no values to send.");
-        var fields = Config.Fields;
-        if (fields is not null && fields.Count != features.Length)
-            throw new DataFormatException($"JSON data: input_config.fields names {fields.Count} fields ({string.Join(", ", fields)}) but {features.Length} values were given.");
-        var labelInValue = fields is not null && Config.LabelField is not null && !label.IsEmpty;
-
-        var writer = Writer(out var buffer);
-        if (fields is null)
-        {
-            WriteArray(writer, features, "data");
-        }
-        else
-        {
-            writer.WriteStartObject();
-            for (var i = 0; i < fields.Count; i++)
-            {
-                writer.WritePropertyName(fields[i]);
-                WriteNumber(writer, features[i], "data", i);
-            }
-            if (labelInValue)
-            {
-                writer.WritePropertyName(Config.LabelField!);
-                if (label.Length == 1) WriteNumber(writer, label[0], "label", 0);
-                else WriteArray(writer, label, "label");
-            }
-            writer.WriteEndObject();
-        }
-        writer.Flush();
-        var value = buffer.WrittenSpan.ToArray();
-        if (label.IsEmpty || labelInValue) return new EncodedMessage(null, value);
-
-        writer = Writer(out buffer);
-        if (label.Length == 1) WriteNumber(writer, label[0], "label", 0);
-        else WriteArray(writer, label, "label");
-        writer.Flush();
-        return new EncodedMessage(buffer.WrittenSpan.ToArray(), value);
-    }
-
-    private static Utf8JsonWriter Writer(out ArrayBufferWriter<byte> buffer)
-    {
-        buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
-        buffer.ResetWrittenCount();
-        if (t_writer is null) t_writer = new Utf8JsonWriter(buffer);
-        else t_writer.Reset(buffer);
-        return t_writer;
-    }
-
-    private static void WriteArray(Utf8JsonWriter writer, ReadOnlySpan<float> values, string part)
-    {
-        writer.WriteStartArray();
-        for (var i = 0; i < values.Length; i++) WriteNumber(writer, values[i], part, i);
-        writer.WriteEndArray();
-    }
-
-    private static void WriteNumber(Utf8JsonWriter writer, float value, string part, int index)
-    {
-        if (!float.IsFinite(value))
-            throw new DataFormatException($"JSON {part}: element {index} is {value.ToString(CultureInfo.InvariantCulture)}; JSON numbers cannot be NaN or infinite.");
-        writer.WriteNumberValue(value);
-    }
 }

@@ -55,7 +55,7 @@ public sealed class RawFormat : IDataFormat
 }
 
 /// <summary>RAW decoding: one allocation per part (the float array), shapes shared.</summary>
-public sealed class RawDecoder : IDataDecoder
+public sealed class RawDecoder : ValueKeyDecoder
 {
     private readonly RawDataType _dataType;
     private readonly RawDataType _labelType;
@@ -73,16 +73,15 @@ public sealed class RawDecoder : IDataDecoder
 
     public RawFormatConfig Config { get; }
 
-    public string Format => RawFormat.FormatName;
+    public override string Format => RawFormat.FormatName;
 
-    public DecodedSample Decode(ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
-    {
-        if (value.IsEmpty) throw new DataFormatException("RAW data: the message has no value bytes.");
-        var (features, featureShape) = DecodePart(value, _dataType, _dataShape, "data", "value");
-        if (key.IsEmpty) return new DecodedSample(features, featureShape, null, []);
-        var (label, labelShape) = DecodePart(key, _labelType, _labelShape, "label", "key");
-        return new DecodedSample(features, featureShape, label, labelShape);
-    }
+    protected override (float[] Values, ImmutableArray<int> Shape) DecodeValue(ReadOnlySpan<byte> value) =>
+        value.IsEmpty
+            ? throw new DataFormatException("RAW data: the message has no value bytes.")
+            : DecodePart(value, _dataType, _dataShape, "data", "value");
+
+    protected override (float[] Values, ImmutableArray<int> Shape) DecodeKey(ReadOnlySpan<byte> key) =>
+        DecodePart(key, _labelType, _labelShape, "label", "key");
 
     private static (float[] Values, ImmutableArray<int> Shape) DecodePart(
         ReadOnlySpan<byte> bytes, RawDataType type, Reshape reshape, string part, string where)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Confluent.Kafka;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Formats;
+using KafkaMl.Core.Streaming;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Core.Sinks;
@@ -32,6 +33,8 @@ public abstract class KafkaSink : IDisposable
     /// <summary>Consecutive messages written to one partition before moving to the next, when no partition is fixed.</summary>
     internal const int SpreadBlock = 128;
 
+    private const string ClientId = "kafkaml-sink";
+
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly TopicPartition _target;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
@@ -61,8 +64,8 @@ public abstract class KafkaSink : IDisposable
         _target = new TopicPartition(options.Topic, options.Partition is { } p ? new Partition(p) : Partition.Any);
         _onDelivery = OnDelivery;
 
-        var builder = new ProducerBuilder<byte[], byte[]>(ProducerConfigFor(options))
-            .SetLogHandler((_, log) => _logger?.Log(ToLevel(log.Level), "librdkafka {Facility}: {Message}", log.Facility, log.Message))
+        var builder = new ProducerBuilder<byte[], byte[]>(KafkaClientConfig.BulkProducer(options.BootstrapServers, ClientId, options.ProducerSettings))
+            .SetLogHandler((_, log) => KafkaClientConfig.Log(_logger, log))
             .SetErrorHandler((_, error) => OnClientError(error));
         if (options.Partition is null) builder.SetPartitioner(options.Topic, Spread);
         _producer = builder.Build();
@@ -303,32 +306,4 @@ public abstract class KafkaSink : IDisposable
         ObjectDisposedException.ThrowIf(_state == 3, this);
         if (_state != 0) throw new InvalidOperationException("The sink was completed; create a new one to send more.");
     }
-
-    private static ProducerConfig ProducerConfigFor(KafkaSinkOptions options)
-    {
-        var config = new ProducerConfig
-        {
-            BootstrapServers = options.BootstrapServers,
-            ClientId = "kafkaml-sink",
-            LingerMs = 5,
-            QueueBufferingMaxMessages = 1_000_000,
-            QueueBufferingMaxKbytes = 1024 * 1024,
-            Acks = Acks.All,
-            EnableIdempotence = true,
-            MessageTimeoutMs = 120_000,
-            // Topic, partition, offset and error are always reported; the rest only costs copies.
-            DeliveryReportFields = "none",
-        };
-        foreach (var (key, value) in options.ProducerSettings ?? new Dictionary<string, string>()) config.Set(key, value);
-        return config;
-    }
-
-    private static LogLevel ToLevel(SyslogLevel level) => level switch
-    {
-        SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical => LogLevel.Critical,
-        SyslogLevel.Error => LogLevel.Error,
-        SyslogLevel.Warning => LogLevel.Warning,
-        SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
-        _ => LogLevel.Debug,
-    };
 }

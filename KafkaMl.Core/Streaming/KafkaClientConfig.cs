@@ -107,6 +107,24 @@ public static class KafkaClientConfig
     }
 
     /// <summary>
+    /// A <see cref="Producer(string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for sending a data
+    /// stream as fast as the broker takes it (a sink): batches of up to 5 ms, a queue of up to a million messages
+    /// (1 GiB), two minutes per message before giving up, and delivery reports without the message copies
+    /// (topic, partition, offset and error are always reported; the rest only costs copies).
+    /// </summary>
+    public static ProducerConfig BulkProducer(
+        string bootstrapServers, string clientId,
+        IEnumerable<KeyValuePair<string, string>>? settings = null)
+    {
+        var config = Producer(bootstrapServers, clientId, messageTimeoutMs: 120_000);
+        config.LingerMs = 5;
+        config.QueueBufferingMaxMessages = 1_000_000;
+        config.QueueBufferingMaxKbytes = 1024 * 1024;
+        config.DeliveryReportFields = "none";
+        return Override(config, settings);
+    }
+
+    /// <summary>
     /// <see cref="Consumer(string, string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> for <paramref name="endpoint"/>,
     /// with its security settings.
     /// </summary>
@@ -120,9 +138,15 @@ public static class KafkaClientConfig
     public static ProducerConfig Producer(KafkaEndpoint endpoint, string clientId, int messageTimeoutMs = 30_000) =>
         Producer(endpoint.BootstrapServers, clientId, messageTimeoutMs, KafkaSecurity.ClientSettings(endpoint.Security));
 
+    /// <summary>An admin client (metadata, topics); <paramref name="settings"/> (e.g. security) win over the defaults.</summary>
+    public static AdminClientConfig Admin(
+        string bootstrapServers, string clientId,
+        IEnumerable<KeyValuePair<string, string>>? settings = null) =>
+        Apply(new AdminClientConfig(), bootstrapServers, clientId, settings);
+
     /// <summary>An admin client (metadata, topics) for <paramref name="endpoint"/>, with its security settings.</summary>
     public static AdminClientConfig Admin(KafkaEndpoint endpoint, string clientId) =>
-        Apply(new AdminClientConfig(), endpoint.BootstrapServers, clientId, KafkaSecurity.ClientSettings(endpoint.Security));
+        Admin(endpoint.BootstrapServers, clientId, KafkaSecurity.ClientSettings(endpoint.Security));
 
     /// <summary>Maps a librdkafka log level to a .NET one (clients route librdkafka's log lines to an <see cref="ILogger"/>, never to the console).</summary>
     public static LogLevel ToLogLevel(SyslogLevel level) => level switch
@@ -133,6 +157,10 @@ public static class KafkaClientConfig
         SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
         _ => LogLevel.Debug,
     };
+
+    /// <summary>Writes one librdkafka log line to <paramref name="logger"/> (null drops it) at its <see cref="ToLogLevel"/>.</summary>
+    public static void Log(ILogger? logger, LogMessage log) =>
+        logger?.Log(ToLogLevel(log.Level), "librdkafka {Facility}: {Message}", log.Facility, log.Message);
 
     private static T Apply<T>(T config, string bootstrapServers, string clientId, IEnumerable<KeyValuePair<string, string>>? settings)
         where T : ClientConfig

@@ -187,7 +187,7 @@ public sealed class RangeReader
         config.AutoOffsetReset = AutoOffsetReset.Error;
         var logger = _options.Logger ?? NullLogger.Instance;
         return new ConsumerBuilder<byte[], byte[]>(config)
-            .SetLogHandler((_, log) => logger.Log(KafkaClientConfig.ToLogLevel(log.Level), "librdkafka {Facility}: {Message}", log.Facility, log.Message))
+            .SetLogHandler((_, log) => KafkaClientConfig.Log(logger, log))
             .SetErrorHandler((_, error) => logger.Log(error.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka: {Reason}", error.Reason))
             .Build();
     }

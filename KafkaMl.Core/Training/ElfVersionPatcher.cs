@@ -179,34 +179,24 @@ public static class ElfVersionPatcher
         public IReadOnlyList<ElfVersionRequirement> ReadRequirements()
         {
             var result = new List<ElfVersionRequirement>();
-            foreach (var verneed in SectionsOfType(ShtGnuVerneed))
+            foreach (var (verneed, strings, data, offset) in VersionEntries(ShtGnuVerneed, "version-needs", "Verneed", 16, nextAt: 12))
             {
-                var strings = LinkedSection(verneed, "version-needs");
-                var data = ReadSection(verneed);
-                long offset = 0;
-                // sh_info holds the entry count; also stop at vn_next == 0 and never take more steps than can fit.
-                for (var i = 0; i < MaxEntries(verneed.Info, data.Length, 16); i++)
+                var entry = Slice(data, offset, 16, "Verneed");
+                var auxCount = BinaryPrimitives.ReadUInt16LittleEndian(entry[2..]);
+                var file = ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]));
+                var auxOffset = offset + BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]);
+                for (var j = 0; j < auxCount; j++)
                 {
-                    var entry = Slice(data, offset, 16, "Verneed");
-                    var auxCount = BinaryPrimitives.ReadUInt16LittleEndian(entry[2..]);
-                    var file = ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(entry[4..]));
-                    var auxOffset = offset + BinaryPrimitives.ReadUInt32LittleEndian(entry[8..]);
-                    for (var j = 0; j < auxCount; j++)
-                    {
-                        var aux = Slice(data, auxOffset, 16, "Vernaux");
-                        result.Add(new ElfVersionRequirement(
-                            Library: file,
-                            Version: ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(aux[8..])),
-                            Flags: BinaryPrimitives.ReadUInt16LittleEndian(aux[4..]),
-                            Index: BinaryPrimitives.ReadUInt16LittleEndian(aux[6..]),
-                            FlagsOffset: verneed.Offset + auxOffset + 4));
-                        var nextAux = BinaryPrimitives.ReadUInt32LittleEndian(aux[12..]);
-                        if (nextAux == 0) break;
-                        auxOffset += nextAux;
-                    }
-                    var next = BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]);
-                    if (next == 0) break;
-                    offset += next;
+                    var aux = Slice(data, auxOffset, 16, "Vernaux");
+                    result.Add(new ElfVersionRequirement(
+                        Library: file,
+                        Version: ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(aux[8..])),
+                        Flags: BinaryPrimitives.ReadUInt16LittleEndian(aux[4..]),
+                        Index: BinaryPrimitives.ReadUInt16LittleEndian(aux[6..]),
+                        FlagsOffset: verneed.Offset + auxOffset + 4));
+                    var nextAux = BinaryPrimitives.ReadUInt32LittleEndian(aux[12..]);
+                    if (nextAux == 0) break;
+                    auxOffset += nextAux;
                 }
             }
             return result;
@@ -215,27 +205,42 @@ public static class ElfVersionPatcher
         public IReadOnlyList<string> ReadDefinitions()
         {
             var result = new List<string>();
-            foreach (var verdef in SectionsOfType(ShtGnuVerdef))
+            foreach (var (_, strings, data, offset) in VersionEntries(ShtGnuVerdef, "version-definitions", "Verdef", 20, nextAt: 16))
             {
-                var strings = LinkedSection(verdef, "version-definitions");
-                var data = ReadSection(verdef);
-                long offset = 0;
-                for (var i = 0; i < MaxEntries(verdef.Info, data.Length, 20); i++)
+                var entry = Slice(data, offset, 20, "Verdef");
+                var auxCount = BinaryPrimitives.ReadUInt16LittleEndian(entry[6..]);
+                // The first Verdaux names the version itself; the others name its parents.
+                if (auxCount > 0)
                 {
-                    var entry = Slice(data, offset, 20, "Verdef");
-                    var auxCount = BinaryPrimitives.ReadUInt16LittleEndian(entry[6..]);
-                    // The first Verdaux names the version itself; the others name its parents.
-                    if (auxCount > 0)
-                    {
-                        var aux = Slice(data, offset + BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]), 8, "Verdaux");
-                        result.Add(ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(aux)));
-                    }
-                    var next = BinaryPrimitives.ReadUInt32LittleEndian(entry[16..]);
+                    var aux = Slice(data, offset + BinaryPrimitives.ReadUInt32LittleEndian(entry[12..]), 8, "Verdaux");
+                    result.Add(ReadString(strings, BinaryPrimitives.ReadUInt32LittleEndian(aux)));
+                }
+            }
+            return result;
+        }
+
+        private readonly record struct VersionEntry(Section Section, Section Strings, byte[] Data, long Offset);
+
+        /// <summary>
+        /// The entries of every version-needs or version-definitions section: a chain of <paramref name="entrySize"/>-byte
+        /// entries, each holding the offset of the next at <paramref name="nextAt"/>. sh_info holds the entry count; the
+        /// walk also stops at a next offset of 0 and never takes more steps than can fit.
+        /// </summary>
+        private IEnumerable<VersionEntry> VersionEntries(uint type, string sectionName, string entryName, int entrySize, int nextAt)
+        {
+            foreach (var section in SectionsOfType(type))
+            {
+                var strings = LinkedSection(section, sectionName);
+                var data = ReadSection(section);
+                long offset = 0;
+                for (var i = 0; i < MaxEntries(section.Info, data.Length, entrySize); i++)
+                {
+                    yield return new VersionEntry(section, strings, data, offset);
+                    var next = BinaryPrimitives.ReadUInt32LittleEndian(Slice(data, offset, entrySize, entryName)[nextAt..]);
                     if (next == 0) break;
                     offset += next;
                 }
             }
-            return result;
         }
 
         public IReadOnlyList<string> ReadUndefinedSymbolsWithVersionIndex(ushort index)

@@ -1,4 +1,5 @@
 using KafkaMl.Core.Training;
+using KafkaMl.Tests.Support;
 
 namespace KafkaMl.Tests.Training;
 
@@ -107,10 +108,9 @@ public sealed class ElfVersionPatcherSpecs : IDisposable
         Assert.Equal(before, _library.ReadAllBytes());
     }
 
-    [Fact]
+    [LinuxFact]
     public void A_libstdcxx_lists_the_versions_it_defines()
     {
-        if (!OperatingSystem.IsLinux()) return;
         var libStdCxx = TorchNative.FindLibStdCxx();
         Assert.NotNull(libStdCxx);
 

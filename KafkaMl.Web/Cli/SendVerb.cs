@@ -50,23 +50,9 @@ public static class SendVerb
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        SendRequest request;
-        try
-        {
-            var options = CliOptions.Parse(args, SendRequest.Valued, SendRequest.Flags);
-            if (options.HelpRequested)
-            {
-                await Console.Out.WriteLineAsync(Usage);
-                return 0;
-            }
-            request = SendRequest.From(options);
-        }
-        catch (CliUsageException e)
-        {
-            await Console.Error.WriteLineAsync($"send: {e.Message}");
-            await Console.Error.WriteLineAsync("run 'KafkaMl.Web send --help' for the options");
-            return BadInput;
-        }
+        var commandLine = await CliOptions.ReadVerbAsync(
+            args, SendRequest.Valued, SendRequest.Flags, SendRequest.From, "send", Usage, "run 'KafkaMl.Web send --help' for the options");
+        if (commandLine.Request is not { } request) return commandLine.ExitCode ?? BadInput;
 
         try
         {

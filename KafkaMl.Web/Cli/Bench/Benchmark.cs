@@ -28,6 +28,7 @@ internal interface IBenchmark
 /// progress to stderr.
 /// </summary>
 internal abstract class Benchmark<TSettings> : IBenchmark
+    where TSettings : class
 {
     public abstract string Name { get; }
 
@@ -50,26 +51,13 @@ internal abstract class Benchmark<TSettings> : IBenchmark
     /// <summary>The exceptions (besides <see cref="BenchFailure"/>) that end a run with its message and exit 1.</summary>
     protected virtual bool IsFailure(Exception e) => e is BrokerStartException;
 
+    private TSettings ParseSettings(CliOptions options) =>
+        options.Positionals.Count > 0 ? throw new CliUsageException($"unexpected argument '{options.Positionals[0]}'.") : Parse(options);
+
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
-        TSettings settings;
-        try
-        {
-            var options = CliOptions.Parse(args, Valued, Flags);
-            if (options.HelpRequested)
-            {
-                await Console.Out.WriteLineAsync(Usage);
-                return 0;
-            }
-            if (options.Positionals.Count > 0) throw new CliUsageException($"unexpected argument '{options.Positionals[0]}'.");
-            settings = Parse(options);
-        }
-        catch (CliUsageException e)
-        {
-            await Console.Error.WriteLineAsync($"bench {Name}: {e.Message}");
-            await Console.Error.WriteLineAsync(Usage);
-            return 2;
-        }
+        var commandLine = await CliOptions.ReadVerbAsync(args, Valued, Flags, ParseSettings, $"bench {Name}", Usage, Usage);
+        if (commandLine.Request is not { } settings) return commandLine.ExitCode ?? CliOptions.UsageExitCode;
 
         try
         {

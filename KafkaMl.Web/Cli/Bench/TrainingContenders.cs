@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using KafkaMl.Core.Control;
 using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
@@ -20,9 +19,10 @@ internal sealed record TrainingRun(TimeSpan Elapsed, double Training, TimeSpan? 
 /// The two contenders of <c>bench training</c> on one workload: "memory", the training job's path after its read on samples
 /// already decoded, and "stream", the real training job against the data already on its topic.
 /// </summary>
-internal sealed class TrainingContenders(
-    ModelScriptCompiler compiler, ModelCompilation compilation, SampleSet samples,
-    string bootstrap, string controlTopic, IReadOnlyDictionary<string, string> kafkaSettings)
+/// <param name="compilation">The workload's model script, compiled before timing.</param>
+/// <param name="samples">The workload's samples, decoded, in the order the job reads them.</param>
+/// <param name="job">The stream contender's job: its broker, control topic and Kafka settings, and the compiler holding <paramref name="compilation"/>.</param>
+internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet samples, TrainingJobContext job)
 {
     /// <summary>The validation and the test rate of both (the control message's).</summary>
     public const double Rate = 0.1;
@@ -66,21 +66,10 @@ internal sealed class TrainingContenders(
     /// <summary>The real training job, start to end, against data already on its topic.</summary>
     public async Task<TrainingRun> RunStreamAsync(TrainingJobSpec spec, CancellationToken cancellationToken)
     {
-        var context = new TrainingJobContext
-        {
-            ResultId = spec.ResultId,
-            BootstrapServers = bootstrap,
-            ControlTopic = controlTopic,
-            TorchThreads = TorchThreads,
-            StandardizeFeatures = true,
-            KafkaSettings = kafkaSettings,
-            ModelCompiler = compiler,
-            WaitLogInterval = TimeSpan.FromMinutes(10),
-        };
         var reporter = new InMemoryReporter(spec);
         Settle();
         var log = new StampedLog();
-        var outcome = await TrainingJob.RunAsync(context, reporter, log, cancellationToken);
+        var outcome = await TrainingJob.RunAsync(job, reporter, log, cancellationToken);
         var elapsed = log.Elapsed;
         cancellationToken.ThrowIfCancellationRequested();
         if (outcome.Status != TrainingJobStatus.Finished || outcome.Result is not { } result)

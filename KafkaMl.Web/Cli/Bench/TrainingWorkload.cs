@@ -4,7 +4,6 @@ using KafkaMl.Core.Formats;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Training;
-using KafkaMl.Core.Training.Job;
 
 namespace KafkaMl.Web.Cli.Bench;
 

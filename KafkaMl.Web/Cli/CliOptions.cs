@@ -16,6 +16,9 @@ public readonly record struct VerbCommandLine<T>(T? Request, int? ExitCode)
 /// </summary>
 public sealed class CliOptions
 {
+    /// <summary>The exit code of a command line the user got wrong.</summary>
+    public const int UsageExitCode = 2;
+
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly List<string> _positionals = [];
@@ -108,9 +111,6 @@ public sealed class CliOptions
             return new VerbCommandLine<T>(null, UsageExitCode);
         }
     }
-
-    /// <summary>The exit code of a command line the user got wrong.</summary>
-    public const int UsageExitCode = 2;
 
     public bool Flag(string name) => _flags.Contains(name);
 

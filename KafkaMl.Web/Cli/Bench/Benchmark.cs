@@ -51,9 +51,6 @@ internal abstract class Benchmark<TSettings> : IBenchmark
     /// <summary>The exceptions (besides <see cref="BenchFailure"/>) that end a run with its message and exit 1.</summary>
     protected virtual bool IsFailure(Exception e) => e is BrokerStartException;
 
-    private TSettings ParseSettings(CliOptions options) =>
-        options.Positionals.Count > 0 ? throw new CliUsageException($"unexpected argument '{options.Positionals[0]}'.") : Parse(options);
-
     public async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
         var commandLine = await CliOptions.ReadVerbAsync(args, Valued, Flags, ParseSettings, $"bench {Name}", Usage, Usage);
@@ -75,4 +72,7 @@ internal abstract class Benchmark<TSettings> : IBenchmark
             return 130;
         }
     }
+
+    private TSettings ParseSettings(CliOptions options) =>
+        options.Positionals.Count > 0 ? throw new CliUsageException($"unexpected argument '{options.Positionals[0]}'.") : Parse(options);
 }

@@ -32,18 +32,11 @@ internal sealed class PortalApi(HttpClient http)
             configurationId, batchSize = 10, epochs, learningRate = 0.01, optimizer = "adam", loss = "cross_entropy", metrics = new[] { "accuracy" },
         }, cancellationToken);
 
-    public async Task WaitForResultAsync(int id, Func<string, bool> done, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var result = await http.GetFromJsonAsync<JsonObject>($"/api/results/{id}", Json, cancellationToken);
-            var status = result?["status"]?.GetValue<string>() ?? "";
-            if (done(status)) return;
-            if (clock.Elapsed > Patience) throw new BenchFailure($"result {id} is still {status} after {Patience.TotalMinutes:0} minutes.");
-            await Task.Delay(250, cancellationToken);
-        }
-    }
+    public Task WaitForResultAsync(int id, Func<string, bool> done, CancellationToken cancellationToken) =>
+        WaitForStatusAsync($"result {id}", $"/api/results/{id}", done, failed: null, cancellationToken);
+
+    public Task WaitForInferenceAsync(int id, CancellationToken cancellationToken) =>
+        WaitForStatusAsync($"inference {id}", $"/api/inferences/{id}", s => s == "running", s => s is "failed" or "stopped", cancellationToken);
 
     public async Task<int[]> EpochCountsAsync(IEnumerable<int> results, CancellationToken cancellationToken)
     {
@@ -65,16 +58,21 @@ internal sealed class PortalApi(HttpClient http)
             : null;
     }
 
-    public async Task WaitForInferenceAsync(int id, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads the resource at <paramref name="path"/> every 250 ms until <paramref name="done"/> accepts its status; a status
+    /// <paramref name="failed"/> accepts ends the wait with the resource's error, and so does running out of patience.
+    /// </summary>
+    private async Task WaitForStatusAsync(
+        string name, string path, Func<string, bool> done, Func<string, bool>? failed, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var inference = await http.GetFromJsonAsync<JsonObject>($"/api/inferences/{id}", Json, cancellationToken);
-            var status = inference?["status"]?.GetValue<string>() ?? "";
-            if (status == "running") return;
-            if (status is "failed" or "stopped") throw new BenchFailure($"inference {id} is {status}: {inference?["error"]}");
-            if (clock.Elapsed > Patience) throw new BenchFailure($"inference {id} is still {status} after {Patience.TotalMinutes:0} minutes.");
+            var resource = await http.GetFromJsonAsync<JsonObject>(path, Json, cancellationToken);
+            var status = resource?["status"]?.GetValue<string>() ?? "";
+            if (done(status)) return;
+            if (failed?.Invoke(status) == true) throw new BenchFailure($"{name} is {status}: {resource?["error"]}");
+            if (clock.Elapsed > Patience) throw new BenchFailure($"{name} is still {status} after {Patience.TotalMinutes:0} minutes.");
             await Task.Delay(250, cancellationToken);
         }
     }

@@ -30,6 +30,46 @@ public sealed record SinkBenchmarkResult(long Messages, long Bytes, TimeSpan Ela
 }
 
 /// <summary>
+/// The samples a sink benchmark sends, generated before any clock starts: <see cref="Distinct"/> seeded random samples of
+/// <see cref="Features"/> float32 values with a float32 label (0 and 1 in turn), sent over and over.
+/// </summary>
+public sealed class SinkBenchmarkSamples
+{
+    /// <summary>How many different samples there are; the i-th sample sent is sample <c>i % Distinct</c>.</summary>
+    public const int Distinct = 1024;
+
+    private readonly float[] _features;
+    private readonly float[] _labels;
+
+    private SinkBenchmarkSamples(int features, float[] values, float[] labels)
+    {
+        Features = features;
+        _features = values;
+        _labels = labels;
+    }
+
+    /// <summary>Floats per sample.</summary>
+    public int Features { get; }
+
+    public static SinkBenchmarkSamples Create(int features)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(features, 1);
+        var random = new Random(42);
+        var values = new float[Distinct * features];
+        for (var i = 0; i < values.Length; i++) values[i] = random.NextSingle();
+        var labels = new float[Distinct];
+        for (var i = 0; i < labels.Length; i++) labels[i] = i % 2;
+        return new SinkBenchmarkSamples(features, values, labels);
+    }
+
+    /// <summary>The features of the <paramref name="index"/>-th sample sent.</summary>
+    public ReadOnlySpan<float> FeaturesOf(int index) => _features.AsSpan(index % Distinct * Features, Features);
+
+    /// <summary>The label of the <paramref name="index"/>-th sample sent.</summary>
+    public ReadOnlySpan<float> LabelOf(int index) => _labels.AsSpan(index % Distinct, 1);
+}
+
+/// <summary>
 /// Measures <see cref="RawSink"/> throughput: sends <c>count</c> float32 samples of
 /// <see cref="SinkBenchmarkOptions.Features"/> values with a float32 label, completes the sink, and
 /// reports delivered messages per second. Samples are generated before the clock starts. Writes
@@ -45,12 +85,7 @@ public static class SinkBenchmark
         options ??= new SinkBenchmarkOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Features, 1);
 
-        const int distinct = 1024;
-        var random = new Random(42);
-        var samples = new float[distinct * options.Features];
-        for (var i = 0; i < samples.Length; i++) samples[i] = random.NextSingle();
-        var labels = new float[distinct];
-        for (var i = 0; i < labels.Length; i++) labels[i] = i % 2;
+        var samples = SinkBenchmarkSamples.Create(options.Features);
 
         using var sink = new RawSink(new KafkaSinkOptions
         {
@@ -65,12 +100,10 @@ public static class SinkBenchmark
             ProducerSettings = options.ProducerSettings,
         }, new RawFormatConfig(RawDataType.Float32, RawDataType.Float32));
 
-        var width = options.Features;
         for (var i = 0; i < count; i++)
         {
             if ((i & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
-            var n = i % distinct;
-            sink.Send(samples.AsSpan(n * width, width), labels.AsSpan(n, 1));
+            sink.Send(samples.FeaturesOf(i), samples.LabelOf(i));
         }
         var result = await sink.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return new SinkBenchmarkResult(result.Messages, result.Bytes, result.Elapsed, result.Ranges);

@@ -8,7 +8,7 @@ public sealed class AvroSchemaSpecs
     [Fact]
     public void Send_derives_an_avro_record_of_float_fields_with_legal_unique_names_from_the_columns()
     {
-        var schema = SendCommand.AvroRecordSchema("KafkaMlData", ["Age", "1st dose", "Age"]);
+        var schema = SendFormats.AvroRecordSchema("KafkaMlData", ["Age", "1st dose", "Age"]);
 
         var encoder = new AvroEncoder(new AvroFormatConfig(schema, null));
         var decoder = new AvroDecoder(new AvroFormatConfig(schema, null));

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using KafkaMl.Core.Control;
 using KafkaMl.Tests.Sinks;
 using KafkaMl.Tests.Support;
 
@@ -38,6 +39,20 @@ internal static class Cli
             process.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Runs <c>send</c> of <paramref name="csv"/> (label Diagnosis) for <paramref name="deployment"/> to <paramref name="broker"/>'s <paramref name="topics"/>.</summary>
+    public static Task<KafkaMlProcess> SendAsync(
+        SinkBrokerFixture broker, (string Data, string Control) topics, string csv, int deployment, params string[] options) =>
+        RunAsync([
+            "send", csv, "--deployment", deployment.ToString(System.Globalization.CultureInfo.InvariantCulture), "--label", "Diagnosis", .. options,
+            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control]);
+
+    /// <summary>The one control message on <paramref name="topic"/>.</summary>
+    public static ReceivedControlMessage ControlOn(SinkBrokerFixture broker, string topic)
+    {
+        var control = Assert.Single(broker.ReadAll(topic));
+        return ControlMessage.Read(control.Message.Key, control.Message.Value);
     }
 
     public static string Stdout(this KafkaMlProcess process) => string.Join('\n', process.StdoutLines);

@@ -12,14 +12,11 @@ public sealed class SendVerbSpecs(SinkBrokerFixture broker)
     {
         var topics = broker.NewTopics();
 
-        using var send = await Cli.RunAsync(
-            "send", Cli.HcopdCsv, "--deployment", "7", "--label", "Diagnosis",
-            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control);
+        using var send = await Cli.SendAsync(broker, topics, Cli.HcopdCsv, 7);
 
         Assert.True(send.ExitCode == 0, send.Transcript);
         Assert.Equal(239, Cli.HighWatermarkSum(broker, topics.Data));
-        var control = Assert.Single(broker.ReadAll(topics.Control));
-        var received = ControlMessage.Read(control.Message.Key, control.Message.Value);
+        var received = Cli.ControlOn(broker, topics.Control);
         Assert.Equal(7, received.DeploymentId);
         Assert.Equal(239, received.Message.TotalMsg);
         Assert.Equal(239, TopicRanges.Total(received.Message.GetRanges()));
@@ -34,12 +31,10 @@ public sealed class SendVerbSpecs(SinkBrokerFixture broker)
     {
         var topics = broker.NewTopics();
 
-        using var send = await Cli.RunAsync(
-            "send", Cli.HcopdCsv, "--deployment", "8", "--label", "Diagnosis",
-            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control);
+        using var send = await Cli.SendAsync(broker, topics, Cli.HcopdCsv, 8);
 
         Assert.True(send.ExitCode == 0, send.Transcript);
-        var control = ControlMessage.Read(broker.ReadAll(topics.Control).Single().Message.Key, broker.ReadAll(topics.Control).Single().Message.Value);
+        var control = Cli.ControlOn(broker, topics.Control);
         Assert.Equal("239", send.SummaryValue("messages"));
         Assert.Equal(control.Message.Topic, send.SummaryValue("ranges"));
         Assert.Equal("8", send.SummaryValue("deployment"));
@@ -53,13 +48,10 @@ public sealed class SendVerbSpecs(SinkBrokerFixture broker)
     {
         var topics = broker.NewTopics();
 
-        using var send = await Cli.RunAsync(
-            "send", Cli.HcopdCsv, "--deployment", "9", "--label", "Diagnosis", "--partition", "0",
-            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control);
+        using var send = await Cli.SendAsync(broker, topics, Cli.HcopdCsv, 9, "--partition", "0");
 
         Assert.True(send.ExitCode == 0, send.Transcript);
-        var control = broker.ReadAll(topics.Control).Single();
-        var message = ControlMessage.Read(control.Message.Key, control.Message.Value).Message;
+        var message = Cli.ControlOn(broker, topics.Control).Message;
         var decoder = message.CreateDecoder();
         var decoded = broker.ReadRanges(message.GetRanges()).Select(m => decoder.Decode(m.Message.Key, m.Message.Value)).ToList();
         var rows = Cli.HcopdRows();
@@ -76,13 +68,10 @@ public sealed class SendVerbSpecs(SinkBrokerFixture broker)
     {
         var topics = broker.NewTopics(dataPartitions: 4);
 
-        using var send = await Cli.RunAsync(
-            "send", Cli.HcopdCsv, "--deployment", "10", "--label", "Diagnosis",
-            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control);
+        using var send = await Cli.SendAsync(broker, topics, Cli.HcopdCsv, 10);
 
         Assert.True(send.ExitCode == 0, send.Transcript);
-        var control = broker.ReadAll(topics.Control).Single();
-        var message = ControlMessage.Read(control.Message.Key, control.Message.Value).Message;
+        var message = Cli.ControlOn(broker, topics.Control).Message;
         Assert.True(message.GetRanges().Count > 1, message.Topic);
         var decoder = message.CreateDecoder();
         var decoded = broker.ReadRanges(message.GetRanges())
@@ -96,14 +85,12 @@ public sealed class SendVerbSpecs(SinkBrokerFixture broker)
     {
         var topics = broker.NewTopics();
 
-        using var send = await Cli.RunAsync(
-            "send", Cli.HcopdCsv, "--deployment", "11", "--label", "Diagnosis", "--partition", "0", "--format", "avro",
-            "--avro-data-schema", Cli.HcopdSchema("data_scheme.avsc"), "--avro-label-schema", Cli.HcopdSchema("label_scheme.avsc"),
-            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control);
+        using var send = await Cli.SendAsync(
+            broker, topics, Cli.HcopdCsv, 11, "--partition", "0", "--format", "avro",
+            "--avro-data-schema", Cli.HcopdSchema("data_scheme.avsc"), "--avro-label-schema", Cli.HcopdSchema("label_scheme.avsc"));
 
         Assert.True(send.ExitCode == 0, send.Transcript);
-        var control = broker.ReadAll(topics.Control).Single();
-        var message = ControlMessage.Read(control.Message.Key, control.Message.Value).Message;
+        var message = Cli.ControlOn(broker, topics.Control).Message;
         Assert.Equal("AVRO", message.InputFormat);
         var decoder = message.CreateDecoder();
         var decoded = broker.ReadRanges(message.GetRanges()).Select(m => decoder.Decode(m.Message.Key, m.Message.Value)).ToList();
@@ -116,9 +103,7 @@ public sealed class SendVerbSpecs(SinkBrokerFixture broker)
         var topics = broker.NewTopics();
         using var csv = TempCsv.With("Diagnosis,Gender,Age,Smoking\n1,1,77,2\n0,0,72,2\n1,1,seventy,3\n0,1,60,1\n");
 
-        using var send = await Cli.RunAsync(
-            "send", csv.Path, "--deployment", "12", "--label", "Diagnosis",
-            "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control);
+        using var send = await Cli.SendAsync(broker, topics, csv.Path, 12);
 
         Assert.NotEqual(0, send.ExitCode);
         var error = send.Stderr();

@@ -36,26 +36,17 @@ public sealed class SendVerbUsageSpecs
         Assert.Contains("--deployment is required", send.Stderr());
     }
 
-    [Fact]
-    public async Task An_empty_file_exits_2_saying_it_is_empty()
+    [Theory]
+    [InlineData("", "The CSV file is empty")]
+    [InlineData("label,a,b\n", "has no rows after its header; nothing was sent")]
+    public async Task A_file_without_rows_exits_2_saying_so(string content, string expected)
     {
-        using var csv = TempCsv.With("");
+        using var csv = TempCsv.With(content);
 
         using var send = await Cli.RunAsync("send", csv.Path, "--deployment", "1", "--bootstrap-servers", Cli.NoBroker);
 
         Assert.Equal(2, send.ExitCode);
-        Assert.Contains("The CSV file is empty", send.Stderr());
-    }
-
-    [Fact]
-    public async Task A_file_with_only_a_header_exits_2_saying_it_has_no_rows()
-    {
-        using var csv = TempCsv.With("label,a,b\n");
-
-        using var send = await Cli.RunAsync("send", csv.Path, "--deployment", "1", "--bootstrap-servers", Cli.NoBroker);
-
-        Assert.Equal(2, send.ExitCode);
-        Assert.Contains("has no rows after its header; nothing was sent", send.Stderr());
+        Assert.Contains(expected, send.Stderr());
     }
 
     [Fact]

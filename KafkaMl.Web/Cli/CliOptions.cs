@@ -5,6 +5,10 @@ namespace KafkaMl.Web.Cli;
 /// <summary>A command line the user got wrong: the verb prints the message and its usage, and exits 2.</summary>
 public sealed class CliUsageException(string message) : Exception(message);
 
+/// <summary>A verb's command line, read: the request it asks for, or the exit code when the verb stops at once.</summary>
+public readonly record struct VerbCommandLine<T>(T? Request, int? ExitCode)
+    where T : class;
+
 /// <summary>
 /// A verb's parsed command line: positional arguments, <c>--name value</c> (or <c>--name=value</c>)
 /// options, and <c>--flag</c> switches; <c>--</c> ends the options. Unknown options and missing
@@ -12,6 +16,9 @@ public sealed class CliUsageException(string message) : Exception(message);
 /// </summary>
 public sealed class CliOptions
 {
+    /// <summary>The exit code of a command line the user got wrong.</summary>
+    public const int UsageExitCode = 2;
+
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
     private readonly List<string> _positionals = [];
@@ -75,6 +82,34 @@ public sealed class CliOptions
             list.Add(value);
         }
         return options;
+    }
+
+    /// <summary>
+    /// Reads a verb's command line as every verb does: <c>-h</c>/<c>--help</c> prints <paramref name="usage"/> to stdout
+    /// (exit 0); a bad command line prints <c>&lt;verb&gt;: why</c> and <paramref name="hint"/> to stderr (exit
+    /// <see cref="UsageExitCode"/>); otherwise <paramref name="request"/> turns the options into the verb's request.
+    /// </summary>
+    public static async Task<VerbCommandLine<T>> ReadVerbAsync<T>(
+        IReadOnlyList<string> args, IReadOnlyCollection<string> valued, IReadOnlyCollection<string> flags, Func<CliOptions, T> request,
+        string verb, string usage, string hint)
+        where T : class
+    {
+        try
+        {
+            var options = Parse(args, valued, flags);
+            if (options.HelpRequested)
+            {
+                await Console.Out.WriteLineAsync(usage);
+                return new VerbCommandLine<T>(null, 0);
+            }
+            return new VerbCommandLine<T>(request(options), null);
+        }
+        catch (CliUsageException e)
+        {
+            await Console.Error.WriteLineAsync($"{verb}: {e.Message}");
+            await Console.Error.WriteLineAsync(hint);
+            return new VerbCommandLine<T>(null, UsageExitCode);
+        }
     }
 
     public bool Flag(string name) => _flags.Contains(name);

@@ -1,3 +1,5 @@
+using KafkaMl.Web.Cli.Bench;
+
 namespace KafkaMl.Web.Cli;
 
 /// <summary>

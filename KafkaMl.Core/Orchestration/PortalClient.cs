@@ -8,7 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using KafkaMl.Core.Orchestration.Reporting;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

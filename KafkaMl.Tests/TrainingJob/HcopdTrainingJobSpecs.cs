@@ -7,10 +7,10 @@ using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 using KafkaMl.Tests.Support;
 using Xunit.Abstractions;
-using Job = KafkaMl.Core.Training.Job.TrainingJob;
+using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
 namespace KafkaMl.Tests.TrainingJob;
 

@@ -9,7 +9,7 @@ using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Training;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Web.Cli;
 

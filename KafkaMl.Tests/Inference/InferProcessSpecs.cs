@@ -57,7 +57,7 @@ public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITe
         Assert.Equal(count, keys.Count(perKey.ContainsKey));
 
         // Every prediction is the one the model makes in-process.
-        var predictor = new Predictor(module, InferenceModels.Scaler, Loss.CrossEntropy);
+        var predictor = new InferenceModel(module, InferenceModels.Scaler, Loss.CrossEntropy);
         var expected = predictor.Predict(Enumerable.Range(0, count).Select(i => InferenceInputs.Decoder.Decode(default, InferenceInputs.Message(i).Value)).ToList());
         foreach (var (key, list) in perKey)
         {

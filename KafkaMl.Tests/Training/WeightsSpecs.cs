@@ -1,4 +1,5 @@
 using System.Text;
+using KafkaMl.Core.Inference;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Training;
 using static TorchSharp.torch;
@@ -183,7 +184,7 @@ public sealed class WeightsSpecs : IDisposable
     }
 
     private static float[][] Outputs(nn.Module<Tensor, Tensor> model, SampleSet samples) =>
-        [.. new Predictor(model, loss: Loss.CrossEntropy).Predict(samples).Select(p => p.Values)];
+        [.. new InferenceModel(model, loss: Loss.CrossEntropy).Predict(samples).Select(p => p.Values)];
 
     private static byte[] Write(Dictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KafkaMl.Core.Inference;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
@@ -63,8 +64,8 @@ public sealed class HcopdTrainingJobSpecs(TrainingJobBroker broker, ITestOutputH
             Assert.Equal(result.TestMetrics[MetricNames.Loss], evaluation.Metrics[MetricNames.Loss], 1e-6);
             Assert.Equal(result.ConfusionMatrix, evaluation.ConfusionMatrix);
         }
-        var predicted = new Predictor(fromWeights, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
-        var predictedToo = new Predictor(fromSafetensors, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
+        var predicted = new InferenceModel(fromWeights, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
+        var predictedToo = new InferenceModel(fromSafetensors, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
         Assert.Equal(predicted, predictedToo);
     }
 

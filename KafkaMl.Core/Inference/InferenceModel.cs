@@ -11,8 +11,8 @@ namespace KafkaMl.Core.Inference;
 /// <summary>
 /// A trained model as an inference replica uses it: checks that a decoded message fits the model's input,
 /// applies the training's <see cref="FeatureScaler"/>, and predicts many messages in one forward pass
-/// (<c>eval()</c>, <c>no_grad</c>, one dispose scope per batch). The same arithmetic as
-/// <see cref="Predictor"/>, without its per-sample copies.
+/// (<c>eval()</c>, <c>no_grad</c>, one dispose scope per batch). The one prediction code: tests, benchmarks and
+/// evaluations predict sample sets with it too (<see cref="Predict(SampleSet, int, CancellationToken)"/>).
 /// </summary>
 /// <remarks>Not thread-safe: one instance per consuming thread.</remarks>
 public sealed class InferenceModel
@@ -118,6 +118,42 @@ public sealed class InferenceModel
         }
     }
 
+    /// <summary>Predicts every sample of a set (labels, if any, are ignored), <paramref name="batchSize"/> per forward pass.</summary>
+    public IReadOnlyList<Prediction> Predict(SampleSet samples, int batchSize = Evaluator.DefaultBatchSize, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _module.eval();
+        var shape = samples.FeatureShape.Select(d => (long)d).ToArray();
+        var predictions = new List<Prediction>(samples.Count);
+        for (var start = 0; start < samples.Count; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var size = Math.Min(batchSize, samples.Count - start);
+            var batch = Predict(samples.Features.Slice(start * samples.FeatureSize, size * samples.FeatureSize).ToArray(), shape, size);
+            for (var i = 0; i < size; i++) predictions.Add(new Prediction(batch.Values(i).ToArray(), batch.Class(i)));
+        }
+        return predictions;
+    }
+
+    /// <summary>Predicts decoded messages (all of the same feature shape), in one or more batches.</summary>
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<DecodedSample> samples, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(samples);
+        if (samples.Count == 0) return [];
+        var set = SampleSet.FromSamples([.. samples.Select(s => s with { Label = null, LabelShape = [] })]);
+        return Predict(set, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Predicts one sample of the given shape (flat when <paramref name="shape"/> is empty).</summary>
+    public Prediction Predict(ReadOnlySpan<float> features, ReadOnlySpan<int> shape = default)
+    {
+        _module.eval();
+        long[] dims = shape.IsEmpty ? [features.Length] : [.. shape.ToArray().Select(d => (long)d)];
+        var batch = Predict(features.ToArray(), dims, 1);
+        return new Prediction(batch.Values(0).ToArray(), batch.Class(0));
+    }
+
     internal static string Describe(IEnumerable<long> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + "]";
 
     internal static string Describe(IEnumerable<int> shape) => Describe(shape.Select(d => (long)d));
@@ -130,31 +166,3 @@ public sealed class InferenceModel
         return line.Length <= 300 ? line : line[..297] + "...";
     }
 }
-
-/// <summary>The outputs of one forward pass: <see cref="Count"/> rows of <see cref="Width"/> values.</summary>
-public readonly struct PredictionBatch
-{
-    private readonly float[] _values;
-    private readonly Loss? _loss;
-
-    internal PredictionBatch(float[] values, int width, int count, Loss? loss)
-    {
-        _values = values;
-        _loss = loss;
-        Width = width;
-        Count = count;
-    }
-
-    public int Width { get; }
-
-    public int Count { get; }
-
-    /// <summary>The raw outputs of sample <paramref name="index"/>.</summary>
-    public ReadOnlySpan<float> Values(int index) => _values.AsSpan(index * Width, Width);
-
-    /// <summary>The predicted class of sample <paramref name="index"/> (argmax; see <see cref="Objective.PredictedClass"/>).</summary>
-    public int? Class(int index) => Objective.PredictedClass(_loss, Values(index));
-}
-
-/// <summary>The model threw on a batch (the message says which shape it was given and what it said).</summary>
-public sealed class InferenceModelException(string message, Exception inner) : Exception(message, inner);

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Orchestration.Reporting;
+using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Core.Inference;
 
@@ -20,40 +22,51 @@ public enum StatsPostOutcome
 
 /// <summary>
 /// An inference replica's side of its HTTP conversation with the portal (<see cref="InferenceJobRoutes"/>):
-/// the spec, the weights, and the stats reports, each with the job's token header
-/// (<see cref="JobEnvironment.TokenHeader"/>). JSON is camelCase as everywhere in the API. The token is never logged.
+/// the spec, the weights, and the stats reports, over the jobs' shared <see cref="PortalHttp"/> (the job's token
+/// header, never logged; one retry policy). JSON is camelCase as everywhere in the API.
 /// </summary>
+/// <remarks>
+/// The spec and the weights are retried while the portal is unreachable or answers 408, 429 or 5xx — it may be
+/// restarting — for about a minute (<see cref="SetupRetries"/>); a refusal (another 4xx) fails at once. Stats are
+/// posted once per tick and never retried: the next tick carries newer ones.
+/// </remarks>
 public sealed class InferencePortalClient : IDisposable
 {
+    /// <summary>How long a replica keeps asking for its spec and weights: about a minute, 1 s doubling to 15 s apart.</summary>
+    public static readonly PortalClientOptions SetupRetries = new()
+    {
+        RequestTimeout = TimeSpan.FromSeconds(30),
+        FirstRetryDelay = TimeSpan.FromSeconds(1),
+        MaxRetryDelay = TimeSpan.FromSeconds(15),
+        GiveUpAfter = TimeSpan.FromMinutes(1),
+    };
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly HttpClient _http;
+    private readonly PortalHttp _http;
 
     /// <param name="portal">The portal's base URL as jobs reach it.</param>
     /// <param name="inferenceId">The inference this replica serves.</param>
     /// <param name="token">The job's token (null: none sent).</param>
     /// <param name="handler">For tests; null: a default handler.</param>
-    public InferencePortalClient(Uri portal, int inferenceId, string? token, HttpMessageHandler? handler = null)
+    /// <param name="logger">Receives retries.</param>
+    /// <param name="options">Timeouts and retries; null: <see cref="SetupRetries"/>.</param>
+    public InferencePortalClient(Uri portal, int inferenceId, string? token, HttpMessageHandler? handler = null, ILogger? logger = null, PortalClientOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(portal);
         InferenceId = inferenceId;
-        Portal = portal;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
-        _http.BaseAddress = portal;
-        _http.Timeout = TimeSpan.FromSeconds(30);
-        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.TryAddWithoutValidation(JobEnvironment.TokenHeader, token);
+        _http = new PortalHttp(portal, token, options ?? SetupRetries, new PortalErrors(Refusal, GaveUp), logger, handler);
     }
 
     public int InferenceId { get; }
 
-    public Uri Portal { get; }
+    public Uri Portal => _http.Portal;
 
     /// <summary>The inference's spec.</summary>
     /// <exception cref="InferencePortalException">The portal refused (<see cref="InferencePortalException.StatusCode"/>) or could not be reached.</exception>
     public async Task<InferenceJobSpec> GetSpecAsync(CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, InferenceJobRoutes.Spec(InferenceId), null, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "the inference's spec", cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync("the inference's spec", InferenceJobRoutes.Spec(InferenceId), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         try
         {
             return await response.Content.ReadFromJsonAsync<InferenceJobSpec>(Json, cancellationToken).ConfigureAwait(false)
@@ -68,28 +81,25 @@ public sealed class InferencePortalClient : IDisposable
     /// <summary>Downloads the trained weights (TorchSharp format) to <paramref name="path"/>.</summary>
     public async Task DownloadWeightsAsync(string path, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(HttpMethod.Get, InferenceJobRoutes.Weights(InferenceId), null, cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, "the trained weights", cancellationToken).ConfigureAwait(false);
+        using var response = await SendAsync("the trained weights", InferenceJobRoutes.Weights(InferenceId), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await using var file = File.Create(path);
         await response.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Posts one stats report; never throws for HTTP or network failures (see <see cref="StatsPostOutcome"/>).</summary>
+    /// <summary>Posts one stats report, once; never throws for HTTP or network failures (see <see cref="StatsPostOutcome"/>).</summary>
     public async Task<(StatsPostOutcome Outcome, string? Problem)> PostStatsAsync(InferenceStatsReport report, CancellationToken cancellationToken)
     {
-        try
+        var (response, problem) = await _http.AttemptAsync(
+            () => new HttpRequestMessage(HttpMethod.Post, _http.Url(InferenceJobRoutes.Stats(InferenceId))) { Content = JsonContent.Create(report, options: Json) },
+            HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response is null) return (StatsPostOutcome.Failed, $"The portal at {Portal} cannot be reached: {problem}");
+        using (response)
         {
-            using var content = JsonContent.Create(report, options: Json);
-            using var response = await SendAsync(HttpMethod.Post, InferenceJobRoutes.Stats(InferenceId), content, cancellationToken).ConfigureAwait(false);
             if (response.IsSuccessStatusCode) return (StatsPostOutcome.Accepted, null);
-            var problem = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+            var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
             return response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Conflict
-                ? (StatsPostOutcome.Gone, problem)
-                : (StatsPostOutcome.Failed, problem);
-        }
-        catch (InferencePortalException e)
-        {
-            return (StatsPostOutcome.Failed, e.Message);
+                ? (StatsPostOutcome.Gone, status)
+                : (StatsPostOutcome.Failed, status);
         }
     }
 
@@ -97,54 +107,40 @@ public sealed class InferencePortalClient : IDisposable
     /// What the portal says of its Kafka (<c>GET /api/status</c> → <c>kafka.bootstrapServers</c>,
     /// <c>kafka.embedded</c>): the address for a replica started without
     /// <see cref="JobEnvironment.BootstrapServersVariable"/>, and whether it is the embedded broker. Nulls for
-    /// what it does not say; never throws for HTTP, network or JSON failures (the status is a hint).
+    /// what it does not say; asked once, never throws for HTTP, network or JSON failures (the status is a hint).
     /// </summary>
     public async Task<(string? BootstrapServers, bool? Embedded)> GetKafkaStatusAsync(CancellationToken cancellationToken)
     {
-        try
+        var (response, _) = await _http.AttemptAsync(() => new HttpRequestMessage(HttpMethod.Get, _http.Url("/api/status")),
+            HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response is null) return (null, null);
+        using (response)
         {
-            using var response = await SendAsync(HttpMethod.Get, "/api/status", null, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode) return (null, null);
-            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (!document.RootElement.TryGetProperty("kafka", out var kafka) || kafka.ValueKind != JsonValueKind.Object) return (null, null);
-            var servers = kafka.TryGetProperty("bootstrapServers", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-            bool? embedded = kafka.TryGetProperty("embedded", out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : null;
-            return (string.IsNullOrWhiteSpace(servers) ? null : servers, embedded);
-        }
-        catch (Exception e) when (e is InferencePortalException or JsonException or HttpRequestException)
-        {
-            return (null, null);
+            try
+            {
+                if (!response.IsSuccessStatusCode) return (null, null);
+                using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
+                if (!document.RootElement.TryGetProperty("kafka", out var kafka) || kafka.ValueKind != JsonValueKind.Object) return (null, null);
+                var servers = kafka.TryGetProperty("bootstrapServers", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                bool? embedded = kafka.TryGetProperty("embedded", out var e) && e.ValueKind is JsonValueKind.True or JsonValueKind.False ? e.GetBoolean() : null;
+                return (string.IsNullOrWhiteSpace(servers) ? null : servers, embedded);
+            }
+            catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+            {
+                return (null, null);
+            }
         }
     }
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        try
-        {
-            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new InferencePortalException($"The portal at {Portal} cannot be reached ({method} {path}): {e.Message}", null, e);
-        }
-        catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new InferencePortalException($"The portal at {Portal} did not answer {method} {path} within {_http.Timeout.TotalSeconds:0} s.", null, e);
-        }
-    }
+    private Task<HttpResponseMessage> SendAsync(string what, string route, HttpCompletionOption completion, CancellationToken cancellationToken) =>
+        _http.SendAsync(what, () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), completion, cancellationToken);
 
-    private async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken cancellationToken)
-    {
-        if (response.IsSuccessStatusCode) return;
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (body.Length > 300) body = body[..297] + "...";
-        throw new InferencePortalException(
-            $"The portal answered {(int)response.StatusCode} {response.ReasonPhrase} when asked for {what} of inference {InferenceId}{(body.Length > 0 ? $": {body}" : "")}",
-            response.StatusCode);
-    }
+    private Exception Refusal(string what, HttpStatusCode status, string described) =>
+        new InferencePortalException($"The portal answered {described} when asked for {what} of inference {InferenceId}", status);
+
+    private static Exception GaveUp(string message) => new InferencePortalException(message, null);
 }
 
 /// <summary>The portal refused a request or could not be reached.</summary>

@@ -4,29 +4,20 @@ namespace KafkaMl.Core.Inference;
 /// One input message whose answer (a prediction, or a dead letter) was handed to the producer and may not be
 /// delivered yet. Completed on the producer's delivery thread.
 /// </summary>
-internal sealed class InFlight
+internal sealed class InFlight(PartitionProgress partition, long offset, long createdUnixMs, bool deadLetter)
 {
     private const int Pending = 0;
     private const int Delivered = 1;
     private const int Failed = 2;
 
-    private readonly PartitionProgress _partition;
     private int _state;
 
-    public InFlight(PartitionProgress partition, long offset, long createdUnixMs, bool deadLetter)
-    {
-        _partition = partition;
-        Offset = offset;
-        CreatedUnixMs = createdUnixMs;
-        DeadLetter = deadLetter;
-    }
-
-    public long Offset { get; }
+    public long Offset { get; } = offset;
 
     /// <summary>The input message's timestamp (ms since the epoch), or −1 when it has none.</summary>
-    public long CreatedUnixMs { get; }
+    public long CreatedUnixMs { get; } = createdUnixMs;
 
-    public bool DeadLetter { get; }
+    public bool DeadLetter { get; } = deadLetter;
 
     public bool IsCompleted => Volatile.Read(ref _state) != Pending;
 
@@ -36,7 +27,7 @@ internal sealed class InFlight
     public bool Complete(bool delivered)
     {
         if (Interlocked.CompareExchange(ref _state, delivered ? Delivered : Failed, Pending) != Pending) return false;
-        _partition.OneCompleted();
+        partition.OneCompleted();
         return true;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace KafkaMl.Core.Orchestration;
 
@@ -20,9 +21,12 @@ public sealed record InferenceJobSpec(
     JsonObject? Scaler);
 
 /// <summary>
-/// <c>POST .../stats</c>, every few seconds from each replica: counters since the replica started and
-/// latency percentiles over its recent messages (input timestamp → prediction delivered). <c>Replica</c> names the
-/// replica: an index locally, the pod name on Kubernetes (<see cref="JobEnvironment.ReplicaVariable"/>) — opaque text.
+/// One replica's stats, the one record both sides use. <c>POST .../stats</c>, every few seconds from each replica:
+/// counters since the replica started and latency percentiles over its recent messages (input timestamp →
+/// prediction delivered), with its <see cref="Recent"/> predictions. The portal keeps each replica's last one
+/// with <see cref="ReportedAt"/> instead of the predictions (which it merges into one feed), and shows it as is.
+/// <c>Replica</c> names the replica: an index locally, the pod name on Kubernetes
+/// (<see cref="JobEnvironment.ReplicaVariable"/>) — opaque text.
 /// </summary>
 public sealed record InferenceStatsReport(
     string Replica,
@@ -32,7 +36,12 @@ public sealed record InferenceStatsReport(
     long DeadLettered,
     double? LatencyP50Ms,
     double? LatencyP99Ms,
-    IReadOnlyList<RecentPrediction> Recent);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RecentPrediction>? Recent)
+{
+    /// <summary>When the portal received the report (set by the portal; replicas send none, so it stays off their wire).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public DateTimeOffset ReportedAt { get; init; }
+}
 
 /// <summary>One prediction, as the portal's live feed shows it.</summary>
 public sealed record RecentPrediction(int Partition, long Offset, IReadOnlyList<float> Values, int? Prediction, DateTimeOffset Time);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -8,7 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using KafkaMl.Core.Orchestration.Reporting;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -21,7 +20,7 @@ namespace KafkaMl.Core.Orchestration;
 /// <remarks>
 /// <para>Reports are queued and sent one at a time, in order, by a background loop, so training never waits for
 /// the portal. A report that meets a transient failure — connection refused, no answer in time, 408, 429, 5xx —
-/// is retried with exponential backoff (<see cref="PortalClientOptions"/>) while the reports behind it wait, so
+/// is retried by the jobs' one retry policy (<see cref="PortalHttp"/>) while the reports behind it wait, so
 /// epochs arrive in order once the portal is back.</para>
 /// <para>401, 403 and 404 fail the report at once (the token is wrong, or the result is gone) and every later
 /// report with it; 409 (the result was stopped or is already final) fails it with
@@ -35,10 +34,8 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    private readonly HttpClient _http;
-    private readonly string _base;
+    private readonly PortalHttp _http;
     private readonly int _resultId;
-    private readonly PortalClientOptions _options;
     private readonly ILogger _logger;
     private readonly Channel<PendingReport> _queue = Channel.CreateUnbounded<PendingReport>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _disposing = new();
@@ -54,22 +51,13 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
     public PortalClient(Uri portal, int resultId, string? token, PortalClientOptions? options = null, ILogger? logger = null, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(portal);
-        if (!portal.IsAbsoluteUri || portal.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"The portal URL must be an absolute http(s) URL, not '{portal}'.", nameof(portal));
-        _base = portal.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        Portal = portal;
         _resultId = resultId;
-        _options = options ?? new PortalClientOptions();
         _logger = logger ?? NullLogger.Instance;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: true)
-        {
-            Timeout = Timeout.InfiniteTimeSpan, // per attempt: PortalClientOptions.RequestTimeout
-        };
-        if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.TryAddWithoutValidation(JobEnvironment.TokenHeader, token);
+        _http = new PortalHttp(portal, token, options ?? new PortalClientOptions(), new PortalErrors(Refusal, GaveUp), _logger, handler);
         _sender = Task.Run(SendLoopAsync);
     }
 
-    public Uri Portal { get; }
+    public Uri Portal => _http.Portal;
 
     public int ResultId => _resultId;
 
@@ -77,7 +65,7 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
     public async Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken)
     {
         var route = TrainingJobRoutes.Spec(_resultId);
-        using var response = await SendAsync("spec request", () => new HttpRequestMessage(HttpMethod.Get, Url(route)), cancellationToken);
+        using var response = await _http.SendAsync("spec request", () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), HttpCompletionOption.ResponseContentRead, cancellationToken);
         try
         {
             return await response.Content.ReadFromJsonAsync<TrainingJobSpec>(Json, cancellationToken)
@@ -145,8 +133,6 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
         _disposing.Dispose();
     }
 
-    private string Url(string route) => _base + route;
-
     private static StreamContent FileContent(string path)
     {
         var content = new StreamContent(File.OpenRead(path));
@@ -158,7 +144,7 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
     {
         if (Volatile.Read(ref _closed) is { } closed) return Task.FromException(closed);
         if (cancellationToken.IsCancellationRequested) return Task.FromCanceled(cancellationToken);
-        var pending = new PendingReport(what, () => new HttpRequestMessage(HttpMethod.Post, Url(route)) { Content = content() }, cancellationToken);
+        var pending = new PendingReport(what, () => new HttpRequestMessage(HttpMethod.Post, _http.Url(route)) { Content = content() }, cancellationToken);
         return _queue.Writer.TryWrite(pending)
             ? pending.Done.Task
             : Task.FromException(new ObjectDisposedException(nameof(PortalClient)));
@@ -183,7 +169,7 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(report.CancellationToken, _disposing.Token);
                 try
                 {
-                    using var response = await SendAsync(report.What, report.Create, linked.Token);
+                    using var response = await _http.SendAsync(report.What, report.Create, HttpCompletionOption.ResponseContentRead, linked.Token);
                     report.Done.TrySetResult();
                 }
                 catch (OperationCanceledException) when (linked.IsCancellationRequested)
@@ -205,64 +191,7 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a request (a fresh one per attempt), retrying transient failures; throws for refusals.</summary>
-    private async Task<HttpResponseMessage> SendAsync(string what, Func<HttpRequestMessage> create, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.StartNew();
-        var delay = _options.FirstRetryDelay;
-        for (var attempt = 1; ; attempt++)
-        {
-            var problem = "";
-            TimeSpan? retryAfter = null;
-            using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                attemptTimeout.CancelAfter(_options.RequestTimeout);
-                HttpResponseMessage? response = null;
-                try
-                {
-                    using var request = create();
-                    response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);
-                }
-                catch (HttpRequestException e)
-                {
-                    problem = e.Message;
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    problem = string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#} s");
-                }
-                if (response is not null)
-                {
-                    if (response.IsSuccessStatusCode) return response;
-                    using (response)
-                    {
-                        var status = (int)response.StatusCode;
-                        var detail = await ProblemText.ReadAsync(response, cancellationToken);
-                        var described = string.Create(CultureInfo.InvariantCulture, $"{status} {response.ReasonPhrase}") + (detail is null ? "" : $": {detail}");
-                        if (!IsTransient(response.StatusCode)) throw Refusal(what, response.StatusCode, described);
-                        problem = described;
-                        retryAfter = response.Headers.RetryAfter?.Delta
-                            ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-                    }
-                }
-            }
-
-            var wait = retryAfter is { } asked && asked > delay ? Min(asked, _options.MaxRetryDelay) : delay;
-            if (started.Elapsed + wait > _options.GiveUpAfter)
-            {
-                throw new TrainingReportException(string.Create(CultureInfo.InvariantCulture,
-                    $"The portal at {Portal} did not take the {what} in {started.Elapsed.TotalSeconds:0} s ({attempt} attempts): {problem}"),
-                    statusCode: null, canReportFailure: false);
-            }
-            _logger.LogWarning("The portal did not take the {What} (attempt {Attempt}: {Problem}); retrying in {Delay:0.0} s",
-                what, attempt, problem, wait.TotalSeconds);
-            await Task.Delay(wait, cancellationToken);
-            delay = Min(delay * 2, _options.MaxRetryDelay);
-        }
-    }
-
-    private static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
+    private static Exception GaveUp(string message) => new TrainingReportException(message, statusCode: null, canReportFailure: false);
 
     private Exception Refusal(string what, HttpStatusCode status, string described)
     {
@@ -282,8 +211,6 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
         _logger.LogError("{Refusal}", refusal.Message);
         return refusal;
     }
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
     private sealed record PendingReport(string What, Func<HttpRequestMessage> Create, CancellationToken CancellationToken)
     {

@@ -44,11 +44,17 @@ public static class Trainer
         IProgress<EpochReport>? progress,
         CancellationToken cancellationToken)
     {
+        CheckArguments(model, train, settings);
+        return Task.Run(() => Train(model, train, validation, settings, progress, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Checked before the async version goes to the thread pool, so bad arguments throw at the call.</summary>
+    private static void CheckArguments(Module<Tensor, Tensor> model, SampleSet train, TrainingSettings settings)
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
-        return Task.Run(() => Train(model, train, validation, settings, progress, cancellationToken), cancellationToken);
     }
 
     /// <summary>The synchronous body of <see cref="TrainAsync"/>, run on the calling thread.</summary>
@@ -60,10 +66,7 @@ public static class Trainer
         IProgress<EpochReport>? progress,
         CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(train);
-        ArgumentNullException.ThrowIfNull(settings);
-        settings.Validate();
+        CheckArguments(model, train, settings);
         if (train.Count == 0) throw new TrainingException("There are no training samples.");
         if (validation is { Count: 0 }) validation = null;
         if (validation is not null && !validation.FeatureShape.SequenceEqual(train.FeatureShape))

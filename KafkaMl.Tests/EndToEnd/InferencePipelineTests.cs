@@ -40,7 +40,7 @@ public sealed class InferencePipelineTests(PortalProcessFixture portal, ITestOut
         await WaitForInferenceAsync(inference.Id, i => i.Status == InferenceStatus.Running && i.Stats.Replicas.Count == 2, "running with 2 replicas reporting");
 
         var (module, scaler) = await TrainingPipelineTests.DownloadModelAsync(portal, result.Id);
-        var predictor = new Predictor(module, scaler, Loss.CrossEntropy);
+        var predictor = new InferenceModel(module, scaler, Loss.CrossEntropy);
         var encoder = DataFormats.CreateEncoder(inference.InputFormat, inference.InputConfig);
         var rows = TrainingPipelineTests.HcopdRows().Select(r => r.Features).ToList();
 
@@ -134,7 +134,7 @@ public sealed class InferencePipelineTests(PortalProcessFixture portal, ITestOut
     }
 
     private static void AssertPredictedLikeTheModel(
-        Dictionary<(int Partition, long Offset), float[]> inputs, Dictionary<(int Partition, long Offset), List<PredictionMessage>> answers, Predictor predictor)
+        Dictionary<(int Partition, long Offset), float[]> inputs, Dictionary<(int Partition, long Offset), List<PredictionMessage>> answers, InferenceModel predictor)
     {
         foreach (var (input, features) in inputs)
         {

@@ -57,7 +57,7 @@ public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITe
         Assert.Equal(count, keys.Count(perKey.ContainsKey));
 
         // Every prediction is the one the model makes in-process.
-        var predictor = new Predictor(module, InferenceModels.Scaler, Loss.CrossEntropy);
+        var predictor = new InferenceModel(module, InferenceModels.Scaler, Loss.CrossEntropy);
         var expected = predictor.Predict(Enumerable.Range(0, count).Select(i => InferenceInputs.Decoder.Decode(default, InferenceInputs.Message(i).Value)).ToList());
         foreach (var (key, list) in perKey)
         {
@@ -100,7 +100,7 @@ public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITe
         var report = await portal.WaitForStatsAsync(r => r.MessagesOut == 10, Patience);
         Assert.Equal(("2", 10L, 0L), (report.Replica, report.MessagesIn, report.Errors));
         Assert.NotNull(report.LatencyP50Ms);
-        Assert.NotEmpty(report.Recent);
+        Assert.NotEmpty(report.Recent!);
         Assert.All(portal.Requests, r => Assert.Equal("s3cret", r.Token));
         Assert.Contains(portal.Requests, r => r.Path.EndsWith("/weights", StringComparison.Ordinal));
 

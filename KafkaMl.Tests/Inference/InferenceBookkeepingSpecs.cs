@@ -91,8 +91,8 @@ public sealed class InferenceBookkeepingSpecs
         Assert.Equal(("1", 5L, 200L, 1L, 1L), (report.Replica, report.MessagesIn, report.MessagesOut, report.Errors, report.DeadLettered));
         Assert.Equal(150, report.LatencyP50Ms); // the window holds the last 100 deliveries: 101..200 ms
         Assert.Equal(199, report.LatencyP99Ms);
-        Assert.Equal([4L, 3L, 2L], report.Recent.Select(r => r.Offset));
-        Assert.Equal([4f, -4f], report.Recent[0].Values);
+        Assert.Equal([4L, 3L, 2L], report.Recent!.Select(r => r.Offset));
+        Assert.Equal([4f, -4f], report.Recent![0].Values);
     }
 
     [Fact]
@@ -102,6 +102,6 @@ public sealed class InferenceBookkeepingSpecs
 
         Assert.Null(report.LatencyP50Ms);
         Assert.Null(report.LatencyP99Ms);
-        Assert.Empty(report.Recent);
+        Assert.Empty(report.Recent!);
     }
 }

@@ -26,7 +26,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         {
             var answers = broker.ReadAnswers(topics.Output, inputs.Select(KeyOf).ToList());
 
-            var predictor = new Predictor(module, InferenceModels.Scaler, Loss.CrossEntropy);
+            var predictor = new InferenceModel(module, InferenceModels.Scaler, Loss.CrossEntropy);
             Assert.Equal(40, answers.Count);
             foreach (var answer in answers)
             {

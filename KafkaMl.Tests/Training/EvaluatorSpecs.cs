@@ -1,3 +1,4 @@
+using KafkaMl.Core.Inference;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Training;
@@ -100,9 +101,9 @@ public sealed class EvaluatorSpecs
     public void The_predictor_returns_every_sample_s_outputs_and_their_argmax()
     {
         using var model = IdentityModel();
-        var predictor = new Predictor(model, loss: Loss.CrossEntropy, batchSize: 2);
+        var predictor = new InferenceModel(model, loss: Loss.CrossEntropy);
 
-        var predictions = predictor.Predict(SampleSet.FromArrays([1, 5, 2, 9, 0, 0, 7, 1, 3], [3]));
+        var predictions = predictor.Predict(SampleSet.FromArrays([1, 5, 2, 9, 0, 0, 7, 1, 3], [3]), batchSize: 2);
 
         Assert.Equal([1, 0, 0], predictions.Select(p => p.Class));
         Assert.Equal([7f, 1, 3], predictions[2].Values);
@@ -112,7 +113,7 @@ public sealed class EvaluatorSpecs
     public void The_predictor_applies_the_training_standardisation()
     {
         using var model = IdentityModel();
-        var predictor = new Predictor(model, new FeatureScaler([10, 0], [2, 4]));
+        var predictor = new InferenceModel(model, new FeatureScaler([10, 0], [2, 4]));
 
         var prediction = predictor.Predict([12f, -8f]);
 
@@ -126,8 +127,8 @@ public sealed class EvaluatorSpecs
         using var model = IdentityModel();
         var samples = new[] { new DecodedSample([0.3f], [1], null, []), new DecodedSample([-0.3f], [1], null, []) };
 
-        Assert.Equal([1, 0], new Predictor(model, loss: Loss.BinaryCrossEntropy).Predict(samples).Select(p => p.Class));
-        Assert.All(new Predictor(model, loss: Loss.Mse).Predict(samples), p => Assert.Null(p.Class));
+        Assert.Equal([1, 0], new InferenceModel(model, loss: Loss.BinaryCrossEntropy).Predict(samples).Select(p => p.Class));
+        Assert.All(new InferenceModel(model, loss: Loss.Mse).Predict(samples), p => Assert.Null(p.Class));
     }
 
     private static Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> IdentityModel() => Sequential(("id", Identity()));

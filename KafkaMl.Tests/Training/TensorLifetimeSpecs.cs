@@ -1,3 +1,4 @@
+using KafkaMl.Core.Inference;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Training;
 using TorchSharp;
@@ -18,7 +19,7 @@ public sealed class TensorLifetimeSpecs
 
         Trainer.Train(model, split.Train, split.Validation, settings, null, CancellationToken.None);
         Evaluator.Evaluate(model, split.Test, Loss.CrossEntropy, [MetricNames.Accuracy, MetricNames.Mse, MetricNames.Mae]);
-        new Predictor(model, loss: Loss.CrossEntropy).Predict(split.Test);
+        new InferenceModel(model, loss: Loss.CrossEntropy).Predict(split.Test);
 
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KafkaMl.Core.Inference;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
@@ -7,10 +8,10 @@ using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 using KafkaMl.Tests.Support;
 using Xunit.Abstractions;
-using Job = KafkaMl.Core.Training.Job.TrainingJob;
+using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
 namespace KafkaMl.Tests.TrainingJob;
 
@@ -63,8 +64,8 @@ public sealed class HcopdTrainingJobSpecs(TrainingJobBroker broker, ITestOutputH
             Assert.Equal(result.TestMetrics[MetricNames.Loss], evaluation.Metrics[MetricNames.Loss], 1e-6);
             Assert.Equal(result.ConfusionMatrix, evaluation.ConfusionMatrix);
         }
-        var predicted = new Predictor(fromWeights, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
-        var predictedToo = new Predictor(fromSafetensors, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
+        var predicted = new InferenceModel(fromWeights, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
+        var predictedToo = new InferenceModel(fromSafetensors, loss: Loss.CrossEntropy).Predict(test).Select(p => p.Values);
         Assert.Equal(predicted, predictedToo);
     }
 

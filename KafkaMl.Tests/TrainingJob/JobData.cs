@@ -1,5 +1,5 @@
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Tests.TrainingJob;
 

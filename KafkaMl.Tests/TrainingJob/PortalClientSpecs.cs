@@ -1,7 +1,7 @@
 using System.Text.Json;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Reporting;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Tests.TrainingJob;

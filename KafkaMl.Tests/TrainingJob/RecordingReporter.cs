@@ -1,10 +1,10 @@
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Tests.TrainingJob;
 
 /// <summary>
-/// An in-memory portal for <see cref="Core.Training.Job.TrainingJob"/>: serves a spec, records every report in order,
+/// An in-memory portal for <see cref="Core.Jobs.Training.TrainingJob"/>: serves a spec, records every report in order,
 /// and keeps copies of the uploaded weight files (the job deletes its own).
 /// </summary>
 internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IDisposable

@@ -1,6 +1,6 @@
 using KafkaMl.Core.Control;
-using KafkaMl.Core.Training.Job;
-using Job = KafkaMl.Core.Training.Job.TrainingJob;
+using KafkaMl.Core.Jobs.Training;
+using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
 namespace KafkaMl.Tests.TrainingJob;
 

@@ -1,7 +1,7 @@
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Training.Job;
-using Job = KafkaMl.Core.Training.Job.TrainingJob;
+using KafkaMl.Core.Jobs.Training;
+using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
 namespace KafkaMl.Tests.TrainingJob;
 

@@ -61,7 +61,7 @@ public sealed record InferenceStatsResponse(
     long MessagesOut,
     long Errors,
     long DeadLettered,
-    IReadOnlyList<ReplicaStats> Replicas,
+    IReadOnlyList<InferenceStatsReport> Replicas,
     IReadOnlyList<RecentPrediction> Recent)
 {
     public static InferenceStatsResponse From(InferenceLiveStats stats) =>

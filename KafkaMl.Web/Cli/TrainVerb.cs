@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using KafkaMl.Core;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Web.Cli;
 

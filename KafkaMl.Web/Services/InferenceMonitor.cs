@@ -4,23 +4,12 @@ using KafkaMl.Core.Orchestration;
 
 namespace KafkaMl.Web.Services;
 
-/// <summary>One replica's last report, as the portal shows it.</summary>
-public sealed record ReplicaStats(
-    string Replica,
-    long MessagesIn,
-    long MessagesOut,
-    long Errors,
-    long DeadLettered,
-    double? LatencyP50Ms,
-    double? LatencyP99Ms,
-    DateTimeOffset ReportedAt);
-
 /// <summary>One point of an inference's recent history: predictions per second over its live replicas, and the worst of their latency percentiles.</summary>
 public sealed record InferenceStatsPoint(DateTimeOffset Time, double MessagesPerSecond, double? LatencyP50Ms, double? LatencyP99Ms);
 
 /// <summary>What the live replicas of one inference report: per replica, the totals, the latest predictions and the recent history.</summary>
 public sealed record InferenceLiveStats(
-    IReadOnlyList<ReplicaStats> Replicas,
+    IReadOnlyList<InferenceStatsReport> Replicas,
     long MessagesIn,
     long MessagesOut,
     long Errors,
@@ -118,7 +107,7 @@ public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonito
     private sealed class Live
     {
         private readonly Lock gate = new();
-        private readonly Dictionary<string, (ReplicaStats Stats, double Rate)> replicas = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (InferenceStatsReport Stats, double Rate)> replicas = new(StringComparer.Ordinal);
         private readonly Dictionary<string, IReadOnlyList<RecentPrediction>> recent = new(StringComparer.Ordinal);
         private readonly List<InferenceStatsPoint> history = [];
 
@@ -126,8 +115,8 @@ public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonito
         {
             lock (gate)
             {
-                var stats = new ReplicaStats(report.Replica, report.MessagesIn, report.MessagesOut, report.Errors, report.DeadLettered,
-                    report.LatencyP50Ms, report.LatencyP99Ms, now);
+                // Kept as the portal shows it: when it came instead of its predictions, which join the inference's feed.
+                var stats = report with { Recent = null, ReportedAt = now };
                 var rate = 0.0;
                 if (replicas.TryGetValue(report.Replica, out var previous))
                 {

@@ -57,7 +57,7 @@ internal sealed partial class InferenceBenchmark
 
     private static Latency MeasureNormal(torch.nn.Module<torch.Tensor, torch.Tensor> module, FeatureScaler scaler, byte[][] inputs, int count)
     {
-        var predictor = new Predictor(module, scaler, Loss.CrossEntropy);
+        var predictor = new InferenceModel(module, scaler, Loss.CrossEntropy);
         var decoder = new RawDecoder(new RawFormatConfig());
         var features = inputs.Select(v => decoder.Decode(default, v).Features).ToArray();
         for (var i = 0; i < Math.Min(1000, count); i++) predictor.Predict(features[i % Distinct]); // warm-up

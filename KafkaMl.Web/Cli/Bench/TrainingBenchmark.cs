@@ -4,7 +4,7 @@ using Confluent.Kafka;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Training;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Web.Cli.Bench;
 

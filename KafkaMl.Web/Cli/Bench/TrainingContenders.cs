@@ -3,7 +3,7 @@ using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Training;
-using KafkaMl.Core.Training.Job;
+using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Web.Cli.Bench;
 

@@ -1,7 +1,7 @@
 using KafkaMl.Core.Scripting;
 using Microsoft.Extensions.Logging;
 
-namespace KafkaMl.Core.Training.Job;
+namespace KafkaMl.Core.Jobs.Training;
 
 /// <summary>What a <see cref="TrainingJob"/> is given besides its spec: which result, where Kafka is, and its limits.</summary>
 public sealed record TrainingJobContext

@@ -6,7 +6,7 @@ using KafkaMl.Core.Streaming;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace KafkaMl.Core.Training.Job;
+namespace KafkaMl.Core.Jobs.Training;
 
 /// <summary>The control message a job waits for, and where it was on the control topic.</summary>
 public sealed record FoundControlMessage(ControlMessage Message, int Partition, long Offset);

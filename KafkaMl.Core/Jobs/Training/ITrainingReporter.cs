@@ -1,6 +1,6 @@
 using KafkaMl.Core.Orchestration;
 
-namespace KafkaMl.Core.Training.Job;
+namespace KafkaMl.Core.Jobs.Training;
 
 /// <summary>
 /// Where a <see cref="TrainingJob"/> gets its spec and sends what it reports — the portal, over HTTP

@@ -1,0 +1,167 @@
+using Confluent.Kafka;
+using KafkaMl.Core.Formats;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaMl.Core.Inference;
+
+/// <summary>
+/// The engine's work on one micro-batch (decode, check, predict, produce, and the delivery reports that
+/// complete it); the consuming loop, the rebalances and the commits are in <c>InferenceEngine.cs</c>.
+/// </summary>
+public sealed partial class InferenceEngine
+{
+    // ---- one micro-batch: decode, check, predict, produce ----
+
+    private void ProcessBatch()
+    {
+        var count = _batch.Count;
+        if (count == 0) return;
+        Stats.CountIn(count);
+        var valid = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var result = _batch[i];
+            _errors[i] = null;
+            _samples[i] = default;
+            try
+            {
+                var sample = _decoder.Decode(default, result.Message.Value);
+                if (_model.Problem(sample) is { } problem) _errors[i] = problem;
+                else
+                {
+                    _samples[i] = sample;
+                    valid++;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _errors[i] = e is DataFormatException ? e.Message : $"The message cannot be decoded as {_decoder.Format}: {e.Message}";
+            }
+            if (_errors[i] is { } error) DeadLetter(result, error);
+        }
+
+        // Normally one shape for the whole batch; messages of another shape form their own forward passes.
+        while (valid > 0)
+        {
+            _group.Clear();
+            long[]? shape = null;
+            for (var i = 0; i < count; i++)
+            {
+                if (_errors[i] is not null || _samples[i].Features is null) continue;
+                var tensorShape = _model.TensorShape(_samples[i]);
+                shape ??= tensorShape;
+                if (!tensorShape.AsSpan().SequenceEqual(shape)) continue;
+                _group.Add(i);
+            }
+            PredictGroup(_group, shape!);
+            foreach (var i in _group) _samples[i] = default;
+            valid -= _group.Count;
+        }
+        _batch.Clear();
+    }
+
+    private void PredictGroup(List<int> group, long[] shape)
+    {
+        var width = _samples[group[0]].Features.Length;
+        var features = new float[group.Count * width];
+        for (var j = 0; j < group.Count; j++) _samples[group[j]].Features.CopyTo(features, j * width);
+        PredictionBatch predictions;
+        try
+        {
+            predictions = _model.Predict(features, shape, group.Count);
+        }
+        catch (InferenceModelException e)
+        {
+            if (group.Count == 1)
+            {
+                DeadLetter(_batch[group[0]], e.Message);
+                return;
+            }
+            // Find the message(s) the model fails on: predict one by one.
+            _logger.LogDebug("The model failed on a batch of {Count}; predicting its messages one by one: {Reason}", group.Count, e.Message);
+            foreach (var i in group.ToArray()) PredictGroup([i], shape);
+            return;
+        }
+
+        Stats.CountBatch(group.Count);
+        var recentFrom = group.Count - Math.Min(group.Count, _options.RecentPredictions);
+        for (var j = 0; j < group.Count; j++)
+        {
+            var result = _batch[group[j]];
+            var values = predictions.Values(j);
+            var predicted = predictions.Class(j);
+            var partition = result.Partition.Value;
+            var offset = result.Offset.Value;
+            var message = new Message<byte[]?, byte[]?>
+            {
+                Key = result.Message.Key,
+                Value = _writer.Write(values, predicted, partition, offset),
+                Headers = result.Message.Headers,
+            };
+            Produce(_options.OutputTopic, message, Track(result, deadLetter: false));
+            if (j >= recentFrom) Stats.AddRecent(partition, offset, values, predicted);
+        }
+    }
+
+    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string error)
+    {
+        Stats.CountError();
+        var n = Interlocked.Increment(ref _deadLetterLogs);
+        if (n <= 10 || n % 1000 == 0)
+            _logger.LogWarning("Dead letter #{Count} from {Source} to {DeadLetters}: {Error}",
+                n, DeadLetters.Source(result.Topic, result.Partition.Value, result.Offset.Value), _options.DeadLetterTopic, error);
+        Produce(_options.DeadLetterTopic, DeadLetters.Create(result, error), Track(result, deadLetter: true));
+    }
+
+    private InFlight Track(ConsumeResult<byte[]?, byte[]?> result, bool deadLetter)
+    {
+        var partition = result.Partition.Value;
+        if (!_partitions.TryGetValue(partition, out var progress))
+            _partitions[partition] = progress = new PartitionProgress(partition); // assigned before the handler ran (should not happen)
+        var timestamp = result.Message.Timestamp;
+        return progress.Track(result.Offset.Value, timestamp.Type == TimestampType.NotAvailable ? -1 : timestamp.UnixTimestampMs, deadLetter);
+    }
+
+    private void Produce(string topic, Message<byte[]?, byte[]?> message, InFlight inFlight)
+    {
+        var producer = _producer!;
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, message, report => OnDelivery(inFlight, report));
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                // The producer's own thread drains the queue; wait for room.
+                Thread.Sleep(1);
+            }
+            catch (ProduceException<byte[]?, byte[]?> e)
+            {
+                inFlight.Complete(delivered: false);
+                Fail(new InferenceEngineException($"An answer for {topic} could not be produced: {e.Error.Reason}", e));
+                return;
+            }
+        }
+    }
+
+    /// <summary>On the producer's delivery thread.</summary>
+    private void OnDelivery(InFlight inFlight, DeliveryReport<byte[]?, byte[]?> report)
+    {
+        var delivered = !report.Error.IsError;
+        if (delivered)
+        {
+            if (inFlight.DeadLetter) Stats.CountDeadLettered();
+            else Stats.CountDelivered(inFlight.CreatedUnixMs >= 0 ? NowUnixMs() - inFlight.CreatedUnixMs : null);
+        }
+        inFlight.Complete(delivered);
+        if (!delivered)
+            Fail(new InferenceEngineException(
+                $"The {(inFlight.DeadLetter ? "dead letter" : "prediction")} for input offset {inFlight.Offset} could not be delivered to {report.Topic}: {report.Error.Reason}; stopping so the input is answered again after a restart."));
+        _deliveries.Set();
+    }
+
+    /// <summary>Now, in milliseconds since the epoch with sub-millisecond precision.</summary>
+    private static double NowUnixMs() => (DateTime.UtcNow.Ticks - UnixEpochTicks) / (double)TimeSpan.TicksPerMillisecond;
+}

@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+using KafkaMl.Core.Formats;
+using KafkaMl.Core.Inference;
+using KafkaMl.Core.Streaming;
+
+namespace KafkaMl.Core.Jobs.Inference;
+
+/// <summary>
+/// What one inference replica (the <c>infer</c> verb) was asked to serve: an inference of the portal
+/// (<see cref="InferenceId"/>), or — without a portal — a model script, its weights and the topics.
+/// </summary>
+public sealed record InferenceJobOptions
+{
+    /// <summary>The portal's inference to serve; null: serve the files below without a portal.</summary>
+    public int? InferenceId { get; init; }
+
+    public required Uri Portal { get; init; }
+
+    /// <summary>The job's token for the portal (never logged).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>Kafka; null: the portal's <c>/api/status</c> says.</summary>
+    public string? BootstrapServers { get; init; }
+
+    /// <summary>This replica's name: an index, or the pod name on Kubernetes.</summary>
+    public string Replica { get; init; } = "0";
+
+    public int TorchThreads { get; init; } = 1;
+
+    public int MaxBatch { get; init; } = 256;
+
+    public int LingerMs { get; init; }
+
+    /// <summary><c>fetch.wait.max.ms</c>; null: low latency for the embedded broker, <see cref="ExternalFetchWaitMs"/> for a real cluster.</summary>
+    public int? FetchWaitMs { get; init; }
+
+    /// <summary>Time between stats reports and stats lines.</summary>
+    public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>librdkafka settings for the consumer and the producer.</summary>
+    public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
+
+    public string? ModelScript { get; init; }
+
+    public string? Weights { get; init; }
+
+    public string? Scaler { get; init; }
+
+    public string? Loss { get; init; }
+
+    public string? ModelName { get; init; }
+
+    public string InputFormat { get; init; } = RawFormat.FormatName;
+
+    public JsonObject InputConfig { get; init; } = [];
+
+    public string? InputTopic { get; init; }
+
+    public string? OutputTopic { get; init; }
+
+    public string? Group { get; init; }
+
+    /// <summary><c>fetch.wait.max.ms</c> against an external cluster (which answers a fetch as soon as data arrives).</summary>
+    public const int ExternalFetchWaitMs = 100;
+
+    /// <summary>The engine's options for the streams found.</summary>
+    public InferenceEngineOptions EngineOptions(string bootstrap, string input, string output, string group, string modelName) => new()
+    {
+        BootstrapServers = bootstrap,
+        InputTopic = input,
+        OutputTopic = output,
+        ConsumerGroup = group,
+        ModelName = modelName,
+        Replica = Replica,
+        MaxBatch = MaxBatch,
+        LingerMs = LingerMs,
+        FetchWaitMaxMs = FetchWaitMs ?? KafkaClientConfig.LowLatencyFetchWaitMaxMs,
+        KafkaSettings = KafkaSettings,
+    };
+}

@@ -13,8 +13,8 @@ public static class OrchestrationHostingExtensions
 {
     /// <summary>
     /// Model validation, the job runner chosen by <c>KafkaMl:Runner</c>, job tokens, the portal's address for jobs,
-    /// the results notifier, the training orchestrator and its Hangfire jobs (start, stop, reconcile every 15 s and
-    /// once at start). Needs Hangfire (<see cref="HangfireHostingExtensions.AddKafkaMlJobs"/>), the Kafka endpoint
+    /// the results notifier, the training and inference orchestrators, the workload kinds and the Hangfire jobs
+    /// that serve them all (start, stop, reconcile every 15 s and once at start). Needs Hangfire (<see cref="HangfireHostingExtensions.AddKafkaMlJobs"/>), the Kafka endpoint
     /// and the database.
     /// </summary>
     public static IHostApplicationBuilder AddKafkaMlOrchestration(this IHostApplicationBuilder builder)
@@ -37,13 +37,15 @@ public static class OrchestrationHostingExtensions
         services.TryAddSingleton<InferenceOrchestrator>();
         services.TryAddSingleton<InferenceService>();
 
-        services.AddTransient<StartTrainingJob>();
-        services.AddTransient<StopTrainingWorkloadJob>();
-        services.AddTransient<ReconcileTrainingJob>();
-        services.AddHostedService<TrainingJobsScheduler>();
-        services.AddTransient<StartInferenceJob>();
-        services.AddTransient<ReconcileInferenceJob>();
-        services.AddHostedService<InferenceJobsScheduler>();
+        // One workload kind per registration; the start, stop and reconcile jobs serve them all.
+        services.TryAddSingleton<TrainingWorkload>();
+        services.TryAddSingleton<InferenceWorkload>();
+        services.AddSingleton<IWorkloadKind>(sp => sp.GetRequiredService<TrainingWorkload>());
+        services.AddSingleton<IWorkloadKind>(sp => sp.GetRequiredService<InferenceWorkload>());
+        services.AddTransient<StartWorkloadJob>();
+        services.AddTransient<StopWorkloadJob>();
+        services.AddTransient<ReconcileWorkloadJob>();
+        services.AddHostedService<WorkloadJobsScheduler>();
         return builder;
     }
 

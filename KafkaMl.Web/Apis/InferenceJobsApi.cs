@@ -24,10 +24,7 @@ public static class InferenceJobsApi
 {
     public static RouteGroupBuilder MapInferenceJobsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/jobs/inference/{inferenceId:int}")
-            .WithTags("Inference jobs")
-            .WithProblemJson()
-            .AddEndpointFilter(new JobTokenFilter(JobScope.Inference, "inferenceId"));
+        var api = JobTokenFilter.MapGroup(app, JobScope.Inference, "inferenceId", "Inference jobs");
 
         api.MapGet("/", GetSpec)
             .WithName("GetInferenceJobSpec")

@@ -35,10 +35,7 @@ public static class TrainingJobsApi
     public static RouteGroupBuilder MapTrainingJobsApi(this IEndpointRouteBuilder app)
     {
         // The routes of TrainingJobRoutes.Spec/Status/Epochs/Result.
-        var api = app.MapGroup("/api/jobs/training/{resultId:int}")
-            .WithTags("Training jobs")
-            .WithProblemJson()
-            .AddEndpointFilter(new JobTokenFilter(JobScope.Training, "resultId"));
+        var api = JobTokenFilter.MapGroup(app, JobScope.Training, "resultId", "Training jobs");
 
         api.MapGet("/", GetSpec)
             .WithName("GetTrainingJobSpec")

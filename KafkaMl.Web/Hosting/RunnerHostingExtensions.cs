@@ -19,19 +19,21 @@ public static class RunnerHostingExtensions
         services.AddOptions<KafkaMlOptions>().BindConfiguration(KafkaMlOptions.Section);
 
         if (string.Equals(builder.Configuration.GetKafkaMlOptions().Runner, "kubernetes", StringComparison.OrdinalIgnoreCase))
-        {
-            services.AddOptions<KubernetesJobRunnerOptions>().BindConfiguration(KubernetesJobRunnerOptions.Section).ValidateOnStart();
-            services.AddSingleton<IValidateOptions<KubernetesJobRunnerOptions>, KubernetesJobRunnerOptionsValidator>();
-            services.AddSingleton<KubernetesJobRunner>();
-            services.AddSingleton<IJobRunner>(sp => sp.GetRequiredService<KubernetesJobRunner>());
-            return builder;
-        }
-
-        // Any other value is reported by KafkaMlOptionsValidator on start.
-        services.AddOptions<LocalJobRunnerOptions>().BindConfiguration(LocalJobRunnerOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LocalJobRunnerOptions>, LocalJobRunnerOptionsValidator>();
-        services.AddSingleton<LocalJobRunner>();
-        services.AddSingleton<IJobRunner>(sp => sp.GetRequiredService<LocalJobRunner>());
+            services.AddRunner<KubernetesJobRunner, KubernetesJobRunnerOptions, KubernetesJobRunnerOptionsValidator>(KubernetesJobRunnerOptions.Section);
+        else // any other value is reported by KafkaMlOptionsValidator on start
+            services.AddRunner<LocalJobRunner, LocalJobRunnerOptions, LocalJobRunnerOptionsValidator>(LocalJobRunnerOptions.Section);
         return builder;
+    }
+
+    /// <summary>One runner as the <see cref="IJobRunner"/> singleton, its options bound from <paramref name="section"/> and validated on start.</summary>
+    private static void AddRunner<TRunner, TOptions, TValidator>(this IServiceCollection services, string section)
+        where TRunner : class, IJobRunner
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        services.AddSingleton<TRunner>();
+        services.AddSingleton<IJobRunner>(sp => sp.GetRequiredService<TRunner>());
     }
 }

@@ -14,31 +14,17 @@ namespace KafkaMl.Web.Jobs;
 /// was removed) fails the inference, and what is left of it is stopped.
 /// </summary>
 public sealed class InferenceWorkload(JobTokens tokens, JobEnvironmentBuilder environment, InferenceMonitor monitor)
-    : WorkloadKind<Inference, InferenceStatus>(tokens, environment)
+    : WorkloadKind<Inference, InferenceStatus>(Shape, tokens, environment)
 {
-    public override JobKind Kind => JobKind.Inference;
-
-    public override string Subject => "inference replicas";
-
-    public override string LogOwner => "the replicas'";
+    private static readonly WorkloadShape<InferenceStatus> Shape = new(
+        JobKind.Inference, JobSpec.InferenceName, "inference replicas", "the replicas'", JobScope.Inference,
+        JobVerbs.Infer, "--inference", IdLabel: "kafkaml/inference-id", ParentLabel: "kafkaml/result-id",
+        InferenceStatus.Created, InferenceStatus.Deployed, InferenceStatus.Failed);
 
     public override bool StopsFailedWorkload => true;
 
-    protected override InferenceStatus Created => InferenceStatus.Created;
-
-    protected override InferenceStatus Deployed => InferenceStatus.Deployed;
-
-    protected override InferenceStatus Failed => InferenceStatus.Failed;
-
-    protected override JobScope TokenScope => JobScope.Inference;
-
-    protected override (string, string, string, string, string) SpecShape =>
-        (JobVerbs.Infer, "--inference", "inference", "kafkaml/inference-id", "kafkaml/result-id");
-
     /// <summary>Only a created inference: once deployed, its replicas may be running and report on their own.</summary>
     protected override IReadOnlyCollection<InferenceStatus> StartFailedFrom => [InferenceStatus.Created];
-
-    public override string JobName(int id) => JobSpec.InferenceName(id);
 
     public override string? FailureReason(JobState state, bool unknownTooLong) => state.Phase switch
     {

@@ -14,26 +14,12 @@ namespace KafkaMl.Web.Jobs;
 /// crashed portal left running is adopted by the next one and stays known) fails its result.
 /// </summary>
 public sealed class TrainingWorkload(JobTokens tokens, JobEnvironmentBuilder environment, ResultsNotifier notifier)
-    : WorkloadKind<TrainingResult, TrainingStatus>(tokens, environment)
+    : WorkloadKind<TrainingResult, TrainingStatus>(Shape, tokens, environment)
 {
-    public override JobKind Kind => JobKind.Training;
-
-    public override string Subject => "training job";
-
-    public override string LogOwner => "the job's";
-
-    protected override TrainingStatus Created => TrainingStatus.Created;
-
-    protected override TrainingStatus Deployed => TrainingStatus.Deployed;
-
-    protected override TrainingStatus Failed => TrainingStatus.Failed;
-
-    protected override JobScope TokenScope => JobScope.Training;
-
-    protected override (string, string, string, string, string) SpecShape =>
-        (JobVerbs.Train, "--result", "training", "kafkaml/result-id", "kafkaml/deployment-id");
-
-    public override string JobName(int id) => JobSpec.TrainingName(id);
+    private static readonly WorkloadShape<TrainingStatus> Shape = new(
+        JobKind.Training, JobSpec.TrainingName, "training job", "the job's", JobScope.Training,
+        JobVerbs.Train, "--result", IdLabel: "kafkaml/result-id", ParentLabel: "kafkaml/deployment-id",
+        TrainingStatus.Created, TrainingStatus.Deployed, TrainingStatus.Failed);
 
     /// <summary>
     /// The training job of result <paramref name="resultId"/>: <c>train --result &lt;id&gt;</c> with the portal's URL, its

@@ -13,34 +13,29 @@ namespace KafkaMl.Web.Jobs;
 /// the workload's token, labels naming it and its parent). A kind names its statuses, its record set, its
 /// notifications and what a runner's state means for it.
 /// </summary>
-public abstract class WorkloadKind<TRecord, TStatus>(JobTokens tokens, JobEnvironmentBuilder environment) : IWorkloadKind
+public abstract class WorkloadKind<TRecord, TStatus>(WorkloadShape<TStatus> shape, JobTokens tokens, JobEnvironmentBuilder environment)
+    : IWorkloadKind
     where TRecord : class, IWorkloadRecord<TStatus>
     where TStatus : struct, Enum
 {
-    public abstract JobKind Kind { get; }
+    public JobKind Kind => shape.Kind;
 
-    public abstract string Subject { get; }
+    public string Subject => shape.Subject;
 
-    public abstract string LogOwner { get; }
+    public string LogOwner => shape.LogOwner;
 
     public virtual bool StopsFailedWorkload => false;
 
-    protected abstract TStatus Created { get; }
+    private TStatus Created => shape.Created;
 
-    protected abstract TStatus Deployed { get; }
+    private TStatus Deployed => shape.Deployed;
 
-    protected abstract TStatus Failed { get; }
-
-    /// <summary>Whose tokens the workload's requests carry.</summary>
-    protected abstract JobScope TokenScope { get; }
-
-    /// <summary>The verb, its id option and the labels of the spec: (verb, <c>--result</c>, kind label, id label, parent label).</summary>
-    protected abstract (string Verb, string IdOption, string KindLabel, string IdLabel, string ParentLabel) SpecShape { get; }
+    private TStatus Failed => shape.Failed;
 
     /// <summary>The statuses a start that failed on its last attempt marks failed from.</summary>
     protected virtual IReadOnlyCollection<TStatus> StartFailedFrom => TRecord.Transitions.Sources(Failed);
 
-    public abstract string JobName(int id);
+    public string JobName(int id) => shape.JobName(id);
 
     public abstract string? FailureReason(JobState state, bool unknownTooLong);
 
@@ -71,19 +66,18 @@ public abstract class WorkloadKind<TRecord, TStatus>(JobTokens tokens, JobEnviro
 
     public JobSpec Spec(WorkloadRow row)
     {
-        var (verb, idOption, kindLabel, idLabel, parentLabel) = SpecShape;
         var id = row.Id.ToString(CultureInfo.InvariantCulture);
         return new JobSpec(
             JobName(row.Id),
             Kind,
-            [verb, idOption, id],
-            environment.For(tokens.For(TokenScope, row.Id)),
+            [shape.Verb, shape.IdOption, id],
+            environment.For(tokens.For(shape.TokenScope, row.Id)),
             row.Replicas,
             Labels: new Dictionary<string, string>
             {
-                ["kafkaml/kind"] = kindLabel,
-                [idLabel] = id,
-                [parentLabel] = row.ParentId.ToString(CultureInfo.InvariantCulture),
+                ["kafkaml/kind"] = Kind == JobKind.Training ? "training" : "inference",
+                [shape.IdLabel] = id,
+                [shape.ParentLabel] = row.ParentId.ToString(CultureInfo.InvariantCulture),
             });
     }
 
@@ -113,3 +107,23 @@ public abstract class WorkloadKind<TRecord, TStatus>(JobTokens tokens, JobEnviro
         return true;
     }
 }
+
+/// <summary>
+/// The names and statuses that make a workload kind: its runner kind and names, what its messages call it, the token
+/// scope and the command line of its spec (<c>train --result 12</c>), the labels naming it and its parent record, and
+/// the statuses the start and reconcile move it to.
+/// </summary>
+public sealed record WorkloadShape<TStatus>(
+    JobKind Kind,
+    Func<int, string> JobName,
+    string Subject,
+    string LogOwner,
+    JobScope TokenScope,
+    string Verb,
+    string IdOption,
+    string IdLabel,
+    string ParentLabel,
+    TStatus Created,
+    TStatus Deployed,
+    TStatus Failed)
+    where TStatus : struct, Enum;

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using KafkaMl.Core;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Local;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Cli;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Runners;
 

@@ -1,8 +1,10 @@
 namespace KafkaMl.Core.Domain;
 
 /// <summary>A trained result deployed as a streaming inference service.</summary>
-public class Inference
+public class Inference : IWorkloadRecord<InferenceStatus>
 {
+    public static StatusTransitions<InferenceStatus> Transitions => InferenceStatusExtensions.Transitions;
+
     public int Id { get; set; }
 
     public int ResultId { get; set; }

@@ -1,8 +1,10 @@
 namespace KafkaMl.Core.Domain;
 
 /// <summary>The training of one model of a deployment: status, final metrics and per-epoch history.</summary>
-public class TrainingResult
+public class TrainingResult : IWorkloadRecord<TrainingStatus>
 {
+    public static StatusTransitions<TrainingStatus> Transitions => TrainingStatusExtensions.Transitions;
+
     public int Id { get; set; }
 
     public int DeploymentId { get; set; }

@@ -55,7 +55,7 @@ public sealed class DeploymentsApiTests : IDisposable
 
         var deployment = Assert.IsType<Created<DeploymentResponse>>((await CreateAsync(ADeploymentRequest(configurationId))).Result).Value!;
 
-        Assert.Equal(deployment.Results.Select(r => (object?)r.Id), harness.Jobs.FirstArgumentsOf<StartTrainingJob>());
+        Assert.Equal(deployment.Results.Select(r => (object?)r.Id), harness.Jobs.FirstArgumentsOf<StartWorkloadJob>());
         Assert.Empty(harness.Runner.Started);
     }
 
@@ -248,6 +248,6 @@ public sealed class DeploymentsApiTests : IDisposable
         var result = await DeploymentsApi.DeleteDeployment(deploymentId, db, harness.Orchestrator, ct);
 
         Assert.IsType<NoContent>(result.Result);
-        Assert.Equal([JobSpec.TrainingName(resultId)], harness.Jobs.FirstArgumentsOf<StopTrainingWorkloadJob>());
+        Assert.Equal([JobSpec.TrainingName(resultId)], harness.Jobs.FirstArgumentsOf<StopWorkloadJob>());
     }
 }

@@ -73,7 +73,7 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
             (deployment.ConfigurationId, deployment.BatchSize, deployment.Epochs, deployment.LearningRate, deployment.Optimizer, deployment.Loss));
         Assert.Equal(["accuracy"], deployment.Metrics);
         Assert.Single(deployment.Results);
-        Assert.Single(Training.Jobs.FirstArgumentsOf<KafkaMl.Web.Jobs.StartTrainingJob>());
+        Assert.Single(Training.Jobs.FirstArgumentsOf<KafkaMl.Web.Jobs.StartWorkloadJob>());
     }
 
     [Fact]
@@ -104,6 +104,6 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
     {
         await using var db = Training.CreateContext();
         Assert.Equal(0, await db.Deployments.CountAsync());
-        Assert.Empty(Training.Jobs.FirstArgumentsOf<KafkaMl.Web.Jobs.StartTrainingJob>());
+        Assert.Empty(Training.Jobs.FirstArgumentsOf<KafkaMl.Web.Jobs.StartWorkloadJob>());
     }
 }

@@ -11,6 +11,7 @@ using KafkaMl.Tests.Runners;
 using KafkaMl.Tests.Support;
 using KafkaMl.Tests.TrainingJob;
 using KafkaMl.Web.Cli;
+using KafkaMl.Web.Jobs;
 using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -52,7 +53,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
     [Fact]
     public void The_portals_training_jobs_get_the_cluster_and_its_security_settings_in_their_environment()
     {
-        var spec = portal.Services.GetRequiredService<TrainingOrchestrator>().TrainingJob(resultId: 7, deploymentId: 3);
+        var spec = portal.Services.GetRequiredService<TrainingWorkload>().Spec(resultId: 7, deploymentId: 3);
 
         Assert.Equal(portal.Broker.BootstrapServers, spec.Environment[JobEnvironment.BootstrapServersVariable]);
         Assert.Equal("sasl_plaintext", spec.Environment["KafkaMl__Kafka__SecurityProtocol"]);
@@ -222,7 +223,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
 
         // The training job the portal would start, run for real (the `train` verb) against a stand-in of the portal's
         // job endpoints; it fetches its spec, then fails the SASL handshake while waiting for its control message.
-        var spec = portal.Services.GetRequiredService<TrainingOrchestrator>().TrainingJob(resultId: 7, deploymentId: 3);
+        var spec = portal.Services.GetRequiredService<TrainingWorkload>().Spec(resultId: 7, deploymentId: 3);
         await using var jobPortal = await FakePortal.StartAsync();
         jobPortal.Spec = JobData.Spec(JobData.NewDeploymentId());
         var environment = spec.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);

@@ -50,8 +50,8 @@ public sealed class InferenceOrchestrationTests(OrchestrationPortalFactory porta
     {
         var id = await SeedInferenceAsync(InferenceStatus.Created, replicas: 3);
 
-        await RunAsync<StartInferenceJob>(job => job.RunAsync(id, null, CancellationToken.None));
-        await RunAsync<StartInferenceJob>(job => job.RunAsync(id, null, CancellationToken.None));
+        await RunAsync<StartWorkloadJob>(job => job.RunAsync(id, JobKind.Inference, null, CancellationToken.None));
+        await RunAsync<StartWorkloadJob>(job => job.RunAsync(id, JobKind.Inference, null, CancellationToken.None));
 
         var spec = Assert.Single(portal.Runner.Started, s => s.Name == JobSpec.InferenceName(id));
         Assert.Equal(3, spec.Replicas);
@@ -65,7 +65,7 @@ public sealed class InferenceOrchestrationTests(OrchestrationPortalFactory porta
         portal.Runner.StartFailure = new InvalidOperationException("no room for replicas");
         try
         {
-            await RunAsync<StartInferenceJob>(job => job.RunAsync(id, null, CancellationToken.None));
+            await RunAsync<StartWorkloadJob>(job => job.RunAsync(id, JobKind.Inference, null, CancellationToken.None));
         }
         finally
         {
@@ -84,7 +84,7 @@ public sealed class InferenceOrchestrationTests(OrchestrationPortalFactory porta
         portal.Runner.SetState(JobSpec.InferenceName(id), new JobState(JobPhase.Running, ReadyReplicas: 2));
         await portal.Services.GetRequiredService<InferenceMonitor>().RecordAsync(id, AStatsReport("0"));
 
-        await RunAsync<ReconcileInferenceJob>(job => job.RunAsync(CancellationToken.None));
+        await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
 
         Assert.Equal(InferenceStatus.Running, (await ReadAsync(id)).Status);
     }
@@ -97,7 +97,7 @@ public sealed class InferenceOrchestrationTests(OrchestrationPortalFactory porta
         portal.Runner.SetState(name, new JobState(JobPhase.Failed, "replica 0 exited with code 1: the model script does not compile"));
         portal.Runner.SetLog(name, "infer: error CS1002: ; expected");
 
-        await RunAsync<ReconcileInferenceJob>(job => job.RunAsync(CancellationToken.None));
+        await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
 
         var inference = await ReadAsync(id);
         Assert.Equal(InferenceStatus.Failed, inference.Status);
@@ -111,7 +111,7 @@ public sealed class InferenceOrchestrationTests(OrchestrationPortalFactory porta
     {
         var id = await SeedInferenceAsync(InferenceStatus.Deployed, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5));
 
-        await RunAsync<ReconcileInferenceJob>(job => job.RunAsync(CancellationToken.None));
+        await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
 
         var inference = await ReadAsync(id);
         Assert.Equal(InferenceStatus.Failed, inference.Status);
@@ -124,7 +124,7 @@ public sealed class InferenceOrchestrationTests(OrchestrationPortalFactory porta
         var id = await SeedInferenceAsync(InferenceStatus.Stopped, DateTimeOffset.UtcNow - TimeSpan.FromMinutes(5));
         portal.Runner.SetState(JobSpec.InferenceName(id), new JobState(JobPhase.Failed, "killed"));
 
-        await RunAsync<ReconcileInferenceJob>(job => job.RunAsync(CancellationToken.None));
+        await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
 
         Assert.Equal(InferenceStatus.Stopped, (await ReadAsync(id)).Status);
     }

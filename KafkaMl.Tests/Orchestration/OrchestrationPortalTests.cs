@@ -165,7 +165,7 @@ public sealed class OrchestrationPortalTests(OrchestrationPortalFactory portal)
             resultId = deployment.Results.Single().Id;
         }
 
-        portal.Services.GetRequiredService<IRecurringJobManager>().Trigger(ReconcileTrainingJob.RecurringId);
+        portal.Services.GetRequiredService<IRecurringJobManager>().Trigger(ReconcileWorkloadJob.RecurringId(JobKind.Training));
 
         using var timeout = new CancellationTokenSource(Patience);
         while (await StatusOfAsync(resultId) != "failed")

@@ -14,7 +14,7 @@ public sealed class ReconcileTrainingJobSpecs : IDisposable
     private async Task ReconcileAsync()
     {
         await using var db = harness.CreateContext();
-        await harness.ReconcileJob(db).RunAsync(CancellationToken.None);
+        await harness.ReconcileJob(db).RunAsync(JobKind.Training, CancellationToken.None);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class StartTrainingJobSpecs : IDisposable
         };
         await using var db = harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, null, CancellationToken.None);
+        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
 
         Assert.Equal(TrainingStatus.Training, (await harness.ReadResultAsync(resultId)).Status);
         Assert.Empty(harness.Runner.Stopped);
@@ -107,7 +107,7 @@ public sealed class StartTrainingJobSpecs : IDisposable
         };
         await using var db = harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, null, CancellationToken.None);
+        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
 
         Assert.Equal([JobSpec.TrainingName(resultId)], harness.Runner.Stopped);
         Assert.Equal(TrainingStatus.Stopped, (await harness.ReadResultAsync(resultId)).Status);
@@ -118,7 +118,7 @@ public sealed class StartTrainingJobSpecs : IDisposable
     {
         await using var db = harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(12345, null, CancellationToken.None);
+        await harness.StartJob(db).RunAsync(12345, JobKind.Training, null, CancellationToken.None);
 
         Assert.Empty(harness.Runner.Started);
     }
@@ -129,7 +129,7 @@ public sealed class StartTrainingJobSpecs : IDisposable
         var resultId = await harness.SeedResultAsync(TrainingStatus.Stopped);
         await using var db = harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, null, CancellationToken.None);
+        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
 
         Assert.Empty(harness.Runner.Started);
     }
@@ -141,7 +141,7 @@ public sealed class StartTrainingJobSpecs : IDisposable
         harness.Runner.StartFailure = new InvalidOperationException("no such image");
         await using var db = harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, null, CancellationToken.None); // null context: the last attempt
+        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None); // null context: the last attempt
 
         var result = await harness.ReadResultAsync(resultId);
         Assert.Equal(TrainingStatus.Failed, result.Status);

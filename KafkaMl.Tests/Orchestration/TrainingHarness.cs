@@ -1,5 +1,6 @@
 using KafkaMl.Core;
 using KafkaMl.Core.Domain;
+using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
@@ -32,7 +33,8 @@ public sealed class TrainingHarness : IDisposable
         });
         Tokens = new JobTokens(KafkaMlOptions, OrchestrationOptions);
         Environment = new JobEnvironmentBuilder(new PortalAddress(OrchestrationOptions, new NoServer()), Kafka);
-        Orchestrator = new TrainingOrchestrator(Runner, Tokens, Environment, Jobs, KafkaMlOptions, NullLogger<TrainingOrchestrator>.Instance);
+        Orchestrator = new TrainingOrchestrator(Runner, Jobs, KafkaMlOptions, NullLogger<TrainingOrchestrator>.Instance);
+        Workload = new TrainingWorkload(Tokens, Environment, Notifier);
     }
 
     public TestDatabase Database { get; } = new();
@@ -57,21 +59,24 @@ public sealed class TrainingHarness : IDisposable
 
     public TrainingOrchestrator Orchestrator { get; }
 
+    /// <summary>Training as the start, stop and reconcile jobs see it.</summary>
+    public TrainingWorkload Workload { get; }
+
     public KafkaMlDbContext CreateContext() => Database.CreateContext();
 
-    public StartTrainingJob StartJob(KafkaMlDbContext db) =>
-        new(db, Runner, Orchestrator, Notifier, NullLogger<StartTrainingJob>.Instance);
+    public StartWorkloadJob StartJob(KafkaMlDbContext db) =>
+        new(db, Runner, [Workload], Jobs, NullLogger<StartWorkloadJob>.Instance);
 
-    public ReconcileTrainingJob ReconcileJob(KafkaMlDbContext db) =>
-        new(db, Runner, Notifier, OrchestrationOptions, NullLogger<ReconcileTrainingJob>.Instance);
+    public ReconcileWorkloadJob ReconcileJob(KafkaMlDbContext db) =>
+        new(db, Runner, [Workload], OrchestrationOptions, NullLogger<ReconcileWorkloadJob>.Instance);
 
     /// <summary>Runs every start enqueued so far, as Hangfire's server would (each with its own context).</summary>
     public async Task RunEnqueuedStartsAsync()
     {
-        foreach (var resultId in Jobs.FirstArgumentsOf<StartTrainingJob>().Cast<int>())
+        foreach (var resultId in Jobs.FirstArgumentsOf<StartWorkloadJob>().Cast<int>())
         {
             await using var db = CreateContext();
-            await StartJob(db).RunAsync(resultId, null, CancellationToken.None);
+            await StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
         }
     }
 

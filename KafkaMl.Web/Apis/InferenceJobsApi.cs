@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using KafkaMl.Core;
 using KafkaMl.Core.Domain;
+using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Jobs;
 using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -22,10 +24,7 @@ public static class InferenceJobsApi
 {
     public static RouteGroupBuilder MapInferenceJobsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/jobs/inference/{inferenceId:int}")
-            .WithTags("Inference jobs")
-            .WithProblemJson()
-            .AddEndpointFilter(new JobTokenFilter(JobScope.Inference, "inferenceId"));
+        var api = JobTokenFilter.MapGroup(app, JobScope.Inference, "inferenceId", "Inference jobs");
 
         api.MapGet("/", GetSpec)
             .WithName("GetInferenceJobSpec")
@@ -49,7 +48,7 @@ public static class InferenceJobsApi
             .AsSplitQuery()
             .SingleOrDefaultAsync(i => i.Id == inferenceId, cancellationToken);
         if (inference is null) return InferenceNotFound(inferenceId);
-        if (Ended(inference.Status)) return EndedConflict(inferenceId, inference.Status);
+        if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
 
         var result = inference.Result!;
         return TypedResults.Ok(new InferenceJobSpec(
@@ -74,10 +73,10 @@ public static class InferenceJobsApi
             .Select(i => new { i.Status, i.Result!.WeightsPath })
             .SingleOrDefaultAsync(cancellationToken);
         if (inference is null) return InferenceNotFound(inferenceId);
-        if (Ended(inference.Status)) return EndedConflict(inferenceId, inference.Status);
+        if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
         var path = inference.WeightsPath is null ? null : Path.Combine(options.Value.DataDirFullPath, inference.WeightsPath);
         if (path is null || !File.Exists(path)) return Problems.NotFound($"The trained weights of inference {inferenceId}'s result are missing.");
-        return TypedResults.PhysicalFile(path, "application/octet-stream", "model.dat");
+        return TypedResults.PhysicalFile(path, "application/octet-stream", ResultFiles.Weights);
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStats(
@@ -89,19 +88,17 @@ public static class InferenceJobsApi
 
         var status = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId).Select(i => (InferenceStatus?)i.Status).SingleOrDefaultAsync(cancellationToken);
         if (status is null) return InferenceNotFound(inferenceId);
-        if (Ended(status.Value)) return EndedConflict(inferenceId, status.Value);
+        if (status.Value.IsFinal()) return EndedConflict(inferenceId, status.Value);
 
         await monitor.RecordAsync(inferenceId, report with { Replica = report.Replica.Trim(), Recent = report.Recent ?? [] });
         // A replica reporting means the service runs (the start job may not even have marked it deployed yet).
         if (status != InferenceStatus.Running
-            && await db.TryMoveAsync(inferenceId, i => i.Status == InferenceStatus.Created || i.Status == InferenceStatus.Deployed, InferenceStatus.Running, null, cancellationToken))
+            && await db.Inferences.TryMoveAsync(inferenceId, [InferenceStatus.Created, InferenceStatus.Deployed], InferenceStatus.Running, null, cancellationToken))
         {
             await monitor.NotifyStatusAsync(inferenceId, InferenceStatus.Running);
         }
         return TypedResults.NoContent();
     }
-
-    private static bool Ended(InferenceStatus status) => status is InferenceStatus.Stopped or InferenceStatus.Failed;
 
     private static Conflict<ProblemDetails> EndedConflict(int inferenceId, InferenceStatus status) =>
         Problems.Conflict($"Inference {inferenceId} is {status.ToName()}; its replicas should stop.", "status", status.ToName());

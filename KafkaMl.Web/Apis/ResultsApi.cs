@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using KafkaMl.Core;
 using KafkaMl.Core.Domain;
+using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Services;
@@ -136,16 +137,16 @@ public static class ResultsApi
             return Problems.Conflict($"Result {id} is {result.Status.ToName()}; its model can be downloaded once it is finished.", "status", result.Status.ToName());
 
         var directory = orchestrator.ResultDirectory(id);
-        var weights = Path.Combine(directory, TrainingOrchestrator.WeightsFile);
+        var weights = Path.Combine(directory, ResultFiles.Weights);
         if (!File.Exists(weights)) return Problems.NotFound($"The trained weights of result {id} are missing from the data directory.");
 
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
             await AddTextAsync(archive, ScriptEntry, Script(result), cancellationToken);
-            await AddFileAsync(archive, TrainingOrchestrator.WeightsFile, weights, cancellationToken);
-            var safetensors = Path.Combine(directory, TrainingOrchestrator.SafetensorsFile);
-            if (File.Exists(safetensors)) await AddFileAsync(archive, TrainingOrchestrator.SafetensorsFile, safetensors, cancellationToken);
+            await AddFileAsync(archive, ResultFiles.Weights, weights, cancellationToken);
+            var safetensors = Path.Combine(directory, ResultFiles.Safetensors);
+            if (File.Exists(safetensors)) await AddFileAsync(archive, ResultFiles.Safetensors, safetensors, cancellationToken);
             await AddTextAsync(archive, MetadataEntry, JsonSerializer.Serialize(Metadata(result, File.Exists(safetensors)), MetadataJson), cancellationToken);
         }
         return TypedResults.File(zip.ToArray(), "application/zip", $"kafkaml-result-{id}.zip");
@@ -177,8 +178,8 @@ public static class ResultsApi
             ["model"] = new JsonObject { ["id"] = result.ModelId, ["name"] = result.Model?.Name ?? "", ["script"] = ScriptEntry },
             ["weights"] = new JsonObject
             {
-                ["torchSharp"] = TrainingOrchestrator.WeightsFile,
-                ["safetensors"] = hasSafetensors ? TrainingOrchestrator.SafetensorsFile : null,
+                ["torchSharp"] = ResultFiles.Weights,
+                ["safetensors"] = hasSafetensors ? ResultFiles.Safetensors : null,
             },
             ["training"] = new JsonObject
             {

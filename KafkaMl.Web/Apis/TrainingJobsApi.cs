@@ -2,12 +2,15 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using KafkaMl.Core.Domain;
+using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Jobs;
 using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 
 namespace KafkaMl.Web.Apis;
 
@@ -32,10 +35,7 @@ public static class TrainingJobsApi
     public static RouteGroupBuilder MapTrainingJobsApi(this IEndpointRouteBuilder app)
     {
         // The routes of TrainingJobRoutes.Spec/Status/Epochs/Result.
-        var api = app.MapGroup("/api/jobs/training/{resultId:int}")
-            .WithTags("Training jobs")
-            .WithProblemJson()
-            .AddEndpointFilter(new JobTokenFilter(JobScope.Training, "resultId"));
+        var api = JobTokenFilter.MapGroup(app, JobScope.Training, "resultId", "Training jobs");
 
         api.MapGet("/", GetSpec)
             .WithName("GetTrainingJobSpec")
@@ -97,10 +97,7 @@ public static class TrainingJobsApi
         if (report.Data is { } reported && (string.IsNullOrWhiteSpace(reported.Topic) || string.IsNullOrWhiteSpace(reported.InputFormat)))
             return Problems.Validation("data", "The data report needs the topic ranges and the input format.");
 
-        var current = await db.TrainingResults.AsNoTracking()
-            .Where(r => r.Id == resultId)
-            .Select(r => new { r.Status, r.DeploymentId })
-            .SingleOrDefaultAsync(cancellationToken);
+        var current = await ReadAsync(db, resultId, cancellationToken);
         if (current is null) return ResultNotFound(resultId);
         if (current.Status.IsFinal()) return Final(resultId, current.Status);
 
@@ -110,25 +107,16 @@ public static class TrainingJobsApi
             // The same status again (a retried report): keep when it changed; record the data if it came now.
             if (data is not null)
             {
-                await db.TrainingResults.Where(r => r.Id == resultId).Where(TrainingResultUpdates.NotFinal).ExecuteUpdateAsync(set =>
-                {
-                    set.SetProperty(r => r.DataTopic, data.Topic.Trim());
-                    set.SetProperty(r => r.InputFormat, data.InputFormat.Trim().ToUpperInvariant());
-                    set.SetProperty(r => r.InputConfig, data.InputConfig?.ToJsonString() ?? "{}");
-                }, cancellationToken);
+                await db.TrainingResults.Where(r => r.Id == resultId).WhereStatusIn(TrainingStatusExtensions.Transitions.NotFinal)
+                    .ExecuteUpdateAsync(set => SetData(set, data), cancellationToken);
             }
             return TypedResults.NoContent();
         }
-        var moved = await db.TryMoveAsync(resultId, TrainingResultUpdates.NotFinal, status, set =>
+        var moved = await db.TrainingResults.TryMoveAsync(resultId, status, set =>
         {
             if (status == TrainingStatus.Failed)
                 set.SetProperty(r => r.Error, string.IsNullOrWhiteSpace(report.Error) ? "The training job failed without saying why." : report.Error.Trim());
-            if (data is not null)
-            {
-                set.SetProperty(r => r.DataTopic, data.Topic.Trim());
-                set.SetProperty(r => r.InputFormat, data.InputFormat.Trim().ToUpperInvariant());
-                set.SetProperty(r => r.InputConfig, data.InputConfig?.ToJsonString() ?? "{}");
-            }
+            if (data is not null) SetData(set, data);
         }, cancellationToken);
         if (!moved)
         {
@@ -144,10 +132,7 @@ public static class TrainingJobsApi
     {
         if (report.Epoch < 1) return Problems.Validation("epoch", $"Epochs are numbered from 1 ({report.Epoch} given).");
 
-        var current = await db.TrainingResults.AsNoTracking()
-            .Where(r => r.Id == resultId)
-            .Select(r => new { r.Status, r.DeploymentId })
-            .SingleOrDefaultAsync(cancellationToken);
+        var current = await ReadAsync(db, resultId, cancellationToken);
         if (current is null) return ResultNotFound(resultId);
         if (current.Status.IsFinal()) return Final(resultId, current.Status);
 
@@ -180,7 +165,7 @@ public static class TrainingJobsApi
         // An epoch means data arrived, whatever the job said before.
         var status = current.Status;
         if (status is TrainingStatus.Created or TrainingStatus.Deployed
-            && await db.TryMoveAsync(resultId, r => r.Status == TrainingStatus.Created || r.Status == TrainingStatus.Deployed, TrainingStatus.Training, null, cancellationToken))
+            && await db.TrainingResults.TryMoveAsync(resultId, [TrainingStatus.Created, TrainingStatus.Deployed], TrainingStatus.Training, null, cancellationToken))
         {
             status = TrainingStatus.Training;
             await notifier.NotifyStatusAsync(resultId, current.DeploymentId, status);
@@ -197,10 +182,7 @@ public static class TrainingJobsApi
         [FromServices] ResultsNotifier notifier,
         CancellationToken cancellationToken)
     {
-        var current = await db.TrainingResults.AsNoTracking()
-            .Where(r => r.Id == resultId)
-            .Select(r => new { r.Status, r.DeploymentId })
-            .SingleOrDefaultAsync(cancellationToken);
+        var current = await ReadAsync(db, resultId, cancellationToken);
         if (current is null) return ResultNotFound(resultId);
         // A retried upload of a result already stored is done, not a conflict.
         if (current.Status == TrainingStatus.Finished) return TypedResults.NoContent();
@@ -217,10 +199,10 @@ public static class TrainingJobsApi
 
         var directory = orchestrator.ResultDirectory(resultId);
         Directory.CreateDirectory(directory);
-        await SaveAsync(weights!.OpenReadStream(), Path.Combine(directory, TrainingOrchestrator.WeightsFile), cancellationToken);
+        await SaveAsync(weights!.OpenReadStream(), Path.Combine(directory, ResultFiles.Weights), cancellationToken);
         if (safetensors is not null)
-            await SaveAsync(safetensors.OpenReadStream(), Path.Combine(directory, TrainingOrchestrator.SafetensorsFile), cancellationToken);
-        await SaveAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, ReportJson)), Path.Combine(directory, TrainingOrchestrator.ReportFile), cancellationToken);
+            await SaveAsync(safetensors.OpenReadStream(), Path.Combine(directory, ResultFiles.Safetensors), cancellationToken);
+        await SaveAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, ReportJson)), Path.Combine(directory, ResultFiles.Report), cancellationToken);
 
         var r = report!;
         var trainMetrics = new Dictionary<string, double>(r.TrainMetrics ?? new Dictionary<string, double>());
@@ -228,7 +210,7 @@ public static class TrainingJobsApi
         var testMetrics = new Dictionary<string, double>(r.TestMetrics ?? new Dictionary<string, double>());
         var scaler = r.Scaler?.ToJsonString();
         var weightsPath = TrainingOrchestrator.RelativeWeightsPath(resultId);
-        if (!await db.TryMoveAsync(resultId, TrainingResultUpdates.NotFinal, TrainingStatus.Finished, set =>
+        if (!await db.TrainingResults.TryMoveAsync(resultId, TrainingStatus.Finished, set =>
             {
                 set.SetProperty(x => x.TrainMetrics, trainMetrics);
                 set.SetProperty(x => x.ValMetrics, valMetrics);
@@ -302,6 +284,23 @@ public static class TrainingJobsApi
             if (File.Exists(partial)) File.Delete(partial);
         }
     }
+
+    /// <summary>The result's status and deployment, or null when it does not exist.</summary>
+    private static Task<ResultState?> ReadAsync(KafkaMlDbContext db, int resultId, CancellationToken cancellationToken) =>
+        db.TrainingResults.AsNoTracking()
+            .Where(r => r.Id == resultId)
+            .Select(r => new ResultState(r.Status, r.DeploymentId))
+            .SingleOrDefaultAsync(cancellationToken);
+
+    /// <summary>Records the data stream a job reported it trains on.</summary>
+    private static void SetData(UpdateSettersBuilder<TrainingResult> set, TrainingDataReport data)
+    {
+        set.SetProperty(r => r.DataTopic, data.Topic.Trim());
+        set.SetProperty(r => r.InputFormat, data.InputFormat.Trim().ToUpperInvariant());
+        set.SetProperty(r => r.InputConfig, data.InputConfig?.ToJsonString() ?? "{}");
+    }
+
+    private sealed record ResultState(TrainingStatus Status, int DeploymentId);
 
     private static Conflict<ProblemDetails> Final(int resultId, TrainingStatus status) =>
         Problems.Conflict($"Result {resultId} is already {status.ToName()}; the job should stop.", "status", status.ToName());

@@ -1,5 +1,7 @@
 using KafkaMl.Core;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Orchestration.Kubernetes;
+using KafkaMl.Core.Orchestration.Local;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Jobs;
@@ -13,9 +15,9 @@ public static class OrchestrationHostingExtensions
 {
     /// <summary>
     /// Model validation, the job runner chosen by <c>KafkaMl:Runner</c>, job tokens, the portal's address for jobs,
-    /// the results notifier, the training orchestrator and its Hangfire jobs (start, stop, reconcile every 15 s and
-    /// once at start). Needs Hangfire (<see cref="HangfireHostingExtensions.AddKafkaMlJobs"/>), the Kafka endpoint
-    /// and the database.
+    /// the results notifier, the training and inference orchestrators, the workload kinds and the Hangfire jobs that
+    /// serve them all (start, stop, reconcile every 15 s and once at start). Needs Hangfire
+    /// (<see cref="HangfireHostingExtensions.AddKafkaMlJobs"/>), the Kafka endpoint and the database.
     /// </summary>
     public static IHostApplicationBuilder AddKafkaMlOrchestration(this IHostApplicationBuilder builder)
     {
@@ -37,13 +39,15 @@ public static class OrchestrationHostingExtensions
         services.TryAddSingleton<InferenceOrchestrator>();
         services.TryAddSingleton<InferenceService>();
 
-        services.AddTransient<StartTrainingJob>();
-        services.AddTransient<StopTrainingWorkloadJob>();
-        services.AddTransient<ReconcileTrainingJob>();
-        services.AddHostedService<TrainingJobsScheduler>();
-        services.AddTransient<StartInferenceJob>();
-        services.AddTransient<ReconcileInferenceJob>();
-        services.AddHostedService<InferenceJobsScheduler>();
+        // One workload kind per registration; the start, stop and reconcile jobs serve them all.
+        services.TryAddSingleton<TrainingWorkload>();
+        services.TryAddSingleton<InferenceWorkload>();
+        services.AddSingleton<IWorkloadKind>(sp => sp.GetRequiredService<TrainingWorkload>());
+        services.AddSingleton<IWorkloadKind>(sp => sp.GetRequiredService<InferenceWorkload>());
+        services.AddTransient<StartWorkloadJob>();
+        services.AddTransient<StopWorkloadJob>();
+        services.AddTransient<ReconcileWorkloadJob>();
+        services.AddHostedService<WorkloadJobsScheduler>();
         return builder;
     }
 
@@ -68,5 +72,34 @@ public static class OrchestrationHostingExtensions
         services.TryAddSingleton<IModelBuildChecker, ChildProcessModelBuildChecker>();
         services.TryAddSingleton<ModelValidator>();
         return services;
+    }
+
+    /// <summary>
+    /// The <see cref="IJobRunner"/> singleton that <c>KafkaMl:Runner</c> chooses: <c>local</c> (default; child
+    /// processes, options from <c>KafkaMl:Local</c>) or <c>kubernetes</c> (Jobs and Deployments, options from
+    /// <c>KafkaMl:Kubernetes</c>, which must name the image). Options are validated on start.
+    /// </summary>
+    public static IHostApplicationBuilder AddKafkaMlRunner(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<KafkaMlOptions>().BindConfiguration(KafkaMlOptions.Section);
+
+        if (string.Equals(builder.Configuration.GetKafkaMlOptions().Runner, "kubernetes", StringComparison.OrdinalIgnoreCase))
+            services.AddRunner<KubernetesJobRunner, KubernetesJobRunnerOptions, KubernetesJobRunnerOptionsValidator>(KubernetesJobRunnerOptions.Section);
+        else // any other value is reported by KafkaMlOptionsValidator on start
+            services.AddRunner<LocalJobRunner, LocalJobRunnerOptions, LocalJobRunnerOptionsValidator>(LocalJobRunnerOptions.Section);
+        return builder;
+    }
+
+    /// <summary>One runner as the <see cref="IJobRunner"/> singleton, its options bound from <paramref name="section"/> and validated on start.</summary>
+    private static void AddRunner<TRunner, TOptions, TValidator>(this IServiceCollection services, string section)
+        where TRunner : class, IJobRunner
+        where TOptions : class
+        where TValidator : class, IValidateOptions<TOptions>
+    {
+        services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        services.AddSingleton<TRunner>();
+        services.AddSingleton<IJobRunner>(sp => sp.GetRequiredService<TRunner>());
     }
 }

@@ -6,6 +6,7 @@ using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Services;
@@ -208,7 +209,7 @@ public sealed class InferenceService(
         await orchestrator.StopWorkloadAsync(id, cancellationToken);
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            if (await db.TryMoveAsync(id, InferenceUpdates.NotEnded, InferenceStatus.Stopped, null, cancellationToken))
+            if (await db.Inferences.TryMoveAsync(id, InferenceStatus.Stopped, null, cancellationToken))
                 await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
         }
         monitor.Forget(id);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using KafkaMl.Core;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Apis;
 using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Web.Services;
@@ -114,6 +115,16 @@ public sealed class JobTokens
 /// </summary>
 public sealed class JobTokenFilter(JobScope scope, string routeKey) : IEndpointFilter
 {
+    /// <summary>
+    /// The routes a workload of <paramref name="scope"/> calls, <c>/api/jobs/&lt;scope&gt;/{<paramref name="routeKey"/>}</c>,
+    /// tagged <paramref name="tag"/>, answering problem details, each request admitted by its token.
+    /// </summary>
+    public static RouteGroupBuilder MapGroup(IEndpointRouteBuilder app, JobScope scope, string routeKey, string tag) =>
+        app.MapGroup($"/api/jobs/{scope.ToString().ToLowerInvariant()}/{{{routeKey}:int}}")
+            .WithTags(tag)
+            .WithProblemJson()
+            .AddEndpointFilter(new JobTokenFilter(scope, routeKey));
+
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;

@@ -20,8 +20,8 @@ public sealed class OrchestrationOptions
     public string? JobTokenSecret { get; set; }
 
     /// <summary>
-    /// How long after a training result was deployed its job may be unknown to the runner (not yet visible, or
-    /// gone) before reconcile marks the result failed.
+    /// How long after a workload's last status change (a training result deployed, an inference deployed or running)
+    /// the runner may not know it (not yet visible, or gone) before reconcile marks it failed.
     /// </summary>
     public TimeSpan UnknownJobGrace { get; set; } = TimeSpan.FromMinutes(1);
 }

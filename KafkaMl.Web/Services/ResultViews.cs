@@ -1,6 +1,7 @@
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Services;
@@ -137,7 +138,7 @@ public sealed class ResultViews(
     {
         if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken)) return StopOutcome.NotFound(id);
 
-        if (!await db.TryMoveAsync(id, TrainingResultUpdates.NotFinal, TrainingStatus.Stopped,
+        if (!await db.TrainingResults.TryMoveAsync(id, TrainingStatus.Stopped,
                 set => set.SetProperty(r => r.Error, "Stopped on request."), cancellationToken))
         {
             var now = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);

@@ -222,41 +222,33 @@ public sealed class KubernetesJobRunner : IJobRunner, IDisposable
         }
     }
 
-    private async Task<V1Job> CreateJobAsync(JobSpec spec, string ns, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var created = await Client.BatchV1.CreateNamespacedJobAsync(KubernetesWorkloads.Job(spec, ns, _options), ns, cancellationToken: cancellationToken);
-            _logger.LogInformation("Created Job {Namespace}/{Name} ({Verb})", ns, spec.Name, spec.Arguments[0]);
-            return created;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            _logger.LogDebug("Job {Namespace}/{Name} already exists; nothing to start", ns, spec.Name);
-            return await Call("read", "Job", spec.Name, () => Client.BatchV1.ReadNamespacedJobAsync(spec.Name, ns, cancellationToken: cancellationToken));
-        }
-        catch (HttpOperationException e)
-        {
-            throw Failure("create", "Job", spec.Name, e);
-        }
-    }
+    private Task<V1Job> CreateJobAsync(JobSpec spec, string ns, CancellationToken cancellationToken) =>
+        CreateOrReadAsync("Job", spec, ns,
+            () => Client.BatchV1.CreateNamespacedJobAsync(KubernetesWorkloads.Job(spec, ns, _options), ns, cancellationToken: cancellationToken),
+            () => Client.BatchV1.ReadNamespacedJobAsync(spec.Name, ns, cancellationToken: cancellationToken));
 
-    private async Task<V1Deployment> CreateDeploymentAsync(JobSpec spec, string ns, CancellationToken cancellationToken)
+    private Task<V1Deployment> CreateDeploymentAsync(JobSpec spec, string ns, CancellationToken cancellationToken) =>
+        CreateOrReadAsync("Deployment", spec, ns,
+            () => Client.AppsV1.CreateNamespacedDeploymentAsync(KubernetesWorkloads.Deployment(spec, ns, _options), ns, cancellationToken: cancellationToken),
+            () => Client.AppsV1.ReadNamespacedDeploymentAsync(spec.Name, ns, cancellationToken: cancellationToken));
+
+    /// <summary>Creates the workload's object; one that already exists (a retried start) is read instead, so starting is idempotent.</summary>
+    private async Task<T> CreateOrReadAsync<T>(string kind, JobSpec spec, string ns, Func<Task<T>> create, Func<Task<T>> read)
     {
         try
         {
-            var created = await Client.AppsV1.CreateNamespacedDeploymentAsync(KubernetesWorkloads.Deployment(spec, ns, _options), ns, cancellationToken: cancellationToken);
-            _logger.LogInformation("Created Deployment {Namespace}/{Name} ({Verb}, {Replicas} replica(s))", ns, spec.Name, spec.Arguments[0], spec.Replicas);
+            var created = await create();
+            _logger.LogInformation("Created {Kind} {Namespace}/{Name} ({Verb}, {Replicas} replica(s))", kind, ns, spec.Name, spec.Arguments[0], spec.Replicas);
             return created;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
         {
-            _logger.LogDebug("Deployment {Namespace}/{Name} already exists; nothing to start", ns, spec.Name);
-            return await Call("read", "Deployment", spec.Name, () => Client.AppsV1.ReadNamespacedDeploymentAsync(spec.Name, ns, cancellationToken: cancellationToken));
+            _logger.LogDebug("{Kind} {Namespace}/{Name} already exists; nothing to start", kind, ns, spec.Name);
+            return await Call("read", kind, spec.Name, read);
         }
         catch (HttpOperationException e)
         {
-            throw Failure("create", "Deployment", spec.Name, e);
+            throw Failure("create", kind, spec.Name, e);
         }
     }
 

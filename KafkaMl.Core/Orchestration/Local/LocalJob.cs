@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Core.Orchestration.Local;
@@ -21,7 +20,7 @@ internal sealed class LocalJob : IDisposable
     private readonly LocalJobRunnerOptions _options;
     private readonly ILogger _logger;
     private readonly Action<LocalJob, int, int, JobState> _exited;
-    private readonly SortedDictionary<int, Replica> _replicas = [];
+    private readonly SortedDictionary<int, LocalReplica> _replicas = [];
     private JobState? _outcome;
     private volatile bool _detached;
 
@@ -54,13 +53,13 @@ internal sealed class LocalJob : IDisposable
     /// <summary>Starts replica <paramref name="index"/>; throws when its process cannot be started.</summary>
     public void StartReplica(int index)
     {
-        var replica = new Replica(index, _options.FailureReasonLines);
+        var replica = new LocalReplica(index, _options.FailureReasonLines);
         var run = Launch(replica) ?? throw new InvalidOperationException($"Replica {index} of job {Name} was stopped while starting.");
         lock (_gate) _replicas[index] = replica;
         Supervise(replica, run);
     }
 
-    private void Supervise(Replica replica, Run run)
+    private void Supervise(LocalReplica replica, ReplicaRun run)
     {
         replica.Supervision = Task.Run(async () =>
         {
@@ -82,7 +81,7 @@ internal sealed class LocalJob : IDisposable
     /// </summary>
     public void AdoptReplica(int index, int pid, long startTicks)
     {
-        var replica = new Replica(index, _options.FailureReasonLines);
+        var replica = new LocalReplica(index, _options.FailureReasonLines);
         var process = Process.GetProcessById(pid);
         lock (replica.Gate)
         {
@@ -92,7 +91,7 @@ internal sealed class LocalJob : IDisposable
         lock (_gate) _replicas[index] = replica;
         Log.Note(index, $"adopted after a portal restart (pid {pid.ToString(CultureInfo.InvariantCulture)}); its output since the restart is not captured");
         _logger.LogInformation("Adopted {Kind} job {Name} replica {Replica} (pid {Pid}) left running by an earlier portal process", Spec.Kind, Name, index, pid);
-        Supervise(replica, new Run(process, Task.CompletedTask, Stopwatch.StartNew(), startTicks));
+        Supervise(replica, new ReplicaRun(process, Task.CompletedTask, Stopwatch.StartNew(), startTicks));
     }
 
     /// <summary>Lets go of the replicas without stopping them (the portal shuts down; the next one adopts them).</summary>
@@ -101,7 +100,7 @@ internal sealed class LocalJob : IDisposable
     /// <summary>Grows or shrinks an inference service to <paramref name="replicas"/>: new indices start, the highest stop.</summary>
     public async Task ScaleAsync(int replicas)
     {
-        List<Replica> surplus;
+        List<LocalReplica> surplus;
         int current;
         lock (_gate)
         {
@@ -116,7 +115,7 @@ internal sealed class LocalJob : IDisposable
     /// <summary>Stops every replica: SIGTERM, then the process tree is killed after the grace period.</summary>
     public async Task StopAsync()
     {
-        List<Replica> all;
+        List<LocalReplica> all;
         lock (_gate) all = [.. _replicas.Values];
         await Task.WhenAll(all.Select(StopReplicaAsync));
         lock (_gate) _replicas.Clear();
@@ -146,7 +145,7 @@ internal sealed class LocalJob : IDisposable
 
     public void Dispose() => Log.Dispose();
 
-    private async Task SuperviseAsync(Replica replica, Run run)
+    private async Task SuperviseAsync(LocalReplica replica, ReplicaRun run)
     {
         var backoff = _options.RestartBackoff;
         while (true)
@@ -177,7 +176,7 @@ internal sealed class LocalJob : IDisposable
             // Inference: any exit is a crash (a Deployment restarts on exit 0 too).
             if (run.Elapsed >= _options.BackoffResetAfter) backoff = _options.RestartBackoff;
             replica.LastExit = $"replica {replica.Index.ToString(CultureInfo.InvariantCulture)} {FailureReason(exit, replica)}";
-            Log.Note(replica.Index, $"exited ({exit}); restarting in {Describe(backoff)}");
+            Log.Note(replica.Index, $"exited ({exit}); restarting in {ReplicaProcess.Describe(backoff)}");
             _logger.LogWarning("Inference job {Name} replica {Replica} exited with {Exit}; restarting in {Backoff}", Name, replica.Index, exit, backoff);
             _exited(this, replica.Index, exitCode, State());
 
@@ -208,7 +207,7 @@ internal sealed class LocalJob : IDisposable
                 catch (Exception e) when (IsStartFailure(e))
                 {
                     replica.LastExit = $"replica {replica.Index.ToString(CultureInfo.InvariantCulture)} could not start: {e.Message}";
-                    Log.Note(replica.Index, $"could not start ({e.Message}); retrying in {Describe(backoff)}");
+                    Log.Note(replica.Index, $"could not start ({e.Message}); retrying in {ReplicaProcess.Describe(backoff)}");
                     _logger.LogWarning("Inference job {Name} replica {Replica} could not start: {Error}", Name, replica.Index, e.Message);
                 }
             }
@@ -216,30 +215,9 @@ internal sealed class LocalJob : IDisposable
     }
 
     /// <summary>Starts the replica's process unless it is being stopped (null then); throws when it cannot start.</summary>
-    private Run? Launch(Replica replica)
+    private ReplicaRun? Launch(LocalReplica replica)
     {
-        var (fileName, leading) = _options.ResolveExecutable();
-        // In a session of its own, a replica outlives the portal: a terminal's Ctrl+C or hang-up reaches the portal only,
-        // and a portal that dies leaves its jobs for the next one to adopt.
-        var sessionLeader = ProcessSignals.SetsidPath;
-        var info = new ProcessStartInfo(sessionLeader ?? fileName)
-        {
-            WorkingDirectory = Directory,
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        if (sessionLeader is not null) info.ArgumentList.Add(fileName);
-        foreach (var argument in leading) info.ArgumentList.Add(argument);
-        foreach (var argument in Spec.Arguments) info.ArgumentList.Add(argument);
-        // The portal's own secrets (its API token, OIDC client secret, ...) stay with the portal; a job gets those its spec names.
-        foreach (var inherited in info.Environment.Keys.Where(_options.IsSecretVariable).ToList()) info.Environment.Remove(inherited);
-        foreach (var (name, value) in Spec.Environment) info.Environment[name] = value;
-        info.Environment[LocalJobRunner.ReplicaVariable] = replica.Index.ToString(CultureInfo.InvariantCulture);
-        info.Environment[LocalJobRunner.JobNameVariable] = Name;
+        var (info, fileName) = ReplicaProcess.StartInfo(Spec, _options, Directory, replica.Index);
 
         lock (replica.Gate)
         {
@@ -265,25 +243,18 @@ internal sealed class LocalJob : IDisposable
             var output = Task.WhenAll(PumpAsync(replica, process.StandardOutput, isError: false), PumpAsync(replica, process.StandardError, isError: true));
             _logger.LogInformation("Started {Kind} job {Name} replica {Replica} (pid {Pid}, verb {Verb})",
                 Spec.Kind, Name, replica.Index, process.Id, Spec.Arguments.FirstOrDefault());
-            return new Run(process, output, Stopwatch.StartNew());
+            return new ReplicaRun(process, output, Stopwatch.StartNew());
         }
     }
 
     /// <summary>Waits for the process to exit and its output to drain; returns its exit code.</summary>
-    private async Task<int> WaitForEndAsync(Replica replica, Run run)
+    private async Task<int> WaitForEndAsync(LocalReplica replica, ReplicaRun run)
     {
         if (run.AdoptedStartTicks is { } ticks)
         {
             // Not this process's child: no exit status to wait for, only its disappearance.
             while (ProcessSignals.StartTicks(run.Process.Id) == ticks) await Task.Delay(AdoptedExitPoll);
-            lock (replica.Gate)
-            {
-                replica.Process = null;
-                replica.LastExitCode = null;
-            }
-            DeletePidFile(replica.Index);
-            run.Process.Dispose();
-            return UnknownExitCode;
+            return Ended(replica, run, UnknownExitCode, recorded: null);
         }
         await run.Process.WaitForExitAsync(CancellationToken.None);
         try
@@ -295,10 +266,16 @@ internal sealed class LocalJob : IDisposable
             // A descendant still holds the pipes open; what it writes later is not this run's.
         }
         var exitCode = run.Process.ExitCode;
+        return Ended(replica, run, exitCode, recorded: exitCode);
+    }
+
+    /// <summary>Records that the replica's process ended (<paramref name="recorded"/>: the exit code it shows, if known) and lets go of it.</summary>
+    private int Ended(LocalReplica replica, ReplicaRun run, int exitCode, int? recorded)
+    {
         lock (replica.Gate)
         {
             replica.Process = null;
-            replica.LastExitCode = exitCode;
+            replica.LastExitCode = recorded;
         }
         DeletePidFile(replica.Index);
         run.Process.Dispose();
@@ -322,7 +299,7 @@ internal sealed class LocalJob : IDisposable
         }
     }
 
-    private async Task StopReplicaAsync(Replica replica)
+    private async Task StopReplicaAsync(LocalReplica replica)
     {
         Process? process;
         var pid = 0;
@@ -332,7 +309,7 @@ internal sealed class LocalJob : IDisposable
             process = replica.Process;
             if (process is not null) pid = process.Id; // not yet disposed: its supervisor clears Process under this lock first
         }
-        if (process is not null && !HasExited(process))
+        if (process is not null && !ReplicaProcess.HasExited(process))
         {
             _logger.LogInformation("Stopping job {Name} replica {Replica} (pid {Pid})", Name, replica.Index, pid);
             // What the replica started goes with it, as a pod's processes go with its container.
@@ -348,7 +325,7 @@ internal sealed class LocalJob : IDisposable
                     // Past its grace period (or gone meanwhile): killed below.
                 }
             }
-            if (!HasExited(process))
+            if (!ReplicaProcess.HasExited(process))
             {
                 _logger.LogWarning("Job {Name} replica {Replica} did not stop within {Grace}; killing its process tree", Name, replica.Index, _options.StopGracePeriod);
                 ProcessSignals.KillTree(process);
@@ -366,7 +343,7 @@ internal sealed class LocalJob : IDisposable
         }
     }
 
-    private async Task PumpAsync(Replica replica, StreamReader reader, bool isError)
+    private async Task PumpAsync(LocalReplica replica, StreamReader reader, bool isError)
     {
         try
         {
@@ -382,7 +359,7 @@ internal sealed class LocalJob : IDisposable
         }
     }
 
-    private string FailureReason(string exit, Replica replica)
+    private string FailureReason(string exit, LocalReplica replica)
     {
         var lines = replica.RecentLines();
         return lines.Count == 0 ? exit : $"{exit}: {string.Join(" | ", lines)}";
@@ -414,102 +391,7 @@ internal sealed class LocalJob : IDisposable
         }
     }
 
-    private static bool HasExited(Process process)
-    {
-        try
-        {
-            return process.HasExited;
-        }
-        catch (InvalidOperationException)
-        {
-            return true; // disposed: its supervisor saw it exit
-        }
-    }
-
     internal static bool IsStartFailure(Exception e) =>
         e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException or UnauthorizedAccessException;
 
-    private static string Describe(TimeSpan delay) =>
-        delay.TotalSeconds >= 1
-            ? $"{delay.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s"
-            : $"{delay.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms";
-
-    /// <param name="AdoptedStartTicks">Set for a process an earlier portal started: its start time, which tells it from a later process reusing its id.</param>
-    private sealed record Run(Process Process, Task Output, Stopwatch Clock, long? AdoptedStartTicks = null)
-    {
-        public TimeSpan Elapsed => Clock.Elapsed;
-    }
-
-    private sealed class Replica(int index, int reasonLines)
-    {
-        private readonly Queue<string> _errors = new();
-        private readonly Queue<string> _output = new();
-
-        public int Index { get; } = index;
-
-        /// <summary>Guards <see cref="Process"/> against a stop racing a (re)start.</summary>
-        public object Gate { get; } = new();
-
-        public CancellationTokenSource Stopping { get; } = new();
-
-        public Process? Process { get; set; }
-
-        public DateTimeOffset? StartedAt { get; set; }
-
-        public int Restarts { get; set; }
-
-        public int? LastExitCode { get; set; }
-
-        public string? LastExit { get; set; }
-
-        public Task Supervision { get; set; } = Task.CompletedTask;
-
-        public bool IsRunning
-        {
-            get { lock (Gate) return Process is not null; }
-        }
-
-        public void ClearRecent()
-        {
-            lock (_errors)
-            {
-                _errors.Clear();
-                _output.Clear();
-            }
-        }
-
-        public void Remember(string line, bool isError)
-        {
-            if (string.IsNullOrWhiteSpace(line)) return;
-            lock (_errors)
-            {
-                var queue = isError ? _errors : _output;
-                queue.Enqueue(line.Length > 500 ? string.Concat(line.AsSpan(0, 500), " …") : line);
-                while (queue.Count > Math.Max(1, reasonLines)) queue.Dequeue();
-            }
-        }
-
-        /// <summary>The last standard-error lines, or the last output lines when nothing went to standard error.</summary>
-        public IReadOnlyList<string> RecentLines()
-        {
-            lock (_errors) return _errors.Count > 0 ? [.. _errors] : [.. _output];
-        }
-
-        public LocalReplicaInfo Info()
-        {
-            lock (Gate)
-            {
-                int? pid = null;
-                try
-                {
-                    pid = Process?.Id;
-                }
-                catch (InvalidOperationException)
-                {
-                    // Exited and disposed.
-                }
-                return new LocalReplicaInfo(Index, pid, StartedAt, Restarts, LastExit);
-            }
-        }
-    }
 }

@@ -27,11 +27,27 @@ public static class ModelBuilder
     /// <exception cref="ModelBuildException">The script does not compile, or threw while building the model.</exception>
     public static async Task<ModelDefinition> BuildAsync(string code, ModelScriptCompiler? compiler, int? seed, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(code);
-        compiler ??= CreateCompiler();
-        var compilation = await compiler.CompileAsync(code, cancellationToken).ConfigureAwait(false);
+        var compilation = await CompileAsync(code, compiler, cancellationToken).ConfigureAwait(false);
         if (!compilation.Success) throw new ModelBuildException(compilation);
+        return await BuildAsync(compilation, seed, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// The first step alone: compiles (and sandbox-checks) <paramref name="code"/>; the compilation says whether it
+    /// succeeded, with its diagnostics (the <c>model-check</c> verb reports them rather than throwing).
+    /// </summary>
+    public static Task<ModelCompilation> CompileAsync(string code, ModelScriptCompiler? compiler, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        return (compiler ?? CreateCompiler()).CompileAsync(code, cancellationToken);
+    }
+
+    /// <summary>The second step alone: runs a successful compilation to build the module (seeded first when <paramref name="seed"/> is given).</summary>
+    /// <exception cref="ModelBuildException">The script threw while building the model.</exception>
+    public static async Task<ModelDefinition> BuildAsync(ModelCompilation compilation, int? seed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(compilation);
+        if (!compilation.Success) throw new ModelBuildException(compilation);
         if (seed is { } value) Trainer.SeedTorch(value);
         try
         {

@@ -19,9 +19,8 @@ public static class ModelScriptInspector
     /// <param name="cancellationToken">Stops the check.</param>
     public static async Task<ModelCheckReport> InspectAsync(string code, IReadOnlyList<long>? inputShape, CancellationToken cancellationToken)
     {
-        // The parent bounds the wall-clock time; compilation here needs no shorter limit of its own.
-        var compiler = new ModelScriptCompiler(new ModelScriptCompilerOptions { CompileTimeout = TimeSpan.FromMinutes(5), CacheSize = 1 });
-        var compilation = await compiler.CompileAsync(code, cancellationToken);
+        // The parent bounds the wall-clock time (ModelScriptCheckerOptions.TimeLimit, under the builder's own bound).
+        var compilation = await ModelBuilder.CompileAsync(code, compiler: null, cancellationToken);
         if (!compilation.Success)
         {
             var sandbox = compilation.Errors.Any(d => d.Id.StartsWith("KML1", StringComparison.Ordinal));
@@ -38,11 +37,11 @@ public static class ModelScriptInspector
         ModelDefinition definition;
         try
         {
-            definition = await ModelScriptRunner.BuildAsync(compilation, cancellationToken);
+            definition = await ModelBuilder.BuildAsync(compilation, seed: null, cancellationToken);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (ModelBuildException e)
         {
-            return Failure(e, ModelCheckFailure.Build, "Building the model failed", compilation);
+            return Failure(e.BuildError!, ModelCheckFailure.Build, "Building the model failed", compilation);
         }
 
         using var module = definition.Module;

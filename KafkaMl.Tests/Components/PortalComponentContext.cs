@@ -22,7 +22,7 @@ using MudBlazor.Services;
 namespace KafkaMl.Tests.Components;
 
 /// <summary>
-/// bUnit with the portal's real results services: <see cref="ResultViews"/> over a real SQLite database, the real
+/// bUnit with the portal's real results services: <see cref="ResultService"/> over a real SQLite database, the real
 /// <see cref="ResultsNotifier"/> and orchestrator, and a <see cref="FakeJobRunner"/> (all from a <see cref="TrainingHarness"/>).
 /// Pages render inside MudBlazor's providers, as in the layout; JavaScript (Plotly, MudBlazor) is answered loosely.
 /// Disposed asynchronously (MudBlazor's services are only <see cref="IAsyncDisposable"/>).
@@ -46,7 +46,7 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddSingleton(Training.Orchestrator);
         Services.AddSingleton<IJobRunner>(Training.Runner);
         Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new TestContextFactory(Training.Database));
-        Services.AddScoped<ResultViews>();
+        Services.AddScoped<ResultService>();
         // Pages show or hide actions by policy (AuthorizeView Policy=...): bUnit's principal, the portal's real policies
         // (bUnit's own authorization service would only match policy names). Pages render as an admin sees them.
         authorization = bunit.AddAuthorization();

@@ -2,8 +2,6 @@ using KafkaMl.Core;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;

@@ -1,5 +1,4 @@
 using KafkaMl.Web.Auth;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace KafkaMl.Web.Data.EntityConfigurations;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KafkaMl.Web.Apis;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -89,14 +88,14 @@ public sealed partial class InferenceNewPage
         {
             Submitted++;
             var outcome = await Inferences.CreateAsync(request);
-            switch (outcome.Status)
+            switch (outcome.Kind)
             {
-                case InferenceOutcomeStatus.Ok:
-                    Snackbar.Add($"Inference {outcome.Inference!.Id} deployed; its replicas are starting.", Severity.Success);
-                    Navigation.NavigateTo($"inferences/{outcome.Inference.Id}");
+                case OutcomeKind.Ok:
+                    Snackbar.Add($"Inference {outcome.Value!.Id} deployed; its replicas are starting.", Severity.Success);
+                    Navigation.NavigateTo($"inferences/{outcome.Value.Id}");
                     break;
-                case InferenceOutcomeStatus.Invalid:
-                    errors = outcome.Errors!;
+                case OutcomeKind.Invalid:
+                    errors = outcome.Errors;
                     break;
                 default:
                     Snackbar.Add(outcome.Problem ?? "The inference could not be deployed.", Severity.Error);

@@ -1,5 +1,4 @@
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -26,7 +25,7 @@ public sealed partial class CompareView : IDisposable
     /// <summary>The results to compare.</summary>
     [Parameter, EditorRequired] public IReadOnlyList<int> ResultIds { get; set; } = [];
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 

@@ -1,5 +1,4 @@
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -29,7 +28,7 @@ public sealed partial class ResultCharts : IDisposable
     /// <summary>The deployment's epoch count, for the progress bar.</summary>
     [Parameter] public int PlannedEpochs { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 

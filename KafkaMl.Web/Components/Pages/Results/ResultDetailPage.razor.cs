@@ -1,4 +1,3 @@
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -22,7 +21,7 @@ public sealed partial class ResultDetailPage : IDisposable
 
     [Parameter] public int Id { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 
@@ -75,7 +74,7 @@ public sealed partial class ResultDetailPage : IDisposable
         try
         {
             var outcome = await Views.StopAsync(Id);
-            if (outcome.Status == StopStatus.Stopped)
+            if (outcome.Succeeded)
                 Snackbar.Add($"Result {Id} stopped.", Severity.Success);
             else
                 actionError = outcome.Problem;
@@ -104,13 +103,13 @@ public sealed partial class ResultDetailPage : IDisposable
         try
         {
             var outcome = await Views.DeleteAsync(Id);
-            switch (outcome.Status)
+            switch (outcome.Kind)
             {
-                case DeleteStatus.Deleted:
+                case OutcomeKind.Ok:
                     Snackbar.Add($"Result {Id} deleted.", Severity.Success);
                     Navigation.NavigateTo("results");
                     break;
-                case DeleteStatus.NotFound:
+                case OutcomeKind.NotFound:
                     detail = null;
                     actionError = outcome.Problem;
                     break;

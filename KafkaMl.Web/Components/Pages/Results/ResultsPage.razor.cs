@@ -1,6 +1,4 @@
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -26,7 +24,7 @@ public sealed partial class ResultsPage : IDisposable
     /// <summary>Only this deployment's results at first (<c>/results?deploymentId=5</c>).</summary>
     [SupplyParameterFromQuery(Name = "deploymentId")] public int? DeploymentId { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 

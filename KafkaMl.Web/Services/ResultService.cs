@@ -274,7 +274,9 @@ public sealed record ResultDetail(
     public bool CanStop => !Status.IsFinal();
 
     /// <summary>The metrics each epoch reports: the loss and the deployment's metrics.</summary>
-    public IReadOnlyList<string> ExpectedMetrics => ["loss", .. Metrics.Where(m => m != "loss")];
+    public IReadOnlyList<string> ExpectedMetrics => [LossMetric, .. Metrics.Where(m => m != LossMetric)];
+
+    private const string LossMetric = KafkaMl.Core.Training.MetricNames.Loss;
 }
 
 /// <summary>The train and validation metrics of one epoch.</summary>

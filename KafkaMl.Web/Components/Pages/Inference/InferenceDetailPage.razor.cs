@@ -53,15 +53,7 @@ public sealed partial class InferenceDetailPage : IDisposable
 
     private async Task LoadAsync()
     {
-        try
-        {
-            inference = (await Inferences.GetAsync(Id)).Value;
-            error = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            error = e.Message;
-        }
+        error = await PageLoad.ErrorOfAsync(async () => inference = (await Inferences.GetAsync(Id)).Value);
         loaded = true;
         var history = Inferences.History(Id);
         throughput = [new("predictions/s", history.Select(p => (p.Time, (double?)p.MessagesPerSecond)).ToList())];

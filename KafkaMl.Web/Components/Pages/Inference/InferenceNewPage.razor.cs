@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -41,15 +42,7 @@ public sealed partial class InferenceNewPage
     protected override async Task OnParametersSetAsync()
     {
         if (ResultId is not { } id) return;
-        try
-        {
-            draft = await Inferences.DraftAsync(id);
-            loadError = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            loadError = e.Message;
-        }
+        loadError = await PageLoad.ErrorOfAsync(async () => draft = await Inferences.DraftAsync(id));
         loaded = true;
         if (draft is null) return;
         inputTopic = draft.SuggestedInputTopic;

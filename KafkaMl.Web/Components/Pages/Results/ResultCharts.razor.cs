@@ -80,7 +80,7 @@ public sealed partial class ResultCharts : IDisposable
     private void Rebuild()
     {
         chartedExpected = ExpectedMetrics;
-        metrics = MetricNames.Ordered(ExpectedMetrics.Concat(points.Values.SelectMany(p => p.Train.Keys.Concat(p.Validation.Keys))));
+        metrics = MetricFormat.Ordered(ExpectedMetrics.Concat(points.Values.SelectMany(p => p.Train.Keys.Concat(p.Validation.Keys))));
         series = metrics.ToDictionary(m => m, m => (IReadOnlyList<MetricSeries>)
         [
             Line("train", m, p => p.Train),

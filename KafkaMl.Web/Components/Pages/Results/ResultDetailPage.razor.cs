@@ -1,3 +1,4 @@
+using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -56,15 +57,7 @@ public sealed partial class ResultDetailPage : IDisposable
 
     private async Task LoadAsync()
     {
-        try
-        {
-            detail = await Views.DetailAsync(Id);
-            error = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            error = e.Message;
-        }
+        error = await PageLoad.ErrorOfAsync(async () => detail = await Views.DetailAsync(Id));
         loaded = true;
     }
 

@@ -73,8 +73,8 @@ public sealed partial class ResultsPage : IDisposable
 
     /// <summary>Test accuracy when there is one, else the negated test loss: higher sorts as better either way.</summary>
     private static object TestSortKey(ResultSummary result) =>
-        result.TestMetrics.TryGetValue("accuracy", out var accuracy) ? accuracy
-        : result.TestMetrics.TryGetValue("loss", out var loss) ? -loss
+        result.TestMetrics.TryGetValue(KafkaMl.Core.Training.MetricNames.Accuracy, out var accuracy) ? accuracy
+        : result.TestMetrics.TryGetValue(KafkaMl.Core.Training.MetricNames.Loss, out var loss) ? -loss
         : double.MinValue;
 
     public void Dispose()

@@ -8,8 +8,7 @@ internal sealed class UserAccountEntityConfiguration : IEntityTypeConfiguration<
     public void Configure(EntityTypeBuilder<UserAccount> user)
     {
         user.ToTable("Users");
-        user.Property(u => u.UserName).HasMaxLength(UserAccount.UserNameMaxLength).UseCollation("NOCASE");
-        user.HasIndex(u => u.UserName).IsUnique();
+        user.HasUniqueNameIgnoringCase(u => u.UserName, UserAccount.UserNameMaxLength);
         user.Property(u => u.PasswordHash);
         user.Property(u => u.Role).HasMaxLength(16);
         user.Property(u => u.SecurityStamp).HasMaxLength(64);

@@ -65,6 +65,16 @@ public sealed class DeploymentsApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Deploying_accepts_the_metric_aliases_the_engine_knows_and_stores_their_canonical_names()
+    {
+        var (configurationId, _) = await SeedConfigurationAsync(models: 1);
+
+        var result = await CreateAsync(ADeploymentRequest(configurationId, metrics: ["mean_absolute_error", "ACC", "mse", "mean_squared_error"]));
+
+        Assert.Equal(["mae", "accuracy", "mse"], Assert.IsType<Created<DeploymentResponse>>(result.Result).Value!.Metrics);
+    }
+
+    [Fact]
     public async Task Deploying_keeps_the_settings_with_enum_names_in_any_case()
     {
         var (configurationId, _) = await SeedConfigurationAsync(models: 1);

@@ -5,6 +5,7 @@ using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
@@ -30,6 +31,7 @@ public sealed class ApiEndpointsTests : IAsyncLifetime
         // Model create/update validate scripts: compile here, build in the real model-check child process.
         builder.Services.AddKafkaMlModelValidation();
         builder.Services.Configure<KafkaMl.Core.Scripting.ModelScriptCheckerOptions>(o => o.ExecutablePath = KafkaMlProcess.WebDllPath);
+        builder.Services.AddKafkaMlUseCases();
         builder.Services.AddProblemDetails();
         app = builder.Build();
         app.MapKafkaMlApi();

@@ -1,5 +1,7 @@
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -15,6 +17,9 @@ public sealed class ConfigurationsApiTests : IDisposable
 
     public void Dispose() => database.Dispose();
 
+    /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
+    private static ConfigurationService Configurations(KafkaMlDbContext db) => new(new ContextsLike(db));
+
     [Fact]
     public async Task Creating_a_configuration_answers_201_with_its_location_and_model_ids()
     {
@@ -23,7 +28,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         await using var db = database.CreateContext();
 
         var result = await ConfigurationsApi.CreateConfiguration(
-            AConfigurationRequest([second.Id, first.Id], name: "compare", description: "two models"), db, ct);
+            AConfigurationRequest([second.Id, first.Id], name: "compare", description: "two models"), Configurations(db), ct);
 
         var created = Assert.IsType<Created<ConfigurationResponse>>(result.Result);
         var configuration = created.Value!;
@@ -41,7 +46,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id, model.Id]), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id, model.Id]), Configurations(db), ct);
 
         Assert.Equal([model.Id], Assert.IsType<Created<ConfigurationResponse>>(result.Result).Value!.ModelIds);
     }
@@ -52,8 +57,8 @@ public sealed class ConfigurationsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var first = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id]), db, ct);
-        var second = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id]), db, ct);
+        var first = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id]), Configurations(db), ct);
+        var second = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id]), Configurations(db), ct);
 
         Assert.IsType<Created<ConfigurationResponse>>(first.Result);
         Assert.IsType<Created<ConfigurationResponse>>(second.Result);
@@ -68,7 +73,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var both = await database.SeedConfigurationAsync(first.Id, second.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.ListConfigurations(db, ct);
+        var result = await ConfigurationsApi.ListConfigurations(Configurations(db), ct);
 
         Assert.Equal(
             [new ConfigurationResponse(one.Id, one.Name, "seeded", [first.Id]), new ConfigurationResponse(both.Id, both.Name, "seeded", [first.Id, second.Id])],
@@ -83,7 +88,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.GetConfiguration(seeded.Id, db, ct);
+        var result = await ConfigurationsApi.GetConfiguration(seeded.Id, Configurations(db), ct);
 
         var configuration = Assert.IsType<Ok<ConfigurationResponse>>(result.Result).Value!;
         Assert.Equal((seeded.Id, seeded.Name, "seeded"), (configuration.Id, configuration.Name, configuration.Description));
@@ -95,7 +100,7 @@ public sealed class ConfigurationsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.GetConfiguration(7, db, ct);
+        var result = await ConfigurationsApi.GetConfiguration(7, Configurations(db), ct);
 
         var notFound = Assert.IsType<NotFound<ProblemDetails>>(result.Result);
         Assert.Equal(StatusCodes.Status404NotFound, notFound.Value!.Status);
@@ -111,7 +116,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(new ConfigurationRequest(name, "d", [model.Id]), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(new ConfigurationRequest(name, "d", [model.Id]), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         Assert.False(await db.Configurations.AnyAsync());
@@ -123,7 +128,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id], name: new string('c', 101)), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id], name: new string('c', 101)), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
     }
@@ -135,7 +140,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var existing = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id], name: existing.Name.ToUpperInvariant()), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id], name: existing.Name.ToUpperInvariant()), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         Assert.Equal(1, await db.Configurations.CountAsync());
@@ -152,7 +157,7 @@ public sealed class ConfigurationsApiTests : IDisposable
             await other.SaveChangesAsync();
         }));
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id], name: "race"), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id], name: "race"), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         await using var check = database.CreateContext();
@@ -165,7 +170,7 @@ public sealed class ConfigurationsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([]), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([]), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "modelIds");
     }
@@ -175,7 +180,7 @@ public sealed class ConfigurationsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest(null), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest(null), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "modelIds");
     }
@@ -186,7 +191,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id, 404, 405]), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([model.Id, 404, 405]), Configurations(db), ct);
 
         var message = Assert.Single(ApiAssert.ValidationProblem(result.Result, "modelIds"));
         Assert.Contains("404", message);
@@ -208,7 +213,7 @@ public sealed class ConfigurationsApiTests : IDisposable
             await other.Models.Where(m => m.Id == doomed.Id).ExecuteDeleteAsync();
         }));
 
-        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([kept.Id, doomed.Id]), db, ct);
+        var result = await ConfigurationsApi.CreateConfiguration(AConfigurationRequest([kept.Id, doomed.Id]), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "modelIds");
         await using var check = database.CreateContext();
@@ -226,7 +231,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         await using var db = database.CreateContext();
 
         var result = await ConfigurationsApi.UpdateConfiguration(
-            seeded.Id, new ConfigurationRequest("renamed", "other models", [third.Id, second.Id]), db, ct);
+            seeded.Id, new ConfigurationRequest("renamed", "other models", [third.Id, second.Id]), Configurations(db), ct);
 
         var configuration = Assert.IsType<Ok<ConfigurationResponse>>(result.Result).Value!;
         Assert.Equal((seeded.Id, "renamed", "other models"), (configuration.Id, configuration.Name, configuration.Description));
@@ -244,7 +249,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, AConfigurationRequest([model.Id], name: seeded.Name), db, ct);
+        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, AConfigurationRequest([model.Id], name: seeded.Name), Configurations(db), ct);
 
         Assert.IsType<Ok<ConfigurationResponse>>(result.Result);
     }
@@ -257,7 +262,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, AConfigurationRequest([model.Id], name: taken.Name), db, ct);
+        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, AConfigurationRequest([model.Id], name: taken.Name), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
     }
@@ -269,7 +274,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, new ConfigurationRequest("renamed", "x", [99]), db, ct);
+        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, new ConfigurationRequest("renamed", "x", [99]), Configurations(db), ct);
 
         Assert.Contains("99", Assert.Single(ApiAssert.ValidationProblem(result.Result, "modelIds")));
         await using var check = database.CreateContext();
@@ -285,7 +290,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, AConfigurationRequest([]), db, ct);
+        var result = await ConfigurationsApi.UpdateConfiguration(seeded.Id, AConfigurationRequest([]), Configurations(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "modelIds");
     }
@@ -296,7 +301,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.UpdateConfiguration(7, AConfigurationRequest([model.Id]), db, ct);
+        var result = await ConfigurationsApi.UpdateConfiguration(7, AConfigurationRequest([model.Id]), Configurations(db), ct);
 
         Assert.IsType<NotFound<ProblemDetails>>(result.Result);
     }
@@ -308,7 +313,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.DeleteConfiguration(seeded.Id, db, ct);
+        var result = await ConfigurationsApi.DeleteConfiguration(seeded.Id, Configurations(db), ct);
 
         Assert.IsType<NoContent>(result.Result);
         await using var check = database.CreateContext();
@@ -324,8 +329,8 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        await ConfigurationsApi.DeleteConfiguration(seeded.Id, db, ct);
-        var result = await ModelsApi.DeleteModel(model.Id, db, ct);
+        await ConfigurationsApi.DeleteConfiguration(seeded.Id, Configurations(db), ct);
+        var result = await ModelsApi.DeleteModel(model.Id, new ModelService(new ContextsLike(db), null!), ct);
 
         Assert.IsType<NoContent>(result.Result);
     }
@@ -335,7 +340,7 @@ public sealed class ConfigurationsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.DeleteConfiguration(7, db, ct);
+        var result = await ConfigurationsApi.DeleteConfiguration(7, Configurations(db), ct);
 
         Assert.IsType<NotFound<ProblemDetails>>(result.Result);
     }
@@ -348,7 +353,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var deployment = await database.SeedDeploymentAsync(seeded.Id, model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ConfigurationsApi.DeleteConfiguration(seeded.Id, db, ct);
+        var result = await ConfigurationsApi.DeleteConfiguration(seeded.Id, Configurations(db), ct);
 
         var conflict = Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         Assert.Equal(StatusCodes.Status409Conflict, conflict.Value!.Status);
@@ -366,7 +371,7 @@ public sealed class ConfigurationsApiTests : IDisposable
         var seeded = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext(TestDatabase.BeforeSaving(() => database.SeedDeploymentAsync(seeded.Id, model.Id)));
 
-        var result = await ConfigurationsApi.DeleteConfiguration(seeded.Id, db, ct);
+        var result = await ConfigurationsApi.DeleteConfiguration(seeded.Id, Configurations(db), ct);
 
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         await using var check = database.CreateContext();

@@ -10,11 +10,14 @@ using KafkaMl.Tests.Portal;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Data;
+using KafkaMl.Web.Hosting;
+using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using static KafkaMl.Tests.ControlLogger.PortalControlTopic;
 
 namespace KafkaMl.Tests.Apis;
@@ -24,10 +27,22 @@ public sealed class DatasourcesApiTests : IDisposable
 {
     private static readonly DateTimeOffset Noon = new(2026, 11, 27, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>A broker nobody listens on: reading datasources never produces.</summary>
+    private static readonly KafkaMl.Core.Streaming.KafkaEndpoint Nowhere = new("127.0.0.1:9", false, "KAFKA_ML_CONTROL_TOPIC");
+
     private readonly TestDatabase database = new();
     private readonly CancellationToken ct = CancellationToken.None;
+    private readonly KafkaProducerHandle producer = new(Nowhere, NullLogger<KafkaProducerHandle>.Instance);
 
-    public void Dispose() => database.Dispose();
+    public void Dispose()
+    {
+        producer.Dispose();
+        database.Dispose();
+    }
+
+    /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
+    private DatasourceService Datasources(KafkaMlDbContext db) =>
+        new(new ContextsLike(db), producer, Nowhere, NullLogger<DatasourceService>.Instance);
 
     [Fact]
     public async Task Listing_datasources_returns_the_newest_first()
@@ -37,7 +52,7 @@ public sealed class DatasourcesApiTests : IDisposable
         var oldest = await SeedDatasourceAsync(deploymentId: 1, time: Noon.AddMinutes(-5));
         await using var db = database.CreateContext();
 
-        var result = await DatasourcesApi.ListDatasources(null, db, ct);
+        var result = await DatasourcesApi.ListDatasources(null, Datasources(db), ct);
 
         Assert.Equal([newer.Id, older.Id, oldest.Id], result.Value!.Select(d => d.Id));
     }
@@ -50,7 +65,7 @@ public sealed class DatasourcesApiTests : IDisposable
         var second = await SeedDatasourceAsync(deploymentId: 7, time: Noon.AddSeconds(1));
         await using var db = database.CreateContext();
 
-        var result = await DatasourcesApi.ListDatasources(7, db, ct);
+        var result = await DatasourcesApi.ListDatasources(7, Datasources(db), ct);
 
         Assert.Equal([second.Id, first.Id], result.Value!.Select(d => d.Id));
     }
@@ -61,7 +76,7 @@ public sealed class DatasourcesApiTests : IDisposable
         var seeded = await SeedDatasourceAsync(deploymentId: 4, time: Noon);
         await using var db = database.CreateContext();
 
-        var result = await DatasourcesApi.GetDatasource(seeded.Id, db, ct);
+        var result = await DatasourcesApi.GetDatasource(seeded.Id, Datasources(db), ct);
 
         var datasource = Assert.IsType<Ok<DatasourceResponse>>(result.Result).Value!;
         Assert.Equal(
@@ -76,7 +91,7 @@ public sealed class DatasourcesApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await DatasourcesApi.GetDatasource(41, db, ct);
+        var result = await DatasourcesApi.GetDatasource(41, Datasources(db), ct);
 
         var notFound = Assert.IsType<NotFound<ProblemDetails>>(result.Result);
         Assert.Equal(StatusCodes.Status404NotFound, notFound.Value!.Status);
@@ -97,7 +112,7 @@ public sealed class DatasourcesApiTests : IDisposable
         }
         await using var db = database.CreateContext();
 
-        var result = await DatasourcesApi.GetDatasource(seeded.Id, db, ct);
+        var result = await DatasourcesApi.GetDatasource(seeded.Id, Datasources(db), ct);
 
         Assert.Equal(deployment.Id, Assert.IsType<Ok<DatasourceResponse>>(result.Result).Value!.DeploymentId);
     }

@@ -3,6 +3,8 @@ using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Orchestration;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Data;
+using KafkaMl.Web.Services;
 using KafkaMl.Web.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -18,6 +20,9 @@ public sealed class DeploymentsApiTests : IDisposable
 
     public void Dispose() => harness.Dispose();
 
+    /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
+    private DeploymentService Deployments(KafkaMlDbContext db) => new(new ContextsLike(db), harness.Orchestrator, harness.Notifier);
+
     private async Task<(int ConfigurationId, int[] ModelIds)> SeedConfigurationAsync(int models = 2)
     {
         var ids = new List<int>();
@@ -29,7 +34,7 @@ public sealed class DeploymentsApiTests : IDisposable
     private async Task<Results<Created<DeploymentResponse>, ValidationProblem>> CreateAsync(DeploymentRequest request)
     {
         await using var db = harness.CreateContext();
-        return await DeploymentsApi.CreateDeployment(request, db, harness.Orchestrator, harness.Notifier, ct);
+        return await DeploymentsApi.CreateDeployment(request, Deployments(db), ct);
     }
 
     [Fact]
@@ -57,6 +62,16 @@ public sealed class DeploymentsApiTests : IDisposable
 
         Assert.Equal(deployment.Results.Select(r => (object?)r.Id), harness.Jobs.FirstArgumentsOf<StartWorkloadJob>());
         Assert.Empty(harness.Runner.Started);
+    }
+
+    [Fact]
+    public async Task Deploying_accepts_the_metric_aliases_the_engine_knows_and_stores_their_canonical_names()
+    {
+        var (configurationId, _) = await SeedConfigurationAsync(models: 1);
+
+        var result = await CreateAsync(ADeploymentRequest(configurationId, metrics: ["mean_absolute_error", "ACC", "mse", "mean_squared_error"]));
+
+        Assert.Equal(["mae", "accuracy", "mse"], Assert.IsType<Created<DeploymentResponse>>(result.Result).Value!.Metrics);
     }
 
     [Fact]
@@ -161,7 +176,7 @@ public sealed class DeploymentsApiTests : IDisposable
         var deployment = await harness.DeployAsync(configurationId);
         await using var db = harness.CreateContext();
 
-        var result = await DeploymentsApi.GetDeployment(deployment.Id, db, ct);
+        var result = await DeploymentsApi.GetDeployment(deployment.Id, Deployments(db), ct);
 
         var fetched = Assert.IsType<Ok<DeploymentResponse>>(result.Result).Value!;
         Assert.Equal(deployment.Id, fetched.Id);
@@ -178,7 +193,7 @@ public sealed class DeploymentsApiTests : IDisposable
         var second = await harness.DeployAsync(configurationId);
         await using var db = harness.CreateContext();
 
-        var result = await DeploymentsApi.ListDeployments(db, ct);
+        var result = await DeploymentsApi.ListDeployments(Deployments(db), ct);
 
         Assert.Equal([second.Id, first.Id], result.Value!.Select(d => d.Id));
     }
@@ -188,7 +203,7 @@ public sealed class DeploymentsApiTests : IDisposable
     {
         await using var db = harness.CreateContext();
 
-        var result = await DeploymentsApi.GetDeployment(404, db, ct);
+        var result = await DeploymentsApi.GetDeployment(404, Deployments(db), ct);
 
         Assert.IsType<NotFound<ProblemDetails>>(result.Result);
     }
@@ -206,7 +221,7 @@ public sealed class DeploymentsApiTests : IDisposable
         Directory.CreateDirectory(harness.Orchestrator.ResultDirectory(finished));
         await using var db = harness.CreateContext();
 
-        var result = await DeploymentsApi.DeleteDeployment(deployment.Id, db, harness.Orchestrator, ct);
+        var result = await DeploymentsApi.DeleteDeployment(deployment.Id, Deployments(db), ct);
 
         Assert.IsType<NoContent>(result.Result);
         Assert.Equal([JobSpec.TrainingName(running)], harness.Runner.Stopped);
@@ -228,7 +243,7 @@ public sealed class DeploymentsApiTests : IDisposable
         var deploymentId = (await harness.ReadResultAsync(resultId)).DeploymentId;
         await using var db = harness.CreateContext();
 
-        var result = await DeploymentsApi.DeleteDeployment(deploymentId, db, harness.Orchestrator, ct);
+        var result = await DeploymentsApi.DeleteDeployment(deploymentId, Deployments(db), ct);
 
         var conflict = Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         Assert.Contains("inference", conflict.Value!.Detail);
@@ -245,7 +260,7 @@ public sealed class DeploymentsApiTests : IDisposable
         harness.Runner.StopFailure = new InvalidOperationException("API server unreachable");
         await using var db = harness.CreateContext();
 
-        var result = await DeploymentsApi.DeleteDeployment(deploymentId, db, harness.Orchestrator, ct);
+        var result = await DeploymentsApi.DeleteDeployment(deploymentId, Deployments(db), ct);
 
         Assert.IsType<NoContent>(result.Result);
         Assert.Equal([JobSpec.TrainingName(resultId)], harness.Jobs.FirstArgumentsOf<StopWorkloadJob>());

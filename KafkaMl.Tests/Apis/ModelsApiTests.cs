@@ -27,13 +27,18 @@ public sealed class ModelsApiTests : IDisposable
 
     public void Dispose() => database.Dispose();
 
+    /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
+    private ModelService Models(KafkaMl.Web.Data.KafkaMlDbContext db) => new(new ContextsLike(db), validator);
+
+    private ModelService Models() => new(new TestContexts(database), validator);
+
     [Fact]
     public async Task Creating_a_model_answers_201_with_its_location_and_stores_it()
     {
         await using var db = database.CreateContext();
         var request = AModelRequest(name: "mlp", description: "three layers");
 
-        var result = await ModelsApi.CreateModel(request, db, validator, ct);
+        var result = await ModelsApi.CreateModel(request, Models(db), ct);
 
         var created = Assert.IsType<Created<ModelResponse>>(result.Result);
         var model = created.Value!;
@@ -50,7 +55,7 @@ public sealed class ModelsApiTests : IDisposable
         await using var db = database.CreateContext();
         const string code = "  // comment\n  Linear(3, 2)\n";
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: "  padded  ", code: code), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: "  padded  ", code: code), Models(db), ct);
 
         var model = Assert.IsType<Created<ModelResponse>>(result.Result).Value!;
         Assert.Equal("padded", model.Name);
@@ -62,7 +67,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(description: null), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(description: null), Models(db), ct);
 
         Assert.Equal("", Assert.IsType<Created<ModelResponse>>(result.Result).Value!.Description);
     }
@@ -74,7 +79,7 @@ public sealed class ModelsApiTests : IDisposable
         var second = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.ListModels(db, ct);
+        var result = await ModelsApi.ListModels(Models(db), ct);
 
         Assert.Equal([first.Id, second.Id], result.Value!.Select(m => m.Id));
         Assert.Equal([first.Name, second.Name], result.Value!.Select(m => m.Name));
@@ -85,7 +90,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.ListModels(db, ct);
+        var result = await ModelsApi.ListModels(Models(db), ct);
 
         Assert.Empty(result.Value!);
     }
@@ -96,7 +101,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.GetModel(seeded.Id, db, ct);
+        var result = await ModelsApi.GetModel(seeded.Id, Models(db), ct);
 
         var model = Assert.IsType<Ok<ModelResponse>>(result.Result).Value!;
         Assert.Equal(ModelResponse.From(seeded), model);
@@ -107,7 +112,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.GetModel(42, db, ct);
+        var result = await ModelsApi.GetModel(42, Models(db), ct);
 
         var notFound = Assert.IsType<NotFound<ProblemDetails>>(result.Result);
         Assert.Equal(StatusCodes.Status404NotFound, notFound.Value!.Status);
@@ -122,7 +127,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(new ModelRequest(name, "d", SampleCode), db, validator, ct);
+        var result = await ModelsApi.CreateModel(new ModelRequest(name, "d", SampleCode), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         Assert.Equal(0, await db.Models.CountAsync());
@@ -133,7 +138,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 101)), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 101)), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
     }
@@ -143,7 +148,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 100)), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: new string('m', 100)), Models(db), ct);
 
         Assert.IsType<Created<ModelResponse>>(result.Result);
     }
@@ -154,7 +159,7 @@ public sealed class ModelsApiTests : IDisposable
         await database.SeedModelAsync("Classifier");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: "cLASSIFIER"), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: "cLASSIFIER"), Models(db), ct);
 
         var errors = ApiAssert.ValidationProblem(result.Result, "name");
         Assert.Contains("already exists", Assert.Single(errors));
@@ -169,7 +174,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(code: code), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(code: code), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "code");
         Assert.Equal(0, await db.Models.CountAsync());
@@ -180,7 +185,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(new ModelRequest(" ", null, ""), db, validator, ct);
+        var result = await ModelsApi.CreateModel(new ModelRequest(" ", null, ""), Models(db), ct);
 
         var problem = Assert.IsType<ValidationProblem>(result.Result);
         Assert.Equal(["code", "name"], problem.ProblemDetails.Errors.Keys.Order());
@@ -193,7 +198,7 @@ public sealed class ModelsApiTests : IDisposable
         // the unique index refuses the second row and the handler answers like the check would have.
         await using var db = database.CreateContext(TestDatabase.BeforeSaving(() => database.SeedModelAsync("RACE")));
 
-        var result = await ModelsApi.CreateModel(AModelRequest(name: "race"), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(name: "race"), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         await using var check = database.CreateContext();
@@ -206,7 +211,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, new ModelRequest("renamed", "new description", "Linear(3, 2)"), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, new ModelRequest("renamed", "new description", "Linear(3, 2)"), Models(db), ct);
 
         var model = Assert.IsType<Ok<ModelResponse>>(result.Result).Value!;
         Assert.Equal((seeded.Id, "renamed", "new description", "Linear(3, 2)"), (model.Id, model.Name, model.Description, model.Code));
@@ -222,7 +227,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync("Classifier");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "CLASSIFIER"), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "CLASSIFIER"), Models(db), ct);
 
         Assert.Equal("CLASSIFIER", Assert.IsType<Ok<ModelResponse>>(result.Result).Value!.Name);
     }
@@ -234,7 +239,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync("mine");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "Taken"), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "Taken"), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "name");
         await using var check = database.CreateContext();
@@ -247,7 +252,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: ""), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: ""), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "code");
     }
@@ -257,7 +262,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(42, AModelRequest(), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(42, AModelRequest(), Models(db), ct);
 
         Assert.Equal(StatusCodes.Status404NotFound, Assert.IsType<NotFound<ProblemDetails>>(result.Result).Value!.Status);
     }
@@ -268,7 +273,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.DeleteModel(seeded.Id, db, ct);
+        var result = await ModelsApi.DeleteModel(seeded.Id, Models(db), ct);
 
         Assert.IsType<NoContent>(result.Result);
         await using var check = database.CreateContext();
@@ -280,7 +285,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.DeleteModel(42, db, ct);
+        var result = await ModelsApi.DeleteModel(42, Models(db), ct);
 
         Assert.IsType<NotFound<ProblemDetails>>(result.Result);
     }
@@ -292,7 +297,7 @@ public sealed class ModelsApiTests : IDisposable
         var configuration = await database.SeedConfigurationAsync(model.Id);
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.DeleteModel(model.Id, db, ct);
+        var result = await ModelsApi.DeleteModel(model.Id, Models(db), ct);
 
         var conflict = Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         Assert.Equal(StatusCodes.Status409Conflict, conflict.Value!.Status);
@@ -318,7 +323,7 @@ public sealed class ModelsApiTests : IDisposable
         }
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.DeleteModel(model.Id, db, ct);
+        var result = await ModelsApi.DeleteModel(model.Id, Models(db), ct);
 
         var conflict = Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         Assert.Contains(deployment.Id.ToString(), conflict.Value!.Detail);
@@ -332,7 +337,7 @@ public sealed class ModelsApiTests : IDisposable
         var model = await database.SeedModelAsync();
         await using var db = database.CreateContext(TestDatabase.BeforeSaving(() => database.SeedConfigurationAsync(model.Id)));
 
-        var result = await ModelsApi.DeleteModel(model.Id, db, ct);
+        var result = await ModelsApi.DeleteModel(model.Id, Models(db), ct);
 
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         await using var check = database.CreateContext();
@@ -344,7 +349,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.OnLineTwo("var x = ;")), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.OnLineTwo("var x = ;")), Models(db), ct);
 
         var messages = ApiAssert.ValidationProblem(result.Result, "code");
         Assert.Matches(@"^line 2, column \d+: .+\(CS\d+\)$", messages[0]);
@@ -361,7 +366,7 @@ public sealed class ModelsApiTests : IDisposable
         await using var db = database.CreateContext();
 
         var result = await ModelsApi.CreateModel(
-            AModelRequest(code: ModelScripts.OnLineTwo("""var secret = System.IO.File.ReadAllText("/etc/passwd");""")), db, validator, ct);
+            AModelRequest(code: ModelScripts.OnLineTwo("""var secret = System.IO.File.ReadAllText("/etc/passwd");""")), Models(db), ct);
 
         var messages = ApiAssert.ValidationProblem(result.Result, "code");
         Assert.Contains(messages, m => m.StartsWith("line 2, column ", StringComparison.Ordinal) && m.Contains("KML1001"));
@@ -374,7 +379,7 @@ public sealed class ModelsApiTests : IDisposable
         buildChecker.Report = ModelCheckReport.Failed(ModelCheckFailure.Build, "hidden size must be even");
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.CreateModel(AModelRequest(), db, validator, ct);
+        var result = await ModelsApi.CreateModel(AModelRequest(), Models(db), ct);
 
         var messages = ApiAssert.ValidationProblem(result.Result, "code");
         Assert.Equal(["Building the model failed: hidden size must be even"], messages);
@@ -386,7 +391,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        await ModelsApi.CreateModel(AModelRequest(name: ""), db, validator, ct);
+        await ModelsApi.CreateModel(AModelRequest(name: ""), Models(db), ct);
 
         Assert.Equal(0, buildChecker.Calls);
     }
@@ -396,8 +401,8 @@ public sealed class ModelsApiTests : IDisposable
     {
         await using var db = database.CreateContext();
 
-        await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.MultiLineHcopdMlp), db, validator, ct);
-        await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.MultiLineHcopdMlp), db, validator, ct);
+        await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.MultiLineHcopdMlp), Models(db), ct);
+        await ModelsApi.CreateModel(AModelRequest(code: ModelScripts.MultiLineHcopdMlp), Models(db), ct);
 
         Assert.Equal(1, buildChecker.Calls);
     }
@@ -408,7 +413,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "renamed", code: seeded.Code), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(name: "renamed", code: seeded.Code), Models(db), ct);
 
         Assert.IsType<Ok<ModelResponse>>(result.Result);
         Assert.Equal(0, buildChecker.Calls);
@@ -420,7 +425,7 @@ public sealed class ModelsApiTests : IDisposable
         var seeded = await database.SeedModelAsync();
         await using var db = database.CreateContext();
 
-        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: "Linear(3, 2);"), db, validator, ct);
+        var result = await ModelsApi.UpdateModel(seeded.Id, AModelRequest(code: "Linear(3, 2);"), Models(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "code");
         await using var check = database.CreateContext();
@@ -432,7 +437,7 @@ public sealed class ModelsApiTests : IDisposable
     {
         buildChecker.Report = new ModelCheckReport { Ok = true, Parameters = 8, Layers = [new ModelLayer("fc", "Linear", 8)], OutputShape = [1, 2] };
 
-        var result = await ModelsApi.ValidateModel(new ModelValidationRequest("Linear(3, 2)", JsonSerializer.SerializeToElement("3")), validator, ct);
+        var result = await ModelsApi.ValidateModel(new ModelValidationRequest("Linear(3, 2)", JsonSerializer.SerializeToElement("3")), Models(), ct);
 
         var response = Assert.IsType<Ok<ModelValidationResponse>>(result.Result).Value!;
         Assert.True(response.Ok);
@@ -448,7 +453,7 @@ public sealed class ModelsApiTests : IDisposable
     [InlineData("{}")]
     public async Task Validating_with_a_bad_input_shape_answers_400_on_inputShape(string shape)
     {
-        var result = await ModelsApi.ValidateModel(new ModelValidationRequest("Linear(3, 2)", JsonDocument.Parse(shape).RootElement), validator, ct);
+        var result = await ModelsApi.ValidateModel(new ModelValidationRequest("Linear(3, 2)", JsonDocument.Parse(shape).RootElement), Models(), ct);
 
         ApiAssert.ValidationProblem(result.Result, "inputShape");
     }

@@ -4,6 +4,7 @@ using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Orchestration;
 using KafkaMl.Web.Apis;
+using KafkaMl.Web.Data;
 using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,6 +21,9 @@ public sealed class ResultsApiTests : IDisposable
 
     public void Dispose() => harness.Dispose();
 
+    /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
+    private ResultService Results(KafkaMlDbContext db) => new(new ContextsLike(db), harness.Orchestrator, harness.Notifier, harness.Runner);
+
     /// <summary>A result the job reported on from start to finish (data, two epochs, upload).</summary>
     private async Task<int> FinishedResultAsync()
     {
@@ -35,7 +39,7 @@ public sealed class ResultsApiTests : IDisposable
     private async Task<IResult> StopAsync(int resultId)
     {
         await using var db = harness.CreateContext();
-        return (await ResultsApi.StopResult(resultId, db, harness.Orchestrator, harness.Notifier, ct)).Result;
+        return (await ResultsApi.StopResult(resultId, Results(db), ct)).Result;
     }
 
     [Fact]
@@ -44,7 +48,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await FinishedResultAsync();
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.GetResult(resultId, db, ct);
+        var result = await ResultsApi.GetResult(resultId, Results(db), ct);
 
         var response = Assert.IsType<Ok<ResultResponse>>(result.Result).Value!;
         Assert.Equal(TrainingStatus.Finished, response.Status);
@@ -63,7 +67,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await FinishedResultAsync();
         await using var db = harness.CreateContext();
 
-        var response = Assert.IsType<Ok<ResultResponse>>((await ResultsApi.GetResult(resultId, db, ct)).Result).Value!;
+        var response = Assert.IsType<Ok<ResultResponse>>((await ResultsApi.GetResult(resultId, Results(db), ct)).Result).Value!;
 
         var json = JsonSerializer.SerializeToElement(response, JsonSerializerOptions.Web);
         foreach (var field in new[] { "id", "deploymentId", "modelId", "status", "trainMetrics", "valMetrics", "testMetrics", "confusionMatrix", "trainingSeconds", "statusChanged", "error" })
@@ -80,9 +84,9 @@ public sealed class ResultsApiTests : IDisposable
         var deploymentOfTraining = (await harness.ReadResultAsync(training)).DeploymentId;
         await using var db = harness.CreateContext();
 
-        var all = await ResultsApi.ListResults(null, null, db, ct);
-        var ofDeployment = await ResultsApi.ListResults(deploymentOfTraining, null, db, ct);
-        var byStatus = await ResultsApi.ListResults(null, "FINISHED", db, ct);
+        var all = await ResultsApi.ListResults(null, null, Results(db), ct);
+        var ofDeployment = await ResultsApi.ListResults(deploymentOfTraining, null, Results(db), ct);
+        var byStatus = await ResultsApi.ListResults(null, "FINISHED", Results(db), ct);
 
         Assert.Equal([finished, training], Assert.IsType<Ok<List<ResultResponse>>>(all.Result).Value!.Select(r => r.Id));
         Assert.Equal([training], Assert.IsType<Ok<List<ResultResponse>>>(ofDeployment.Result).Value!.Select(r => r.Id));
@@ -94,7 +98,7 @@ public sealed class ResultsApiTests : IDisposable
     {
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.ListResults(null, "done", db, ct);
+        var result = await ResultsApi.ListResults(null, "done", Results(db), ct);
 
         ApiAssert.ValidationProblem(result.Result, "status");
     }
@@ -105,7 +109,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await FinishedResultAsync();
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.GetMetrics(resultId, db, ct);
+        var result = await ResultsApi.GetMetrics(resultId, Results(db), ct);
 
         var metrics = Assert.IsType<Ok<ResultMetricsResponse>>(result.Result).Value!;
         Assert.Equal([1, 2], metrics.Epochs.Select(e => e.Epoch));
@@ -120,7 +124,7 @@ public sealed class ResultsApiTests : IDisposable
     {
         await using var db = harness.CreateContext();
 
-        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetMetrics(77, db, ct)).Result);
+        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetMetrics(77, Results(db), ct)).Result);
     }
 
     [Theory]
@@ -174,7 +178,7 @@ public sealed class ResultsApiTests : IDisposable
             await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(1), seed, harness.Notifier, ct);
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.DeleteResult(resultId, db, harness.Orchestrator, ct);
+        var result = await ResultsApi.DeleteResult(resultId, Results(db), ct);
 
         Assert.IsType<NoContent>(result.Result);
         Assert.Equal([JobSpec.TrainingName(resultId)], harness.Runner.Stopped);
@@ -189,7 +193,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await FinishedResultAsync();
         await using var db = harness.CreateContext();
 
-        await ResultsApi.DeleteResult(resultId, db, harness.Orchestrator, ct);
+        await ResultsApi.DeleteResult(resultId, Results(db), ct);
 
         Assert.Empty(harness.Runner.Stopped);
         Assert.False(Directory.Exists(harness.Orchestrator.ResultDirectory(resultId)));
@@ -206,7 +210,7 @@ public sealed class ResultsApiTests : IDisposable
         }
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.DeleteResult(resultId, db, harness.Orchestrator, ct);
+        var result = await ResultsApi.DeleteResult(resultId, Results(db), ct);
 
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         Assert.True(File.Exists(Path.Combine(harness.Orchestrator.ResultDirectory(resultId), "model.dat")));
@@ -221,7 +225,7 @@ public sealed class ResultsApiTests : IDisposable
         var code = (await harness.ReadResultAsync(resultId)).ModelCode;
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.DownloadModel(resultId, db, harness.Orchestrator, ct);
+        var result = await ResultsApi.DownloadModel(resultId, Results(db), ct);
 
         var file = Assert.IsType<FileContentHttpResult>(result.Result);
         Assert.Equal("application/zip", file.ContentType);
@@ -251,7 +255,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await harness.SeedResultAsync(status);
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.DownloadModel(resultId, db, harness.Orchestrator, ct);
+        var result = await ResultsApi.DownloadModel(resultId, Results(db), ct);
 
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
     }
@@ -261,7 +265,7 @@ public sealed class ResultsApiTests : IDisposable
     {
         await using var db = harness.CreateContext();
 
-        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.DownloadModel(5, db, harness.Orchestrator, ct)).Result);
+        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.DownloadModel(5, Results(db), ct)).Result);
     }
 
     [Fact]
@@ -271,7 +275,7 @@ public sealed class ResultsApiTests : IDisposable
         harness.Runner.SetLog(JobSpec.TrainingName(resultId), "line 1\nline 2\nepoch 3/5 loss 0.41");
         await using var db = harness.CreateContext();
 
-        var result = await ResultsApi.GetLog(resultId, 2, db, harness.Runner, ct);
+        var result = await ResultsApi.GetLog(resultId, 2, Results(db), ct);
 
         var text = Assert.IsType<ContentHttpResult>(result.Result);
         Assert.Equal("line 2\nepoch 3/5 loss 0.41", text.ResponseContent);
@@ -284,7 +288,7 @@ public sealed class ResultsApiTests : IDisposable
         var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
         await using var db = harness.CreateContext();
 
-        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetLog(resultId, null, db, harness.Runner, ct)).Result);
+        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetLog(resultId, null, Results(db), ct)).Result);
     }
 
     private static string Read(ZipArchive zip, string name)

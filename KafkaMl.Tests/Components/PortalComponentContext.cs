@@ -22,7 +22,7 @@ using MudBlazor.Services;
 namespace KafkaMl.Tests.Components;
 
 /// <summary>
-/// bUnit with the portal's real results services: <see cref="ResultViews"/> over a real SQLite database, the real
+/// bUnit with the portal's real use-case services: <see cref="ResultService"/> and the others over a real SQLite database, the real
 /// <see cref="ResultsNotifier"/> and orchestrator, and a <see cref="FakeJobRunner"/> (all from a <see cref="TrainingHarness"/>).
 /// Pages render inside MudBlazor's providers, as in the layout; JavaScript (Plotly, MudBlazor) is answered loosely.
 /// Disposed asynchronously (MudBlazor's services are only <see cref="IAsyncDisposable"/>).
@@ -45,8 +45,8 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddSingleton(Training.Notifier);
         Services.AddSingleton(Training.Orchestrator);
         Services.AddSingleton<IJobRunner>(Training.Runner);
-        Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new TestContextFactory(Training.Database));
-        Services.AddScoped<ResultViews>();
+        Services.AddSingleton<IDbContextFactory<KafkaMlDbContext>>(new Apis.TestContexts(Training.Database));
+        Services.AddKafkaMlUseCases();
         // Pages show or hide actions by policy (AuthorizeView Policy=...): bUnit's principal, the portal's real policies
         // (bUnit's own authorization service would only match policy names). Pages render as an admin sees them.
         authorization = bunit.AddAuthorization();
@@ -54,7 +54,7 @@ public abstract class PortalComponentContext : IAsyncLifetime
         Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
         Services.AddSingleton<IAuthorizationService, DefaultAuthorizationService>();
         SignInAs(KafkaMlRoles.Admin);
-        // The forms' services: the API's handlers over the same database, the real model check in a child process.
+        // The forms' services: the API's services over the same database, the real model check in a child process.
         Services.AddLogging();
         Services.AddScoped<PortalQueries>();
         Services.AddScoped<PortalForms>();
@@ -143,11 +143,6 @@ public abstract class PortalComponentContext : IAsyncLifetime
     {
         await bunit.DisposeAsync();
         Training.Dispose();
-    }
-
-    private sealed class TestContextFactory(TestDatabase database) : IDbContextFactory<KafkaMlDbContext>
-    {
-        public KafkaMlDbContext CreateDbContext() => database.CreateContext();
     }
 }
 

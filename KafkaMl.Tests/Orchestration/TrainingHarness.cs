@@ -84,7 +84,7 @@ public sealed class TrainingHarness : IDisposable
     public async Task<DeploymentResponse> DeployAsync(int configurationId)
     {
         await using var db = CreateContext();
-        var result = await DeploymentsApi.CreateDeployment(OrchestrationBuilders.ADeploymentRequest(configurationId), db, Orchestrator, Notifier, CancellationToken.None);
+        var result = await DeploymentsApi.CreateDeployment(OrchestrationBuilders.ADeploymentRequest(configurationId), new DeploymentService(new Apis.ContextsLike(db), Orchestrator, Notifier), CancellationToken.None);
         return Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.Created<DeploymentResponse>>(result.Result).Value!;
     }
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using KafkaMl.Core.Domain;
 
 namespace KafkaMl.Web.Apis;
 

@@ -1,12 +1,13 @@
 using System.Text.Json.Nodes;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Apis;
 
+/// <summary>
+/// <c>/api/datasources</c>. The rules live in <see cref="DatasourceService"/>; these handlers only turn its outcomes
+/// into HTTP answers.
+/// </summary>
 public static class DatasourcesApi
 {
     public static RouteGroupBuilder MapDatasourcesApi(this IEndpointRouteBuilder app)
@@ -32,38 +33,33 @@ public static class DatasourcesApi
     }
 
     public static async Task<Ok<List<DatasourceResponse>>> ListDatasources(
-        int? deploymentId, KafkaMlDbContext db, CancellationToken cancellationToken)
-    {
-        var query = db.Datasources.AsNoTracking();
-        if (deploymentId is { } id) query = query.Where(d => d.DeploymentId == id);
-        var datasources = await query.OrderByDescending(d => d.Time).ThenByDescending(d => d.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(datasources.Select(DatasourceResponse.From).ToList());
-    }
+        int? deploymentId, [FromServices] DatasourceService datasources, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await datasources.ListAsync(deploymentId, cancellationToken));
 
     public static async Task<Results<Ok<DatasourceResponse>, NotFound<ProblemDetails>>> GetDatasource(
-        int id, KafkaMlDbContext db, CancellationToken cancellationToken)
+        int id, [FromServices] DatasourceService datasources, CancellationToken cancellationToken)
     {
-        var datasource = await db.Datasources.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
-        return datasource is null ? DatasourceNotFound(id) : TypedResults.Ok(DatasourceResponse.From(datasource));
+        var outcome = await datasources.GetAsync(id, cancellationToken);
+        return outcome.Value is { } datasource ? TypedResults.Ok(datasource) : Problems.NotFound(outcome.Failure!);
     }
 
     public static async Task<Results<Accepted<ResendResponse>, NotFound<ProblemDetails>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> ResendDatasource(
         int id, ResendRequest? request, [FromServices] DatasourceService datasources, CancellationToken cancellationToken)
     {
         var outcome = await datasources.ResendAsync(id, request?.DeploymentId, cancellationToken);
-        switch (outcome.Status)
+        switch (outcome.Kind)
         {
-            case ResendStatus.Sent:
-                var sent = outcome.Sent!;
+            case OutcomeKind.Ok:
+                var sent = outcome.Value!;
                 var message = (JsonObject)JsonNode.Parse(sent.Message.ToUtf8Json())!;
                 return TypedResults.Accepted(
                     $"/api/datasources?deploymentId={sent.DeploymentId}",
                     new ResendResponse(sent.DatasourceId, sent.DeploymentId, sent.ControlTopic, sent.Partition, sent.Offset, sent.Key, message));
-            case ResendStatus.DatasourceNotFound:
-                return DatasourceNotFound(id);
-            case ResendStatus.InvalidDeploymentId:
-                return Problems.Validation("deploymentId", outcome.Problem!);
-            case ResendStatus.NotResendable:
+            case OutcomeKind.NotFound:
+                return Problems.NotFound(outcome.Failure!);
+            case OutcomeKind.Invalid:
+                return Problems.Validation(outcome.Failure!);
+            case OutcomeKind.Conflict:
                 return TypedResults.Conflict(new ProblemDetails
                 {
                     Status = StatusCodes.Status409Conflict,
@@ -74,6 +70,4 @@ public static class DatasourcesApi
                 return TypedResults.Problem(outcome.Problem, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Kafka unavailable");
         }
     }
-
-    private static NotFound<ProblemDetails> DatasourceNotFound(int id) => Problems.NotFound($"Datasource {id} does not exist.");
 }

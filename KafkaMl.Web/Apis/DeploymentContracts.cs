@@ -1,5 +1,3 @@
-using KafkaMl.Core.Domain;
-
 namespace KafkaMl.Web.Apis;
 
 /// <summary>

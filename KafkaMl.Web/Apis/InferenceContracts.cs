@@ -1,7 +1,5 @@
 using System.Text.Json.Nodes;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Services;
 
 namespace KafkaMl.Web.Apis;
 

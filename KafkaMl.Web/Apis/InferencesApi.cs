@@ -1,4 +1,3 @@
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -47,20 +46,21 @@ public static class InferencesApi
         TypedResults.Ok((await inferences.ListAsync(resultId, cancellationToken)).ToList());
 
     public static async Task<Results<Ok<InferenceResponse>, NotFound<ProblemDetails>>> GetInference(
-        int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken) =>
-        await inferences.GetAsync(id, cancellationToken) is { } inference
-            ? TypedResults.Ok(inference)
-            : Problems.NotFound($"Inference {id} does not exist.");
+        int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.GetAsync(id, cancellationToken);
+        return outcome.Value is { } inference ? TypedResults.Ok(inference) : Problems.NotFound(outcome.Failure!);
+    }
 
     public static async Task<Results<Created<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>>> CreateInference(
         InferenceRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
     {
         var outcome = await inferences.CreateAsync(request, cancellationToken);
-        return outcome.Status switch
+        return outcome.Kind switch
         {
-            InferenceOutcomeStatus.Ok => TypedResults.Created($"/api/inferences/{outcome.Inference!.Id}", outcome.Inference),
-            InferenceOutcomeStatus.Invalid => TypedResults.ValidationProblem(outcome.Errors!),
-            _ => Problems.NotFound(outcome.Problem!),
+            OutcomeKind.Ok => TypedResults.Created($"/api/inferences/{outcome.Value!.Id}", outcome.Value),
+            OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
+            _ => Problems.NotFound(outcome.Failure!),
         };
     }
 
@@ -68,20 +68,20 @@ public static class InferencesApi
         int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
     {
         var outcome = await inferences.StopAsync(id, cancellationToken);
-        return outcome.Inference is { } inference ? TypedResults.Ok(inference) : Problems.NotFound(outcome.Problem!);
+        return outcome.Value is { } inference ? TypedResults.Ok(inference) : Problems.NotFound(outcome.Failure!);
     }
 
     public static async Task<Results<Ok<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> ScaleInference(
         int id, InferenceScaleRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
     {
         var outcome = await inferences.ScaleAsync(id, request.Replicas, cancellationToken);
-        return outcome.Status switch
+        return outcome.Kind switch
         {
-            InferenceOutcomeStatus.Ok => TypedResults.Ok(outcome.Inference!),
-            InferenceOutcomeStatus.Invalid => TypedResults.ValidationProblem(outcome.Errors!),
-            InferenceOutcomeStatus.Conflict => Problems.Conflict(outcome.Problem!, "inferenceId", id),
-            InferenceOutcomeStatus.RunnerFailed => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Job runner failed", detail: outcome.Problem),
-            _ => Problems.NotFound(outcome.Problem!),
+            OutcomeKind.Ok => TypedResults.Ok(outcome.Value!),
+            OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
+            OutcomeKind.Conflict => Problems.Conflict(outcome.Failure!),
+            OutcomeKind.Failed => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Job runner failed", detail: outcome.Problem),
+            _ => Problems.NotFound(outcome.Failure!),
         };
     }
 
@@ -89,6 +89,6 @@ public static class InferencesApi
         int id, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
     {
         var outcome = await inferences.DeleteAsync(id, cancellationToken);
-        return outcome.Status == InferenceOutcomeStatus.Ok ? TypedResults.NoContent() : Problems.NotFound(outcome.Problem!);
+        return outcome.Succeeded ? TypedResults.NoContent() : Problems.NotFound(outcome.Failure!);
     }
 }

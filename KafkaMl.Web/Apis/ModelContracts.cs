@@ -1,5 +1,3 @@
-using KafkaMl.Core.Domain;
-
 namespace KafkaMl.Web.Apis;
 
 /// <summary>Body of <c>POST /api/models</c> and <c>PUT /api/models/{id}</c>.</summary>

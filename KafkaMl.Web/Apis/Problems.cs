@@ -3,9 +3,27 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace KafkaMl.Web.Apis;
 
-/// <summary>The RFC 7807 answers the APIs share.</summary>
+/// <summary>The RFC 7807 answers the APIs share, and how a service's <see cref="Failure"/> becomes one.</summary>
 internal static class Problems
 {
+    public static NotFound<ProblemDetails> NotFound(Failure failure) => NotFound(failure.Problem ?? "Not found.");
+
+    /// <summary>A 409 "In use" carrying the failure's reason and the facts it names (e.g. <c>inferenceIds</c>).</summary>
+    public static Conflict<ProblemDetails> Conflict(Failure failure)
+    {
+        var problem = new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "In use", Detail = failure.Problem };
+        foreach (var (name, value) in failure.Extensions) problem.Extensions[name] = value;
+        return TypedResults.Conflict(problem);
+    }
+
+    /// <summary>A 400 with the failure's field messages (and its extensions, e.g. a script's <c>diagnostics</c>).</summary>
+    public static ValidationProblem Validation(Failure failure)
+    {
+        var problem = TypedResults.ValidationProblem(failure.Errors);
+        foreach (var (name, value) in failure.Extensions) problem.ProblemDetails.Extensions[name] = value;
+        return problem;
+    }
+
     public static NotFound<ProblemDetails> NotFound(string detail) => TypedResults.NotFound(new ProblemDetails
     {
         Status = StatusCodes.Status404NotFound,
@@ -46,6 +64,9 @@ internal sealed class ValidationErrors
 
     public ValidationProblem ToProblem() =>
         TypedResults.ValidationProblem(ToDictionary());
+
+    /// <summary>The messages as a service's invalid outcome.</summary>
+    public Failure ToFailure() => Outcome.Invalid(ToDictionary());
 }
 
 /// <summary>Rules shared by the named resources (models, configurations).</summary>

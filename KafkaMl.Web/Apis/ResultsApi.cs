@@ -1,32 +1,19 @@
-using System.IO.Compression;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using KafkaMl.Core;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Jobs;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Apis;
 
+/// <summary>
+/// <c>/api/results</c>. The rules live in <see cref="ResultService"/>; these handlers only turn its outcomes into HTTP answers.
+/// </summary>
 public static class ResultsApi
 {
     /// <summary>Entries of the bundle <c>GET /api/results/{id}/model</c> answers.</summary>
-    public const string ScriptEntry = "model.csx";
-    public const string MetadataEntry = "metadata.json";
+    public const string ScriptEntry = ResultService.ScriptEntry;
+    public const string MetadataEntry = ResultService.MetadataEntry;
 
-    public const int DefaultLogLines = ResultViews.DefaultLogLines;
-    public const int MaxLogLines = ResultViews.MaxLogLines;
-
-    private static readonly JsonSerializerOptions MetadataJson = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public const int DefaultLogLines = ResultService.DefaultLogLines;
+    public const int MaxLogLines = ResultService.MaxLogLines;
 
     public static RouteGroupBuilder MapResultsApi(this IEndpointRouteBuilder app)
     {
@@ -64,179 +51,66 @@ public static class ResultsApi
     }
 
     public static async Task<Results<Ok<List<ResultResponse>>, ValidationProblem>> ListResults(
-        int? deploymentId, string? status, KafkaMlDbContext db, CancellationToken cancellationToken)
+        int? deploymentId, string? status, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var query = db.TrainingResults.AsNoTracking().Include(r => r.Model).AsQueryable();
-        if (deploymentId is { } deployment) query = query.Where(r => r.DeploymentId == deployment);
-        if (!string.IsNullOrWhiteSpace(status))
-        {
-            if (!EnumNames.TryParse<TrainingStatus>(status, out var wanted))
-                return Problems.Validation("status", $"Unknown status '{status}'; use one of {string.Join(", ", EnumNames.Names<TrainingStatus>())}.");
-            query = query.Where(r => r.Status == wanted);
-        }
-        var results = await query.OrderByDescending(r => r.Id).ToListAsync(cancellationToken);
-        return TypedResults.Ok(results.Select(r => ResultResponse.From(r, r.Model?.Name ?? "")).ToList());
+        var outcome = await results.ListResponsesAsync(deploymentId, status, cancellationToken);
+        return outcome.Value is { } list ? TypedResults.Ok(list) : Problems.Validation(outcome.Failure!);
     }
 
     public static async Task<Results<Ok<ResultResponse>, NotFound<ProblemDetails>>> GetResult(
-        int id, KafkaMlDbContext db, CancellationToken cancellationToken)
+        int id, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var result = await db.TrainingResults.AsNoTracking().Include(r => r.Model).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        return result is null ? ResultNotFound(id) : TypedResults.Ok(ResultResponse.From(result, result.Model?.Name ?? ""));
+        var outcome = await results.ResponseAsync(id, cancellationToken);
+        return outcome.Value is { } result ? TypedResults.Ok(result) : Problems.NotFound(outcome.Failure!);
     }
 
     public static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DeleteResult(
-        int id, KafkaMlDbContext db, [FromServices] TrainingOrchestrator orchestrator, CancellationToken cancellationToken)
+        int id, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var outcome = await ResultViews.DeleteAsync(db, orchestrator, id, cancellationToken);
-        return outcome.Status switch
+        var outcome = await results.DeleteAsync(id, cancellationToken);
+        return outcome.Kind switch
         {
-            DeleteStatus.Deleted => TypedResults.NoContent(),
-            DeleteStatus.NotFound => ResultNotFound(id),
-            DeleteStatus.InUse => Problems.Conflict(outcome.Problem!, "inferenceIds", outcome.InferenceIds),
-            _ => Problems.Conflict(outcome.Problem!, "resultId", id),
+            OutcomeKind.Ok => TypedResults.NoContent(),
+            OutcomeKind.NotFound => Problems.NotFound(outcome.Failure!),
+            _ => Problems.Conflict(outcome.Failure!),
         };
     }
 
     public static async Task<Results<Ok<ResultMetricsResponse>, NotFound<ProblemDetails>>> GetMetrics(
-        int id, KafkaMlDbContext db, CancellationToken cancellationToken)
+        int id, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var status = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
-        if (status is null) return ResultNotFound(id);
-
-        var epochs = await db.EpochMetrics.AsNoTracking().Where(e => e.ResultId == id).OrderBy(e => e.Epoch).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new ResultMetricsResponse(id, status.Value,
-            epochs.Select(e => new EpochMetricsResponse(e.Epoch, e.TrainMetrics, e.ValMetrics, e.RecordedAt)).ToList()));
+        var outcome = await results.MetricsAsync(id, cancellationToken);
+        return outcome.Value is { } metrics ? TypedResults.Ok(metrics) : Problems.NotFound(outcome.Failure!);
     }
 
     public static async Task<Results<Ok<ResultResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> StopResult(
-        int id,
-        KafkaMlDbContext db,
-        [FromServices] TrainingOrchestrator orchestrator,
-        [FromServices] ResultsNotifier notifier,
-        CancellationToken cancellationToken)
+        int id, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var outcome = await ResultViews.StopAsync(db, orchestrator, notifier, id, cancellationToken);
-        return outcome.Status switch
+        var outcome = await results.StopAsync(id, cancellationToken);
+        return outcome.Kind switch
         {
-            StopStatus.Stopped => TypedResults.Ok(ResultResponse.From(outcome.Result!, outcome.Result!.Model?.Name ?? "")),
-            StopStatus.NotFound => ResultNotFound(id),
-            _ => Problems.Conflict(outcome.Problem!, "status", outcome.Current!.Value.ToName()),
+            OutcomeKind.Ok => TypedResults.Ok(ResultResponse.From(outcome.Value!, outcome.Value!.Model?.Name ?? "")),
+            OutcomeKind.NotFound => Problems.NotFound(outcome.Failure!),
+            _ => Problems.Conflict(outcome.Failure!),
         };
     }
 
     public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DownloadModel(
-        int id, KafkaMlDbContext db, [FromServices] TrainingOrchestrator orchestrator, CancellationToken cancellationToken)
+        int id, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var result = await db.TrainingResults.AsNoTracking()
-            .Include(r => r.Model)
-            .Include(r => r.Deployment)
-            .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        if (result is null) return ResultNotFound(id);
-        if (result.Status != TrainingStatus.Finished)
-            return Problems.Conflict($"Result {id} is {result.Status.ToName()}; its model can be downloaded once it is finished.", "status", result.Status.ToName());
-
-        var directory = orchestrator.ResultDirectory(id);
-        var weights = Path.Combine(directory, ResultFiles.Weights);
-        if (!File.Exists(weights)) return Problems.NotFound($"The trained weights of result {id} are missing from the data directory.");
-
-        using var zip = new MemoryStream();
-        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        var outcome = await results.BundleAsync(id, cancellationToken);
+        return outcome.Kind switch
         {
-            await AddTextAsync(archive, ScriptEntry, Script(result), cancellationToken);
-            await AddFileAsync(archive, ResultFiles.Weights, weights, cancellationToken);
-            var safetensors = Path.Combine(directory, ResultFiles.Safetensors);
-            if (File.Exists(safetensors)) await AddFileAsync(archive, ResultFiles.Safetensors, safetensors, cancellationToken);
-            await AddTextAsync(archive, MetadataEntry, JsonSerializer.Serialize(Metadata(result, File.Exists(safetensors)), MetadataJson), cancellationToken);
-        }
-        return TypedResults.File(zip.ToArray(), "application/zip", $"kafkaml-result-{id}.zip");
+            OutcomeKind.Ok => TypedResults.File(outcome.Value!.Zip, "application/zip", outcome.Value.FileName),
+            OutcomeKind.NotFound => Problems.NotFound(outcome.Failure!),
+            _ => Problems.Conflict(outcome.Failure!),
+        };
     }
 
     public static async Task<Results<ContentHttpResult, NotFound<ProblemDetails>>> GetLog(
-        int id, int? lines, KafkaMlDbContext db, [FromServices] IJobRunner runner, CancellationToken cancellationToken)
+        int id, int? lines, [FromServices] ResultService results, CancellationToken cancellationToken)
     {
-        var outcome = await ResultViews.LogAsync(db, runner, id, lines, cancellationToken);
-        return outcome.Status switch
-        {
-            LogStatus.Found => TypedResults.Text(outcome.Text, "text/plain; charset=utf-8"),
-            LogStatus.ResultNotFound => ResultNotFound(id),
-            _ => Problems.NotFound(outcome.Problem!),
-        };
+        var outcome = await results.LogAsync(id, lines, cancellationToken);
+        return outcome.Value is { } log ? TypedResults.Text(log, "text/plain; charset=utf-8") : Problems.NotFound(outcome.Failure!);
     }
-
-    private static string Script(TrainingResult result) =>
-        result.ModelCode is { Length: > 0 } code ? code : result.Model?.Code ?? "";
-
-    private static JsonObject Metadata(TrainingResult result, bool hasSafetensors)
-    {
-        var deployment = result.Deployment!;
-        return new JsonObject
-        {
-            ["format"] = "kafkaml-model-bundle/1",
-            ["resultId"] = result.Id,
-            ["deploymentId"] = result.DeploymentId,
-            ["model"] = new JsonObject { ["id"] = result.ModelId, ["name"] = result.Model?.Name ?? "", ["script"] = ScriptEntry },
-            ["weights"] = new JsonObject
-            {
-                ["torchSharp"] = ResultFiles.Weights,
-                ["safetensors"] = hasSafetensors ? ResultFiles.Safetensors : null,
-            },
-            ["training"] = new JsonObject
-            {
-                ["batchSize"] = deployment.BatchSize,
-                ["epochs"] = deployment.Epochs,
-                ["learningRate"] = deployment.LearningRate,
-                ["optimizer"] = deployment.Optimizer.ToName(),
-                ["loss"] = deployment.Loss.ToName(),
-                ["metrics"] = new JsonArray([.. deployment.Metrics.Select(m => (JsonNode?)m)]),
-                ["shuffle"] = deployment.Shuffle,
-                ["earlyStopping"] = deployment.EarlyStoppingPatience is { } patience
-                    ? new JsonObject { ["patience"] = patience, ["minDelta"] = deployment.EarlyStoppingMinDelta ?? 0 }
-                    : null,
-                ["validationRate"] = deployment.ValidationRate,
-                ["testRate"] = deployment.TestRate,
-                ["seed"] = deployment.Seed,
-                ["trainingSeconds"] = result.TrainingSeconds,
-            },
-            ["metrics"] = new JsonObject
-            {
-                ["train"] = JsonSerializer.SerializeToNode(result.TrainMetrics, MetadataJson),
-                ["validation"] = JsonSerializer.SerializeToNode(result.ValMetrics, MetadataJson),
-                ["test"] = JsonSerializer.SerializeToNode(result.TestMetrics, MetadataJson),
-            },
-            ["confusionMatrix"] = JsonSerializer.SerializeToNode(result.ConfusionMatrix, MetadataJson),
-            ["input"] = new JsonObject
-            {
-                ["topic"] = result.DataTopic,
-                ["format"] = result.InputFormat,
-                ["config"] = ResultInputResponse.ParseObject(result.InputConfig),
-            },
-            ["scaler"] = ResultInputResponse.ParseObject(result.Scaler),
-            ["versions"] = new JsonObject
-            {
-                ["kafkaMl"] = AppVersion.Current,
-                ["torchSharp"] = InformationalVersion(typeof(TorchSharp.torch).Assembly),
-            },
-        };
-    }
-
-    private static string? InformationalVersion(System.Reflection.Assembly assembly) =>
-        assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
-        ?? assembly.GetName().Version?.ToString();
-
-    private static async Task AddTextAsync(ZipArchive archive, string name, string text, CancellationToken cancellationToken)
-    {
-        await using var entry = archive.CreateEntry(name, CompressionLevel.Optimal).Open();
-        await entry.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), cancellationToken);
-    }
-
-    private static async Task AddFileAsync(ZipArchive archive, string name, string path, CancellationToken cancellationToken)
-    {
-        await using var entry = archive.CreateEntry(name, CompressionLevel.Optimal).Open();
-        await using var file = File.OpenRead(path);
-        await file.CopyToAsync(entry, cancellationToken);
-    }
-
-    private static NotFound<ProblemDetails> ResultNotFound(int id) => Problems.NotFound($"Result {id} does not exist.");
 }

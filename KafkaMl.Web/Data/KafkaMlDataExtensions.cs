@@ -1,6 +1,5 @@
 using KafkaMl.Web.Hosting;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Data;
 

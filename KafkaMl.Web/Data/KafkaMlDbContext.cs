@@ -1,7 +1,5 @@
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Data.EntityConfigurations;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Data;
 

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Web.Data;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using KafkaMl.Core;
+using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Web.Hosting;
 
@@ -14,5 +15,18 @@ public static class ConfigurationExtensions
         if (string.IsNullOrWhiteSpace(options.DataDir)) options.DataDir = new KafkaMlOptions().DataDir;
         Directory.CreateDirectory(options.DataDirFullPath);
         return options;
+    }
+
+    /// <summary>
+    /// <see cref="KafkaMlOptions"/> bound to the <c>KafkaMl</c> section and validated on start
+    /// (<see cref="KafkaMlOptionsValidator"/>): once, however many parts of the host ask for it.
+    /// </summary>
+    public static IServiceCollection AddKafkaMlOptions(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<KafkaMlOptions>) && d.ImplementationType == typeof(KafkaMlOptionsValidator)))
+            return services;
+        services.AddOptions<KafkaMlOptions>().BindConfiguration(KafkaMlOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KafkaMlOptions>, KafkaMlOptionsValidator>();
+        return services;
     }
 }

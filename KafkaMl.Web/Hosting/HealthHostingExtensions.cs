@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using Hangfire;
 using KafkaMl.Core.Broker;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Web.Data;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 

@@ -2,10 +2,7 @@ using KafkaMl.Core;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
 namespace KafkaMl.Web.Hosting;
@@ -18,8 +15,7 @@ public static class PortalHostingExtensions
         // Static assets of packages (MudBlazor, Blazor's own script) in every environment, not just Development.
         builder.WebHost.UseStaticWebAssets();
 
-        builder.Services.AddOptions<KafkaMlOptions>().BindConfiguration(KafkaMlOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<KafkaMlOptions>, KafkaMlOptionsValidator>();
+        builder.Services.AddKafkaMlOptions();
 
         builder.AddKafkaBroker();
         builder.AddKafkaMlData();

@@ -1,18 +1,16 @@
 using Confluent.Kafka;
 using KafkaMl.Core.Control;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Web.Data;
+using KafkaMl.Web.Apis;
 using KafkaMl.Web.Hosting;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Services;
 
 /// <summary>
-/// "Send again" (issue 3, item 6): re-publishes a stored datasource's control message for another
-/// deployment, so a new deployment trains on the same stream without the data being sent again. Used by
-/// the REST API and the portal's datasources page.
+/// Datasources (the control messages the control logger stored) as the REST API and the portal's datasources pages
+/// use them: list, get, and "send again" (issue 3, item 6), which re-publishes a stored datasource's control message
+/// for another deployment, so a new deployment trains on the same stream without the data being sent again.
 /// </summary>
 public sealed partial class DatasourceService(
     IDbContextFactory<KafkaMlDbContext> contexts,
@@ -28,14 +26,33 @@ public sealed partial class DatasourceService(
         _ => null,
     };
 
+    /// <summary>Every datasource logged, newest first; only those for <paramref name="deploymentId"/> when given.</summary>
+    public async Task<List<DatasourceResponse>> ListAsync(int? deploymentId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.Datasources.AsNoTracking();
+        if (deploymentId is { } id) query = query.Where(d => d.DeploymentId == id);
+        var datasources = await query.OrderByDescending(d => d.Time).ThenByDescending(d => d.Id).ToListAsync(cancellationToken);
+        return datasources.Select(DatasourceResponse.From).ToList();
+    }
+
+    public async Task<Outcome<DatasourceResponse>> GetAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var datasource = await db.Datasources.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+        return datasource is null ? DatasourceNotFound(id) : Outcome.Ok(DatasourceResponse.From(datasource));
+    }
+
     /// <summary>
     /// Sends the control message of datasource <paramref name="datasourceId"/> — same ranges, format, config,
     /// rates, total and description — to the control topic, keyed for <paramref name="deploymentId"/>
     /// (a decimal string, as KafkaMl's sinks send it). The control logger then stores it as a new datasource.
+    /// Invalid on <c>deploymentId</c> for a missing or unknown deployment; a conflict when the stored message cannot
+    /// be sent again; failed when Kafka does not take it.
     /// </summary>
-    public async Task<ResendOutcome> ResendAsync(int datasourceId, int? deploymentId, CancellationToken cancellationToken = default)
+    public async Task<Outcome<ResentControlMessage>> ResendAsync(int datasourceId, int? deploymentId, CancellationToken cancellationToken = default)
     {
-        if (DeploymentIdProblem(deploymentId) is { } idProblem) return ResendOutcome.Fail(ResendStatus.InvalidDeploymentId, idProblem);
+        if (DeploymentIdProblem(deploymentId) is { } idProblem) return Outcome.Invalid("deploymentId", idProblem);
 
         Datasource? datasource;
         bool deploymentExists;
@@ -44,11 +61,11 @@ public sealed partial class DatasourceService(
             datasource = await db.Datasources.AsNoTracking().SingleOrDefaultAsync(d => d.Id == datasourceId, cancellationToken);
             deploymentExists = await db.Deployments.AnyAsync(d => d.Id == deploymentId, cancellationToken);
         }
-        if (datasource is null) return ResendOutcome.Fail(ResendStatus.DatasourceNotFound, $"Datasource {datasourceId} does not exist.");
+        if (datasource is null) return DatasourceNotFound(datasourceId);
         if (!deploymentExists)
         {
             // A control message for an id no deployment has yet would be picked up by whichever deployment gets it later.
-            return ResendOutcome.Fail(ResendStatus.InvalidDeploymentId, $"Deployment {deploymentId} does not exist.");
+            return Outcome.Invalid("deploymentId", $"Deployment {deploymentId} does not exist.");
         }
 
         ControlMessage message;
@@ -58,7 +75,7 @@ public sealed partial class DatasourceService(
         }
         catch (Exception e) when (e is ControlMessageException or DataFormatException)
         {
-            return ResendOutcome.Fail(ResendStatus.NotResendable, $"Datasource {datasourceId} cannot be sent again: {e.Message}");
+            return Outcome.Conflict($"Datasource {datasourceId} cannot be sent again: {e.Message}");
         }
 
         var key = DeploymentKey.Encode(deploymentId!.Value);
@@ -73,12 +90,12 @@ public sealed partial class DatasourceService(
         catch (ProduceException<byte[], byte[]> e)
         {
             LogResendFailed(datasourceId, deploymentId.Value, endpoint.ControlTopic, e.Error.Reason);
-            return ResendOutcome.Fail(ResendStatus.NotDelivered,
+            return Outcome.Failed(
                 $"The control message could not be delivered to {endpoint.ControlTopic} at {endpoint.BootstrapServers}: {e.Error.Reason}");
         }
 
         LogResent(datasourceId, deploymentId.Value, delivery.TopicPartitionOffset.ToString());
-        return new ResendOutcome(ResendStatus.Sent, null, new ResentControlMessage(
+        return Outcome.Ok(new ResentControlMessage(
             datasourceId, deploymentId.Value, delivery.Topic, delivery.Partition.Value, delivery.Offset.Value,
             System.Text.Encoding.ASCII.GetString(key), message));
     }
@@ -100,26 +117,13 @@ public sealed partial class DatasourceService(
         };
     }
 
+    private static Failure DatasourceNotFound(int id) => Outcome.NotFound($"Datasource {id} does not exist.");
+
     [LoggerMessage(LogLevel.Information, "Datasource {DatasourceId} sent again for deployment {DeploymentId} at {Position}")]
     private partial void LogResent(int datasourceId, int deploymentId, string position);
 
     [LoggerMessage(LogLevel.Warning, "Sending datasource {DatasourceId} again for deployment {DeploymentId} to {ControlTopic} failed: {Reason}")]
     private partial void LogResendFailed(int datasourceId, int deploymentId, string controlTopic, string reason);
-}
-
-public enum ResendStatus
-{
-    Sent,
-    InvalidDeploymentId,
-    DatasourceNotFound,
-    NotResendable,
-    NotDelivered,
-}
-
-/// <summary>What <see cref="DatasourceService.ResendAsync"/> did: the message sent, or why nothing was.</summary>
-public sealed record ResendOutcome(ResendStatus Status, string? Problem, ResentControlMessage? Sent)
-{
-    internal static ResendOutcome Fail(ResendStatus status, string problem) => new(status, problem, null);
 }
 
 /// <summary>A control message sent again: for which datasource and deployment, where it landed, its key and content.</summary>

@@ -1,13 +1,10 @@
+using KafkaMl.Web.Jobs;
 using System.Text.Json.Nodes;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Jobs;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Services;
 
@@ -22,30 +19,6 @@ public sealed record InferenceDraft(
     long? ModelInputValues,
     string SuggestedInputTopic,
     string SuggestedOutputTopic);
-
-public enum InferenceOutcomeStatus
-{
-    Ok,
-    Invalid,
-    NotFound,
-    Conflict,
-    RunnerFailed,
-}
-
-/// <summary>What an inference operation came to: the inference, or why not (field errors, or one problem).</summary>
-public sealed record InferenceOutcome(
-    InferenceOutcomeStatus Status,
-    InferenceResponse? Inference = null,
-    IReadOnlyDictionary<string, string[]>? Errors = null,
-    string? Problem = null)
-{
-    public static InferenceOutcome Ok(InferenceResponse inference) => new(InferenceOutcomeStatus.Ok, inference);
-
-    public static InferenceOutcome NotFound(string problem) => new(InferenceOutcomeStatus.NotFound, Problem: problem);
-
-    public static InferenceOutcome Invalid(string field, string message) =>
-        new(InferenceOutcomeStatus.Invalid, Errors: new Dictionary<string, string[]> { [field] = [message] });
-}
 
 /// <summary>
 /// Inference services as the API and the pages use them — create from a finished result, list, detail with live
@@ -150,14 +123,13 @@ public sealed class InferenceService(
     }
 
     /// <summary>Creates the inference (status created) and has its replicas started in the background.</summary>
-    public async Task<InferenceOutcome> CreateAsync(InferenceRequest request, CancellationToken cancellationToken = default)
+    public async Task<Outcome<InferenceResponse>> CreateAsync(InferenceRequest request, CancellationToken cancellationToken = default)
     {
-        if (request.ResultId is not { } resultId) return InferenceOutcome.Invalid("resultId", "The result to serve is required.");
+        if (request.ResultId is not { } resultId) return Outcome.Invalid("resultId", "The result to serve is required.");
         var draft = await DraftAsync(resultId, cancellationToken);
-        if (draft is null) return InferenceOutcome.NotFound($"Result {resultId} does not exist.");
+        if (draft is null) return Outcome.NotFound($"Result {resultId} does not exist.");
         var (errors, inference) = Check(request, draft);
-        if (errors.Count > 0)
-            return new InferenceOutcome(InferenceOutcomeStatus.Invalid, Errors: errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+        if (errors.Count > 0) return Outcome.Invalid(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 
         inference.Status = InferenceStatus.Created;
         inference.StatusChanged = DateTimeOffset.UtcNow;
@@ -170,13 +142,13 @@ public sealed class InferenceService(
             }
             catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
             {
-                return InferenceOutcome.NotFound($"Result {resultId} was deleted meanwhile; nothing was deployed.");
+                return Outcome.NotFound($"Result {resultId} was deleted meanwhile; nothing was deployed.");
             }
         }
         // Saved first, then started: replicas never run for an inference that does not exist.
         orchestrator.EnqueueStart(inference.Id);
         await monitor.NotifyStatusAsync(inference.Id, inference.Status);
-        return InferenceOutcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None));
+        return Outcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None));
     }
 
     /// <summary>The inferences, newest first; only those serving <paramref name="resultId"/> when given.</summary>
@@ -189,21 +161,21 @@ public sealed class InferenceService(
         return rows.Select(r => InferenceResponse.From(r.Inference, r.ModelName, monitor.Get(r.Inference.Id))).ToList();
     }
 
-    /// <summary>Inference <paramref name="id"/> with its live stats; null when it does not exist.</summary>
-    public async Task<InferenceResponse?> GetAsync(int id, CancellationToken cancellationToken = default)
+    /// <summary>Inference <paramref name="id"/> with its live stats.</summary>
+    public async Task<Outcome<InferenceResponse>> GetAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await db.Inferences.AsNoTracking().Where(i => i.Id == id)
             .Select(i => new { Inference = i, ModelName = i.Result!.Model!.Name })
             .SingleOrDefaultAsync(cancellationToken);
-        return row is null ? null : InferenceResponse.From(row.Inference, row.ModelName, monitor.Get(id));
+        return row is null ? InferenceNotFound(id) : Outcome.Ok(InferenceResponse.From(row.Inference, row.ModelName, monitor.Get(id)));
     }
 
     /// <summary>The recent throughput and latency of inference <paramref name="id"/> (for the charts).</summary>
     public IReadOnlyList<InferenceStatsPoint> History(int id) => monitor.Get(id).History;
 
     /// <summary>Stops the replicas and marks the inference stopped (a stopped or failed one stays as it is, its replicas stopped again).</summary>
-    public async Task<InferenceOutcome> StopAsync(int id, CancellationToken cancellationToken = default)
+    public async Task<Outcome<InferenceResponse>> StopAsync(int id, CancellationToken cancellationToken = default)
     {
         if (!await ExistsAsync(id, cancellationToken)) return InferenceNotFound(id);
         await orchestrator.StopWorkloadAsync(id, cancellationToken);
@@ -213,19 +185,19 @@ public sealed class InferenceService(
                 await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
         }
         monitor.Forget(id);
-        return await OkOrNotFoundAsync(id, cancellationToken);
+        return await GetAsync(id, cancellationToken);
     }
 
     /// <summary>Runs <paramref name="replicas"/> replicas from now on (1 to <see cref="InferenceOrchestrator.MaxReplicas"/>).</summary>
-    public async Task<InferenceOutcome> ScaleAsync(int id, int? replicas, CancellationToken cancellationToken = default)
+    public async Task<Outcome<InferenceResponse>> ScaleAsync(int id, int? replicas, CancellationToken cancellationToken = default)
     {
         if (replicas is not { } count || count is < 1 or > InferenceOrchestrator.MaxReplicas)
-            return InferenceOutcome.Invalid("replicas", $"An inference runs 1 to {InferenceOrchestrator.MaxReplicas} replicas ({replicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} given).");
+            return Outcome.Invalid("replicas", $"An inference runs 1 to {InferenceOrchestrator.MaxReplicas} replicas ({replicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} given).");
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var status = await db.Inferences.AsNoTracking().Where(i => i.Id == id).Select(i => (InferenceStatus?)i.Status).SingleOrDefaultAsync(cancellationToken);
         if (status is null) return InferenceNotFound(id);
         if (status is InferenceStatus.Stopped or InferenceStatus.Failed)
-            return new InferenceOutcome(InferenceOutcomeStatus.Conflict, Problem: $"Inference {id} is {status.Value.ToName()}; deploy the result again instead of scaling it.");
+            return Outcome.Conflict($"Inference {id} is {status.Value.ToName()}; deploy the result again instead of scaling it.", "inferenceId", id);
 
         // Saved first: a start still to come then starts this many; a running workload is scaled now.
         await db.Inferences.Where(i => i.Id == id).ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicas, count), cancellationToken);
@@ -237,15 +209,15 @@ public sealed class InferenceService(
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return new InferenceOutcome(InferenceOutcomeStatus.RunnerFailed, Problem: $"The job runner could not scale inference {id}: {e.Message}");
+                return Outcome.Failed($"The job runner could not scale inference {id}: {e.Message}");
             }
         }
         await monitor.NotifyStatusAsync(id, status.Value);
-        return await OkOrNotFoundAsync(id, cancellationToken);
+        return await GetAsync(id, cancellationToken);
     }
 
     /// <summary>Stops the replicas, then deletes the inference (its topics stay: they are the user's data).</summary>
-    public async Task<InferenceOutcome> DeleteAsync(int id, CancellationToken cancellationToken = default)
+    public async Task<Outcome<Done>> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
         if (!await ExistsAsync(id, cancellationToken)) return InferenceNotFound(id);
         await orchestrator.StopWorkloadAsync(id, cancellationToken);
@@ -253,7 +225,7 @@ public sealed class InferenceService(
         await db.Inferences.Where(i => i.Id == id).ExecuteDeleteAsync(cancellationToken);
         monitor.Forget(id);
         await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
-        return new InferenceOutcome(InferenceOutcomeStatus.Ok);
+        return Outcome.Ok(Done.Value);
     }
 
     private async Task<bool> ExistsAsync(int id, CancellationToken cancellationToken)
@@ -262,8 +234,5 @@ public sealed class InferenceService(
         return await db.Inferences.AnyAsync(i => i.Id == id, cancellationToken);
     }
 
-    private async Task<InferenceOutcome> OkOrNotFoundAsync(int id, CancellationToken cancellationToken) =>
-        await GetAsync(id, cancellationToken) is { } inference ? InferenceOutcome.Ok(inference) : InferenceNotFound(id);
-
-    private static InferenceOutcome InferenceNotFound(int id) => InferenceOutcome.NotFound($"Inference {id} does not exist.");
+    private static Failure InferenceNotFound(int id) => Outcome.NotFound($"Inference {id} does not exist.");
 }

@@ -1,55 +1,45 @@
 using KafkaMl.Core.Scripting;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
-using KafkaMl.Web.Data;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Web.Services;
 
 /// <summary>
-/// What the portal's forms create, through the very handlers the REST API runs (so a page and <c>POST /api/...</c>
-/// can never disagree), with the API's field rules exposed so a form checks them beside each field first and never
-/// sends an invalid create. Components never hold a DbContext: this service opens one per call. Writes are refused
-/// to a viewer (<see cref="PortalWriteGuard"/>), though the form pages already are.
+/// What the portal's forms create, through the very services the REST API calls (so a page and <c>POST /api/...</c>
+/// can never disagree), with the services' field rules exposed so a form checks them beside each field first and
+/// never sends an invalid create. Writes are refused to a viewer (<see cref="PortalWriteGuard"/>), though the form
+/// pages already are.
 /// </summary>
 public sealed class PortalForms(
-    IDbContextFactory<KafkaMlDbContext> contexts,
-    ModelValidator validator,
-    TrainingOrchestrator orchestrator,
-    ResultsNotifier notifier,
+    ModelService models,
+    ConfigurationService configurations,
+    DeploymentService deployments,
     PortalWriteGuard guard)
 {
     // ---- the rules, checked in the browser's circuit before any create ----
 
-    public static FieldErrors Check(ModelRequest request) => new(ModelRules.CheckFields(request).Errors.ToDictionary());
+    public static FieldErrors Check(ModelRequest request) => new(ModelService.Check(request));
 
-    public static FieldErrors Check(ConfigurationRequest request) => new(ConfigurationRules.CheckFields(request).Errors.ToDictionary());
+    public static FieldErrors Check(ConfigurationRequest request) => new(ConfigurationService.Check(request));
 
-    public static FieldErrors Check(DeploymentRequest request) => new(DeploymentRules.Validate(request).Errors.ToDictionary());
+    public static FieldErrors Check(DeploymentRequest request) => new(DeploymentService.Check(request));
 
     // ---- models ----
 
-    public async Task<ModelResponse?> ModelAsync(int id, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return (await ModelsApi.GetModel(id, db, cancellationToken)).Result is Ok<ModelResponse> ok ? ok.Value : null;
-    }
+    public async Task<ModelResponse?> ModelAsync(int id, CancellationToken cancellationToken = default) =>
+        (await models.GetAsync(id, cancellationToken)).Value;
 
     /// <summary>Compiles, sandbox-checks and builds the script in a child process (<see cref="ModelValidator"/>).</summary>
     public Task<ModelValidation> ValidateModelAsync(string code, CancellationToken cancellationToken = default) =>
-        validator.ValidateAsync(code, inputShape: null, cancellationToken);
+        models.ValidateAsync(code, inputShape: null, cancellationToken);
 
     public async Task<FormOutcome<ModelResponse>> SaveModelAsync(int? id, ModelRequest request, CancellationToken cancellationToken = default)
     {
         if (Check(request) is { Any: true } invalid) return FormOutcome<ModelResponse>.Invalid(invalid);
         if (await guard.RefusalAsync() is { } refusal) return FormOutcome<ModelResponse>.Refused(refusal);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        IResult result = id is { } existing
-            ? (await ModelsApi.UpdateModel(existing, request, db, validator, cancellationToken)).Result
-            : (await ModelsApi.CreateModel(request, db, validator, cancellationToken)).Result;
-        return FormOutcome<ModelResponse>.From(result);
+        return FormOutcome<ModelResponse>.From(id is { } existing
+            ? await models.UpdateAsync(existing, request, cancellationToken)
+            : await models.CreateAsync(request, cancellationToken));
     }
 
     // ---- configurations ----
@@ -58,8 +48,7 @@ public sealed class PortalForms(
     {
         if (Check(request) is { Any: true } invalid) return FormOutcome<ConfigurationResponse>.Invalid(invalid);
         if (await guard.RefusalAsync() is { } refusal) return FormOutcome<ConfigurationResponse>.Refused(refusal);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return FormOutcome<ConfigurationResponse>.From((await ConfigurationsApi.CreateConfiguration(request, db, cancellationToken)).Result);
+        return FormOutcome<ConfigurationResponse>.From(await configurations.CreateAsync(request, cancellationToken));
     }
 
     // ---- deployments ----
@@ -68,9 +57,7 @@ public sealed class PortalForms(
     {
         if (Check(request) is { Any: true } invalid) return FormOutcome<DeploymentResponse>.Invalid(invalid);
         if (await guard.RefusalAsync() is { } refusal) return FormOutcome<DeploymentResponse>.Refused(refusal);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return FormOutcome<DeploymentResponse>.From(
-            (await DeploymentsApi.CreateDeployment(request, db, orchestrator, notifier, cancellationToken)).Result);
+        return FormOutcome<DeploymentResponse>.From(await deployments.CreateAsync(request, cancellationToken));
     }
 }
 
@@ -101,18 +88,17 @@ public sealed record FormOutcome<T>(T? Value, FieldErrors Errors, string? Proble
 
     public static FormOutcome<T> Refused(string problem) => new(null, FieldErrors.None, problem, []);
 
-    /// <summary>Reads an API handler's typed result.</summary>
-    public static FormOutcome<T> From(IResult result) => result switch
+    /// <summary>Reads a service's outcome: the value, the field messages (with a script's diagnostics), or the one problem.</summary>
+    public static FormOutcome<T> From(Outcome<T> outcome) => outcome.Kind switch
     {
-        Created<T> created => new(created.Value, FieldErrors.None, null, []),
-        Ok<T> ok => new(ok.Value, FieldErrors.None, null, []),
-        ValidationProblem problem => new(null, new FieldErrors(problem.ProblemDetails.Errors.AsReadOnly()), null, DiagnosticsOf(problem.ProblemDetails)),
-        NotFound<ProblemDetails> notFound => new(null, FieldErrors.None, notFound.Value?.Detail ?? "Not found.", []),
-        Conflict<ProblemDetails> conflict => new(null, FieldErrors.None, conflict.Value?.Detail ?? "In use.", []),
-        _ => new(null, FieldErrors.None, $"Unexpected answer: {result.GetType().Name}.", []),
+        OutcomeKind.Ok => new(outcome.Value, FieldErrors.None, null, []),
+        OutcomeKind.Invalid => new(null, new FieldErrors(outcome.Errors), null, DiagnosticsOf(outcome.Failure!)),
+        OutcomeKind.NotFound => new(null, FieldErrors.None, outcome.Problem ?? "Not found.", []),
+        OutcomeKind.Conflict => new(null, FieldErrors.None, outcome.Problem ?? "In use.", []),
+        _ => new(null, FieldErrors.None, outcome.Problem ?? "Failed.", []),
     };
 
     /// <summary>A model's compile errors ride along as the <c>diagnostics</c> extension.</summary>
-    private static IReadOnlyList<ScriptDiagnostic> DiagnosticsOf(ProblemDetails details) =>
-        details.Extensions.TryGetValue("diagnostics", out var value) && value is IReadOnlyList<ScriptDiagnostic> diagnostics ? diagnostics : [];
+    private static IReadOnlyList<ScriptDiagnostic> DiagnosticsOf(Failure failure) =>
+        failure.Extensions.TryGetValue("diagnostics", out var value) && value is IReadOnlyList<ScriptDiagnostic> diagnostics ? diagnostics : [];
 }

@@ -1,7 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Web.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Web.Services;
 
 /// <summary>Read-only views of the database for the portal's pages (no tracking, projected rows).</summary>

@@ -1,3 +1,6 @@
+using KafkaMl.Web.Auth;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace KafkaMl.Web.Services;
 
 public static class PortalServicesExtensions
@@ -5,13 +8,27 @@ public static class PortalServicesExtensions
     /// <summary>The services Razor components call; components never hold a DbContext or a Kafka client.</summary>
     public static IServiceCollection AddKafkaMlPortalServices(this IServiceCollection services)
     {
+        services.AddKafkaMlUseCases();
         services.AddScoped<PortalStatusService>();
         services.AddScoped<PortalQueries>();
         services.AddScoped<DatasourceService>();
-        services.AddScoped<ResultViews>();
         services.AddScoped<PortalForms>();
-        services.AddScoped<KafkaMl.Web.Auth.PortalWriteGuard>();
+        services.AddScoped<PortalWriteGuard>();
         services.AddSingleton<CsvUploader>();
+        return services;
+    }
+
+    /// <summary>
+    /// One service per resource, holding its rules, called by both the REST handlers and the pages (each opens a
+    /// database context per call). Resolved when first asked for, so a host serving part of the API needs only what
+    /// that part uses (models: <see cref="ModelValidator"/>; deployments and results: the training orchestrator).
+    /// </summary>
+    public static IServiceCollection AddKafkaMlUseCases(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ModelService>();
+        services.TryAddSingleton<ConfigurationService>();
+        services.TryAddSingleton<DeploymentService>();
+        services.TryAddSingleton<ResultService>();
         return services;
     }
 }

@@ -1,5 +1,4 @@
 using KafkaMl.Core.Sinks;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 

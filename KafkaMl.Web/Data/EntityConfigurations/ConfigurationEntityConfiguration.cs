@@ -1,5 +1,3 @@
-using KafkaMl.Core.Domain;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace KafkaMl.Web.Data.EntityConfigurations;
@@ -11,8 +9,7 @@ internal sealed class ConfigurationEntityConfiguration : IEntityTypeConfiguratio
     public void Configure(EntityTypeBuilder<Configuration> configuration)
     {
         configuration.ToTable("Configurations");
-        configuration.Property(c => c.Name).HasMaxLength(Configuration.NameMaxLength).UseCollation("NOCASE");
-        configuration.HasIndex(c => c.Name).IsUnique();
+        configuration.HasUniqueNameIgnoringCase(c => c.Name, Configuration.NameMaxLength);
 
         // Deleting a configuration drops its links; deleting a model that is still linked is refused.
         configuration.HasMany(c => c.Models)

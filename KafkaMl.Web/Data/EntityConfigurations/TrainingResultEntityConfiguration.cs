@@ -1,5 +1,3 @@
-using KafkaMl.Core.Domain;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace KafkaMl.Web.Data.EntityConfigurations;

@@ -1,5 +1,4 @@
 using KafkaMl.Web.Auth;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace KafkaMl.Web.Data.EntityConfigurations;
@@ -9,8 +8,7 @@ internal sealed class UserAccountEntityConfiguration : IEntityTypeConfiguration<
     public void Configure(EntityTypeBuilder<UserAccount> user)
     {
         user.ToTable("Users");
-        user.Property(u => u.UserName).HasMaxLength(UserAccount.UserNameMaxLength).UseCollation("NOCASE");
-        user.HasIndex(u => u.UserName).IsUnique();
+        user.HasUniqueNameIgnoringCase(u => u.UserName, UserAccount.UserNameMaxLength);
         user.Property(u => u.PasswordHash);
         user.Property(u => u.Role).HasMaxLength(16);
         user.Property(u => u.SecurityStamp).HasMaxLength(64);

@@ -11,7 +11,7 @@ public static class DeploymentForm
     /// </summary>
     public static readonly DeploymentRequest Defaults = new(
         ConfigurationId: null, BatchSize: 10, Epochs: 50, LearningRate: 0.01, Optimizer: "adam", Loss: "cross_entropy",
-        Metrics: ["accuracy"], Shuffle: true);
+        Metrics: [KafkaMl.Core.Training.MetricNames.Accuracy], Shuffle: true);
 
     public static IReadOnlyList<string> MetricNames => DeploymentRules.MetricNames;
 }

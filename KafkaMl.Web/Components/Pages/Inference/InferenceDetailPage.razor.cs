@@ -1,7 +1,5 @@
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -55,15 +53,7 @@ public sealed partial class InferenceDetailPage : IDisposable
 
     private async Task LoadAsync()
     {
-        try
-        {
-            inference = await Inferences.GetAsync(Id);
-            error = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            error = e.Message;
-        }
+        error = await PageLoad.ErrorOfAsync(async () => inference = (await Inferences.GetAsync(Id)).Value);
         loaded = true;
         var history = Inferences.History(Id);
         throughput = [new("predictions/s", history.Select(p => (p.Time, (double?)p.MessagesPerSecond)).ToList())];
@@ -74,30 +64,30 @@ public sealed partial class InferenceDetailPage : IDisposable
         ];
     }
 
-    private Task StopAsync() => ActAsync("Stopping", () => Inferences.StopAsync(Id), $"Inference {Id} stopped.");
+    private Task StopAsync() => ActAsync("Stopping", async () => (await Inferences.StopAsync(Id)).Failure, $"Inference {Id} stopped.");
 
-    private Task ScaleAsync() => ActAsync("Scaling", () => Inferences.ScaleAsync(Id, scaleTo), $"Inference {Id} scaled to {scaleTo} replica(s).");
+    private Task ScaleAsync() => ActAsync("Scaling", async () => (await Inferences.ScaleAsync(Id, scaleTo)).Failure, $"Inference {Id} scaled to {scaleTo} replica(s).");
 
     private async Task DeleteAsync()
     {
         var confirmed = await Dialogs.ShowMessageBoxAsync("Delete this inference?",
             $"Inference {Id}'s replicas are stopped and it is deleted; its topics stay.", yesText: "Delete", cancelText: "Cancel");
         if (confirmed != true) return;
-        await ActAsync("Deleting", () => Inferences.DeleteAsync(Id), $"Inference {Id} deleted.");
-        if (inference is not null && await Inferences.GetAsync(Id) is null) Navigation.NavigateTo("inferences");
+        await ActAsync("Deleting", async () => (await Inferences.DeleteAsync(Id)).Failure, $"Inference {Id} deleted.");
+        if (inference is not null && (await Inferences.GetAsync(Id)).Kind == OutcomeKind.NotFound) Navigation.NavigateTo("inferences");
     }
 
-    /// <summary>Runs an action; a refusal or failure is told in a snackbar, and the page shows the outcome.</summary>
-    private async Task ActAsync(string what, Func<Task<InferenceOutcome>> action, string done)
+    /// <summary>Runs an action (answering why it failed, if it did); a refusal or failure is told in a snackbar, and the page shows the outcome.</summary>
+    private async Task ActAsync(string what, Func<Task<Failure?>> action, string done)
     {
         busy = true;
         try
         {
-            var outcome = await action();
-            if (outcome.Status == InferenceOutcomeStatus.Ok) Snackbar.Add(done, Severity.Success);
+            var failure = await action();
+            if (failure is null) Snackbar.Add(done, Severity.Success);
             else
             {
-                var reason = outcome.Problem ?? string.Join(" ", outcome.Errors?.SelectMany(e => e.Value) ?? []);
+                var reason = failure.Problem ?? string.Join(" ", failure.Errors.SelectMany(e => e.Value));
                 Snackbar.Add($"{what} inference {Id} failed: {reason}", Severity.Error);
             }
             await LoadAsync();

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KafkaMl.Web.Apis;
-using KafkaMl.Web.Services;
+using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -42,15 +42,7 @@ public sealed partial class InferenceNewPage
     protected override async Task OnParametersSetAsync()
     {
         if (ResultId is not { } id) return;
-        try
-        {
-            draft = await Inferences.DraftAsync(id);
-            loadError = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            loadError = e.Message;
-        }
+        loadError = await PageLoad.ErrorOfAsync(async () => draft = await Inferences.DraftAsync(id));
         loaded = true;
         if (draft is null) return;
         inputTopic = draft.SuggestedInputTopic;
@@ -89,14 +81,14 @@ public sealed partial class InferenceNewPage
         {
             Submitted++;
             var outcome = await Inferences.CreateAsync(request);
-            switch (outcome.Status)
+            switch (outcome.Kind)
             {
-                case InferenceOutcomeStatus.Ok:
-                    Snackbar.Add($"Inference {outcome.Inference!.Id} deployed; its replicas are starting.", Severity.Success);
-                    Navigation.NavigateTo($"inferences/{outcome.Inference.Id}");
+                case OutcomeKind.Ok:
+                    Snackbar.Add($"Inference {outcome.Value!.Id} deployed; its replicas are starting.", Severity.Success);
+                    Navigation.NavigateTo($"inferences/{outcome.Value.Id}");
                     break;
-                case InferenceOutcomeStatus.Invalid:
-                    errors = outcome.Errors!;
+                case OutcomeKind.Invalid:
+                    errors = outcome.Errors;
                     break;
                 default:
                     Snackbar.Add(outcome.Problem ?? "The inference could not be deployed.", Severity.Error);

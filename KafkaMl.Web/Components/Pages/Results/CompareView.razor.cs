@@ -1,5 +1,4 @@
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -26,7 +25,7 @@ public sealed partial class CompareView : IDisposable
     /// <summary>The results to compare.</summary>
     [Parameter, EditorRequired] public IReadOnlyList<int> ResultIds { get; set; } = [];
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 
@@ -36,19 +35,14 @@ public sealed partial class CompareView : IDisposable
         shown = [.. ResultIds];
         subscription ??= Notifier.SubscribeAll(OnChangeAsync);
         loaded = false;
-        try
+        error = await PageLoad.ErrorOfAsync(async () =>
         {
             var history = await Views.EpochsOfAsync(shown);
             epochs.Clear();
             foreach (var (id, points) in history)
                 epochs[id] = new SortedDictionary<int, EpochPoint>(points.ToDictionary(p => p.Epoch));
             await LoadSummariesAsync();
-            error = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            error = e.Message;
-        }
+        });
         loaded = true;
         Rebuild();
     }
@@ -83,12 +77,12 @@ public sealed partial class CompareView : IDisposable
     private async Task LoadSummariesAsync()
     {
         results = await Views.SummariesAsync(shown);
-        testMetrics = MetricNames.Ordered(results.SelectMany(r => r.TestMetrics.Keys));
+        testMetrics = MetricFormat.Ordered(results.SelectMany(r => r.TestMetrics.Keys));
     }
 
     private void Rebuild()
     {
-        metrics = MetricNames.Ordered(epochs.Values.SelectMany(e => e.Values).SelectMany(p => p.Validation.Keys));
+        metrics = MetricFormat.Ordered(epochs.Values.SelectMany(e => e.Values).SelectMany(p => p.Validation.Keys));
         series = metrics.ToDictionary(m => m, m => (IReadOnlyList<MetricSeries>)results.Select(r => Line(r, m)).ToList());
     }
 
@@ -108,7 +102,7 @@ public sealed partial class CompareView : IDisposable
     {
         if (results.Count < 2) return false;
         var values = results.Where(r => r.TestMetrics.ContainsKey(metric)).Select(r => r.TestMetrics[metric]).ToList();
-        return value == (metric == "accuracy" ? values.Max() : values.Min());
+        return value == (metric == KafkaMl.Core.Training.MetricNames.Accuracy ? values.Max() : values.Min());
     }
 
     public void Dispose()

@@ -1,5 +1,4 @@
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -29,7 +28,7 @@ public sealed partial class ResultCharts : IDisposable
     /// <summary>The deployment's epoch count, for the progress bar.</summary>
     [Parameter] public int PlannedEpochs { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 
@@ -81,7 +80,7 @@ public sealed partial class ResultCharts : IDisposable
     private void Rebuild()
     {
         chartedExpected = ExpectedMetrics;
-        metrics = MetricNames.Ordered(ExpectedMetrics.Concat(points.Values.SelectMany(p => p.Train.Keys.Concat(p.Validation.Keys))));
+        metrics = MetricFormat.Ordered(ExpectedMetrics.Concat(points.Values.SelectMany(p => p.Train.Keys.Concat(p.Validation.Keys))));
         series = metrics.ToDictionary(m => m, m => (IReadOnlyList<MetricSeries>)
         [
             Line("train", m, p => p.Train),

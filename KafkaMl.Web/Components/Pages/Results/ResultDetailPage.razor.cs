@@ -1,4 +1,4 @@
-using KafkaMl.Web.Services;
+using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -22,7 +22,7 @@ public sealed partial class ResultDetailPage : IDisposable
 
     [Parameter] public int Id { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 
@@ -57,15 +57,7 @@ public sealed partial class ResultDetailPage : IDisposable
 
     private async Task LoadAsync()
     {
-        try
-        {
-            detail = await Views.DetailAsync(Id);
-            error = null;
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            error = e.Message;
-        }
+        error = await PageLoad.ErrorOfAsync(async () => detail = await Views.DetailAsync(Id));
         loaded = true;
     }
 
@@ -75,7 +67,7 @@ public sealed partial class ResultDetailPage : IDisposable
         try
         {
             var outcome = await Views.StopAsync(Id);
-            if (outcome.Status == StopStatus.Stopped)
+            if (outcome.Succeeded)
                 Snackbar.Add($"Result {Id} stopped.", Severity.Success);
             else
                 actionError = outcome.Problem;
@@ -104,13 +96,13 @@ public sealed partial class ResultDetailPage : IDisposable
         try
         {
             var outcome = await Views.DeleteAsync(Id);
-            switch (outcome.Status)
+            switch (outcome.Kind)
             {
-                case DeleteStatus.Deleted:
+                case OutcomeKind.Ok:
                     Snackbar.Add($"Result {Id} deleted.", Severity.Success);
                     Navigation.NavigateTo("results");
                     break;
-                case DeleteStatus.NotFound:
+                case OutcomeKind.NotFound:
                     detail = null;
                     actionError = outcome.Problem;
                     break;

@@ -1,4 +1,3 @@
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -9,11 +8,11 @@ public sealed partial class ResultLog : IDisposable
     /// <summary>How often the log is read again while <see cref="Live"/>.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(3);
 
-    private static readonly int[] LineChoices = [50, ResultViews.DefaultLogLines, 1000, 5000];
+    private static readonly int[] LineChoices = [50, ResultService.DefaultLogLines, 1000, 5000];
 
     private readonly CancellationTokenSource stop = new();
-    private int lines = ResultViews.DefaultLogLines;
-    private LogOutcome? outcome;
+    private int lines = ResultService.DefaultLogLines;
+    private Outcome<string>? outcome;
     private string? error;
     private bool loading;
     private bool wasLive;
@@ -23,7 +22,7 @@ public sealed partial class ResultLog : IDisposable
     /// <summary>The job is running: read the log again every few seconds.</summary>
     [Parameter] public bool Live { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     protected override async Task OnInitializedAsync()
     {

@@ -1,6 +1,4 @@
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Web.Components.Pages.Results;
@@ -26,7 +24,7 @@ public sealed partial class ResultsPage : IDisposable
     /// <summary>Only this deployment's results at first (<c>/results?deploymentId=5</c>).</summary>
     [SupplyParameterFromQuery(Name = "deploymentId")] public int? DeploymentId { get; set; }
 
-    [Inject] private ResultViews Views { get; set; } = default!;
+    [Inject] private ResultService Views { get; set; } = default!;
 
     [Inject] private ResultsNotifier Notifier { get; set; } = default!;
 
@@ -75,8 +73,8 @@ public sealed partial class ResultsPage : IDisposable
 
     /// <summary>Test accuracy when there is one, else the negated test loss: higher sorts as better either way.</summary>
     private static object TestSortKey(ResultSummary result) =>
-        result.TestMetrics.TryGetValue("accuracy", out var accuracy) ? accuracy
-        : result.TestMetrics.TryGetValue("loss", out var loss) ? -loss
+        result.TestMetrics.TryGetValue(KafkaMl.Core.Training.MetricNames.Accuracy, out var accuracy) ? accuracy
+        : result.TestMetrics.TryGetValue(KafkaMl.Core.Training.MetricNames.Loss, out var loss) ? -loss
         : double.MinValue;
 
     public void Dispose()

@@ -1,11 +1,15 @@
 using System.Globalization;
+using KafkaMl.Core.Training;
 
 namespace KafkaMl.Web.Components.Pages.Results;
 
-/// <summary>How the results pages order, name and format metrics: the loss first, then accuracy, MSE, MAE, then the rest.</summary>
-public static class MetricNames
+/// <summary>
+/// How the results pages order, name and format metrics: the loss first, then the engines' metrics in their order
+/// (accuracy, MSE, MAE; <see cref="MetricNames"/>), then the rest.
+/// </summary>
+public static class MetricFormat
 {
-    private static readonly string[] Preferred = ["loss", "accuracy", "mse", "mae"];
+    private static readonly string[] Preferred = [MetricNames.Loss, .. MetricNames.Known];
 
     public static IReadOnlyList<string> Ordered(IEnumerable<string> names) =>
         names.Distinct(StringComparer.Ordinal)
@@ -15,10 +19,10 @@ public static class MetricNames
 
     public static string Label(string name) => name switch
     {
-        "loss" => "Loss",
-        "accuracy" => "Accuracy",
-        "mse" => "MSE",
-        "mae" => "MAE",
+        MetricNames.Loss => "Loss",
+        MetricNames.Accuracy => "Accuracy",
+        MetricNames.Mse => "MSE",
+        MetricNames.Mae => "MAE",
         _ => name,
     };
 

@@ -1,18 +1,15 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Jobs;
-using Microsoft.EntityFrameworkCore;
+using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Web.Services;
 
 /// <summary>
-/// What the training-result pages show and do: the results list, a result's detail and per-epoch history, a
-/// deployment's results for comparison, the job's log, stop and delete. Stop, delete and the log are also what the
-/// results API answers with: the static overloads taking a <see cref="KafkaMlDbContext"/> are the one place their
-/// rules live; the API handlers call them with the request's context, the pages through the instance methods.
+/// Training results as the API and the result pages use them: the results list, a result's detail and per-epoch
+/// history, a deployment's results for comparison, the job's log, the model bundle, stop and delete — each rule in
+/// one place, answered as an <see cref="Outcome{T}"/> the API maps to HTTP and the pages to messages.
 /// </summary>
-public sealed class ResultViews(
+public sealed partial class ResultService(
     IDbContextFactory<KafkaMlDbContext> contexts,
     TrainingOrchestrator orchestrator,
     ResultsNotifier notifier,
@@ -107,68 +104,47 @@ public sealed class ResultViews(
         return new DeploymentView(deployment.Deployment, deployment.Configuration, results);
     }
 
-    /// <summary>Stops result <paramref name="id"/>'s training (see <see cref="StopAsync(KafkaMlDbContext, TrainingOrchestrator, ResultsNotifier, int, CancellationToken)"/>).</summary>
-    public async Task<StopOutcome> StopAsync(int id, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await StopAsync(db, orchestrator, notifier, id, cancellationToken);
-    }
-
-    /// <summary>Deletes result <paramref name="id"/> (see <see cref="DeleteAsync(KafkaMlDbContext, TrainingOrchestrator, int, CancellationToken)"/>).</summary>
-    public async Task<DeleteOutcome> DeleteAsync(int id, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await DeleteAsync(db, orchestrator, id, cancellationToken);
-    }
-
-    /// <summary>The last <paramref name="lines"/> lines of result <paramref name="id"/>'s training job's log.</summary>
-    public async Task<LogOutcome> LogAsync(int id, int? lines = null, CancellationToken cancellationToken = default)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await LogAsync(db, runner, id, lines, cancellationToken);
-    }
-
     /// <summary>
     /// Marks result <paramref name="id"/> stopped — first, so the job's reports are refused from then on (409) and a
     /// start still queued does nothing — then stops its job and tells the live pages. Only a created, deployed or
     /// training result can be stopped.
     /// </summary>
-    public static async Task<StopOutcome> StopAsync(
-        KafkaMlDbContext db, TrainingOrchestrator orchestrator, ResultsNotifier notifier, int id, CancellationToken cancellationToken)
+    public async Task<Outcome<TrainingResult>> StopAsync(int id, CancellationToken cancellationToken = default)
     {
-        if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken)) return StopOutcome.NotFound(id);
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken)) return ResultNotFound(id);
 
         if (!await db.TrainingResults.TryMoveAsync(id, TrainingStatus.Stopped,
                 set => set.SetProperty(r => r.Error, "Stopped on request."), cancellationToken))
         {
             var now = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
             return now is { } status
-                ? new StopOutcome(StopStatus.AlreadyFinal,
-                    $"Result {id} is already {status.ToName()}; only a created, deployed or training result can be stopped.", null, status)
-                : StopOutcome.NotFound(id);
+                ? Outcome.Conflict(
+                    $"Result {id} is already {status.ToName()}; only a created, deployed or training result can be stopped.", "status", status.ToName())
+                : ResultNotFound(id);
         }
         await orchestrator.StopJobAsync(id, cancellationToken);
 
         var result = await db.TrainingResults.AsNoTracking().Include(r => r.Model).SingleAsync(r => r.Id == id, cancellationToken);
         await notifier.NotifyStatusAsync(id, result.DeploymentId, TrainingStatus.Stopped);
-        return new StopOutcome(StopStatus.Stopped, null, result, TrainingStatus.Stopped);
+        return Outcome.Ok(result);
     }
 
     /// <summary>
     /// Deletes result <paramref name="id"/>, its history and its files, stopping its job first if it still runs.
     /// Refused while an inference serves it (also when one is created meanwhile: nothing is deleted then).
     /// </summary>
-    public static async Task<DeleteOutcome> DeleteAsync(
-        KafkaMlDbContext db, TrainingOrchestrator orchestrator, int id, CancellationToken cancellationToken)
+    public async Task<Outcome<Done>> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var result = await db.TrainingResults.SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        if (result is null) return new DeleteOutcome(DeleteStatus.NotFound, $"Result {id} does not exist.", []);
+        if (result is null) return ResultNotFound(id);
 
         var inferences = await db.Inferences.AsNoTracking().Where(i => i.ResultId == id).OrderBy(i => i.Id).Select(i => i.Id).ToListAsync(cancellationToken);
         if (inferences.Count > 0)
         {
-            return new DeleteOutcome(DeleteStatus.InUse,
-                $"Result {id} is served by inference(s) {string.Join(", ", inferences)}; stop and delete them first.", inferences);
+            return Outcome.Conflict(
+                $"Result {id} is served by inference(s) {string.Join(", ", inferences)}; stop and delete them first.", "inferenceIds", inferences);
         }
 
         if (!result.Status.IsFinal()) await orchestrator.StopJobAsync(id, cancellationToken);
@@ -179,23 +155,65 @@ public sealed class ResultViews(
         }
         catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
         {
-            return new DeleteOutcome(DeleteStatus.JustDeployed, $"Result {id} has just been deployed for inference; nothing was deleted.", []);
+            return Outcome.Conflict($"Result {id} has just been deployed for inference; nothing was deleted.", "resultId", id);
         }
         orchestrator.DeleteResultFiles(id);
-        return new DeleteOutcome(DeleteStatus.Deleted, null, []);
+        return Outcome.Ok(Done.Value);
     }
 
-    /// <summary>The tail of result <paramref name="id"/>'s job log, as its runner keeps it (1 to <see cref="MaxLogLines"/> lines).</summary>
-    public static async Task<LogOutcome> LogAsync(
-        KafkaMlDbContext db, IJobRunner runner, int id, int? lines, CancellationToken cancellationToken)
+    /// <summary>
+    /// The last <paramref name="lines"/> lines of result <paramref name="id"/>'s training job's log, as its runner keeps
+    /// it (1 to <see cref="MaxLogLines"/> lines); not found when the result does not exist or the runner keeps no log.
+    /// </summary>
+    public async Task<Outcome<string>> LogAsync(int id, int? lines = null, CancellationToken cancellationToken = default)
     {
-        if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken))
-            return new LogOutcome(LogStatus.ResultNotFound, null, $"Result {id} does not exist.");
+        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            if (!await db.TrainingResults.AnyAsync(r => r.Id == id, cancellationToken)) return ResultNotFound(id);
+        }
         var log = await runner.GetLogAsync(JobSpec.TrainingName(id), Math.Clamp(lines ?? DefaultLogLines, 1, MaxLogLines), cancellationToken);
         return log is null
-            ? new LogOutcome(LogStatus.NotKept, null, $"The {runner.Kind} runner keeps no log of result {id}'s training job.")
-            : new LogOutcome(LogStatus.Found, log, null);
+            ? Outcome.NotFound($"The {runner.Kind} runner keeps no log of result {id}'s training job.")
+            : Outcome.Ok(log);
     }
+
+    /// <summary>The results as the API shows them, newest first; of <paramref name="deploymentId"/> and in <paramref name="status"/> when given.</summary>
+    public async Task<Outcome<List<ResultResponse>>> ListResponsesAsync(int? deploymentId, string? status, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var query = db.TrainingResults.AsNoTracking().Include(r => r.Model).AsQueryable();
+        if (deploymentId is { } deployment) query = query.Where(r => r.DeploymentId == deployment);
+        if (!string.IsNullOrWhiteSpace(status))
+        {
+            if (!EnumNames.TryParse<TrainingStatus>(status, out var wanted))
+                return Outcome.Invalid("status", $"Unknown status '{status}'; use one of {string.Join(", ", EnumNames.Names<TrainingStatus>())}.");
+            query = query.Where(r => r.Status == wanted);
+        }
+        var results = await query.OrderByDescending(r => r.Id).ToListAsync(cancellationToken);
+        return Outcome.Ok(results.Select(r => ResultResponse.From(r, r.Model?.Name ?? "")).ToList());
+    }
+
+    /// <summary>Result <paramref name="id"/> as the API shows it.</summary>
+    public async Task<Outcome<ResultResponse>> ResponseAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var result = await db.TrainingResults.AsNoTracking().Include(r => r.Model).SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+        return result is null ? ResultNotFound(id) : Outcome.Ok(ResultResponse.From(result, result.Model?.Name ?? ""));
+    }
+
+    /// <summary>The per-epoch train and validation metrics of result <paramref name="id"/>, as the API shows them.</summary>
+    public async Task<Outcome<ResultMetricsResponse>> MetricsAsync(int id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        var status = await db.TrainingResults.AsNoTracking().Where(r => r.Id == id).Select(r => (TrainingStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
+        if (status is null) return ResultNotFound(id);
+
+        var epochs = await db.EpochMetrics.AsNoTracking().Where(e => e.ResultId == id).OrderBy(e => e.Epoch).ToListAsync(cancellationToken);
+        return Outcome.Ok(new ResultMetricsResponse(id, status.Value,
+            epochs.Select(e => new EpochMetricsResponse(e.Epoch, e.TrainMetrics, e.ValMetrics, e.RecordedAt)).ToList()));
+    }
+
+    private static Failure ResultNotFound(int id) => Outcome.NotFound($"Result {id} does not exist.");
 
     private static IQueryable<ResultSummary> Summaries(IQueryable<TrainingResult> results) =>
         results.Select(r => new ResultSummary(
@@ -257,7 +275,9 @@ public sealed record ResultDetail(
     public bool CanStop => !Status.IsFinal();
 
     /// <summary>The metrics each epoch reports: the loss and the deployment's metrics.</summary>
-    public IReadOnlyList<string> ExpectedMetrics => ["loss", .. Metrics.Where(m => m != "loss")];
+    public IReadOnlyList<string> ExpectedMetrics => [LossMetric, .. Metrics.Where(m => m != LossMetric)];
+
+    private const string LossMetric = KafkaMl.Core.Training.MetricNames.Loss;
 }
 
 /// <summary>The train and validation metrics of one epoch.</summary>
@@ -265,44 +285,3 @@ public sealed record EpochPoint(int Epoch, IReadOnlyDictionary<string, double> T
 
 /// <summary>A deployment's settings and its results.</summary>
 public sealed record DeploymentView(Deployment Deployment, string Configuration, IReadOnlyList<ResultSummary> Results);
-
-public enum StopStatus
-{
-    Stopped,
-    NotFound,
-    AlreadyFinal,
-}
-
-/// <summary>What a stop did: the stopped result (with its model), or why nothing was stopped.</summary>
-/// <param name="Current">The result's status after the attempt (null when it does not exist).</param>
-public sealed record StopOutcome(StopStatus Status, string? Problem, TrainingResult? Result, TrainingStatus? Current)
-{
-    internal static StopOutcome NotFound(int id) => new(StopStatus.NotFound, $"Result {id} does not exist.", null, null);
-}
-
-public enum DeleteStatus
-{
-    Deleted,
-    NotFound,
-
-    /// <summary>Inferences serve the result (<see cref="DeleteOutcome.InferenceIds"/>).</summary>
-    InUse,
-
-    /// <summary>An inference was created while the result was being deleted; nothing was deleted.</summary>
-    JustDeployed,
-}
-
-/// <summary>What a delete did, or why nothing was deleted.</summary>
-public sealed record DeleteOutcome(DeleteStatus Status, string? Problem, IReadOnlyList<int> InferenceIds);
-
-public enum LogStatus
-{
-    Found,
-    ResultNotFound,
-
-    /// <summary>The runner keeps no log of the job (never started, cleaned up, or a runner without logs).</summary>
-    NotKept,
-}
-
-/// <summary>The tail of a job's log, or why there is none.</summary>
-public sealed record LogOutcome(LogStatus Status, string? Text, string? Problem);

@@ -1,16 +1,17 @@
 using System.Security.Cryptography;
-using KafkaMl.Core.Domain;
+using KafkaMl.Web.Apis;
+using EngineMetrics = KafkaMl.Core.Training.MetricNames;
 
-namespace KafkaMl.Web.Apis;
+namespace KafkaMl.Web.Services;
 
 /// <summary>
-/// The rules a deployment's settings must meet: one place for the API (<see cref="DeploymentsApi"/>) and the
+/// The rules a deployment's settings must meet: one place for <see cref="DeploymentService"/> (the API) and the
 /// portal's deploy form, which checks them beside each field before anything is created.
 /// </summary>
 internal static class DeploymentRules
 {
-    /// <summary>The metric names a deployment may ask for besides the loss.</summary>
-    public static readonly IReadOnlyList<string> MetricNames = ["accuracy", "mse", "mae"];
+    /// <summary>The metric names a deployment may ask for besides the loss (the engines' canonical names).</summary>
+    public static IReadOnlyList<string> MetricNames => EngineMetrics.Known;
 
     public const int MaxEpochs = 10_000;
 
@@ -45,9 +46,9 @@ internal static class DeploymentRules
         var metrics = new List<string>();
         foreach (var metric in request.Metrics ?? [])
         {
-            var known = MetricNames.FirstOrDefault(m => string.Equals(m, metric?.Trim(), StringComparison.OrdinalIgnoreCase));
-            if (known is null) errors.Add("metrics", $"Unknown metric '{metric}'; use any of {string.Join(", ", MetricNames)}.");
-            else if (!metrics.Contains(known)) metrics.Add(known);
+            // The engines' names and their Keras aliases (mean_squared_error, acc, ...), stored by canonical name.
+            if (!EngineMetrics.IsKnown(metric)) errors.Add("metrics", $"Unknown metric '{metric}'; use any of {string.Join(", ", MetricNames)}.");
+            else if (EngineMetrics.Normalize([metric!])[0] is var known && !metrics.Contains(known)) metrics.Add(known);
         }
         deployment.Metrics = metrics;
         deployment.Shuffle = request.Shuffle ?? true;

@@ -1,3 +1,4 @@
+using KafkaMl.Core.Streaming;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
@@ -7,7 +8,7 @@ namespace KafkaMl.Core.Inference;
 
 /// <summary>
 /// How a message that cannot be predicted is set aside: it goes to <c>&lt;input topic&gt;.dlq</c>
-/// (<see cref="InferenceJobRoutes.DeadLetterTopic"/>) with its original key, value and headers, plus
+/// (<see cref="TopicNames.DeadLetter"/>) with its original key, value and headers, plus
 /// <see cref="InferenceJobRoutes.ErrorHeader"/> (why, UTF-8) and <see cref="SourceHeader"/>
 /// (<c>topic:partition:offset</c> of the original), so it can be inspected and sent again.
 /// </summary>

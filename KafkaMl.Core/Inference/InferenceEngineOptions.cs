@@ -1,3 +1,4 @@
+using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Orchestration;
 
 namespace KafkaMl.Core.Inference;
@@ -54,8 +55,8 @@ public sealed record InferenceEngineOptions
     /// <summary>Extra librdkafka settings for both clients (e.g. <c>security.protocol</c>); they win over the defaults.</summary>
     public IReadOnlyDictionary<string, string>? KafkaSettings { get; init; }
 
-    /// <summary><see cref="InferenceJobRoutes.DeadLetterTopic"/> of <see cref="InputTopic"/>.</summary>
-    public string DeadLetterTopic => InferenceJobRoutes.DeadLetterTopic(InputTopic);
+    /// <summary><see cref="TopicNames.DeadLetter"/> of <see cref="InputTopic"/>.</summary>
+    public string DeadLetterTopic => TopicNames.DeadLetter(InputTopic);
 
     internal string EffectiveClientId => ClientId ?? $"kafkaml-infer-{ConsumerGroup}-r{Replica}";
 

@@ -81,7 +81,7 @@ internal sealed record SendRequest
         if (validation + test >= 1)
             throw new CliUsageException($"--validation-rate + --test-rate = {(validation + test).ToString("0.###", CultureInfo.InvariantCulture)} leaves nothing to train on; their sum must be below 1.");
 
-        var topic = options.Get("--topic") ?? $"kafkaml-data-{deployment}";
+        var topic = options.Get("--topic") ?? TopicNames.DeploymentData(deployment);
         if (TopicNames.Problem(topic) is { } topicProblem) throw new CliUsageException($"--topic: {topicProblem}");
         var controlTopic = options.Get("--control-topic");
         if (controlTopic is not null && TopicNames.Problem(controlTopic) is { } controlProblem)

@@ -37,7 +37,6 @@ public static class OrchestrationHostingExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<InferenceMonitor>();
         services.TryAddSingleton<InferenceOrchestrator>();
-        services.TryAddSingleton<InferenceService>();
 
         // One workload kind per registration; the start, stop and reconcile jobs serve them all.
         services.TryAddSingleton<TrainingWorkload>();
@@ -82,7 +81,7 @@ public static class OrchestrationHostingExtensions
     public static IHostApplicationBuilder AddKafkaMlRunner(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<KafkaMlOptions>().BindConfiguration(KafkaMlOptions.Section);
+        services.AddKafkaMlOptions();
 
         if (string.Equals(builder.Configuration.GetKafkaMlOptions().Runner, "kubernetes", StringComparison.OrdinalIgnoreCase))
             services.AddRunner<KubernetesJobRunner, KubernetesJobRunnerOptions, KubernetesJobRunnerOptionsValidator>(KubernetesJobRunnerOptions.Section);

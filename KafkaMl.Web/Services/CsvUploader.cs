@@ -9,7 +9,7 @@ namespace KafkaMl.Web.Services;
 /// <summary>Where an uploaded CSV goes: a deployment's data topic (then its control message), or a plain topic in a given format.</summary>
 public abstract record CsvUploadTarget
 {
-    /// <summary>Training data for a deployment: RAW float32 samples to <see cref="CsvUploader.DataTopicFor"/>, then the control message.</summary>
+    /// <summary>Training data for a deployment: RAW float32 samples to <see cref="TopicNames.DeploymentData"/> (the <c>send</c> verb's default, so both paths write to the same place), then the control message.</summary>
     public sealed record Deployment(int DeploymentId, double ValidationRate = 0.1, double TestRate = 0.1) : CsvUploadTarget;
 
     /// <summary>Samples to a topic (e.g. an inference's input) in <paramref name="InputFormat"/>; no control message.</summary>
@@ -43,8 +43,6 @@ public sealed partial class CsvUploader(KafkaEndpoint endpoint, KafkaProducerHan
     private const int ProgressEvery = 512;
     private const int ProduceWindow = 1024;
 
-    /// <summary>A deployment's data topic: the <c>send</c> verb's default, so both paths write to the same place.</summary>
-    public static string DataTopicFor(int deploymentId) => $"kafkaml-data-{deploymentId}";
 
     /// <summary>The CSV's column names (from its header); throws <see cref="CsvSampleException"/> for an empty or one-column file.</summary>
     public static IReadOnlyList<string> Columns(string path)
@@ -58,7 +56,7 @@ public sealed partial class CsvUploader(KafkaEndpoint endpoint, KafkaProducerHan
     {
         var topic = target switch
         {
-            CsvUploadTarget.Deployment d => DataTopicFor(d.DeploymentId),
+            CsvUploadTarget.Deployment d => TopicNames.DeploymentData(d.DeploymentId),
             CsvUploadTarget.Topic t => t.Name,
             _ => throw new ArgumentOutOfRangeException(nameof(target)),
         };

@@ -80,8 +80,8 @@ public sealed class InferenceService(
         inference.InputTopic = request.InputTopic?.Trim() ?? "";
         inference.OutputTopic = request.OutputTopic?.Trim() ?? "";
         if (TopicNames.Problem(inference.InputTopic) is { } inputProblem) Add("inputTopic", inputProblem);
-        else if (TopicNames.Problem(InferenceJobRoutes.DeadLetterTopic(inference.InputTopic)) is { } dlqProblem)
-            Add("inputTopic", $"Its dead-letter topic '{InferenceJobRoutes.DeadLetterTopic(inference.InputTopic)}' would be refused: {dlqProblem}");
+        else if (TopicNames.Problem(TopicNames.DeadLetter(inference.InputTopic)) is { } dlqProblem)
+            Add("inputTopic", $"Its dead-letter topic '{TopicNames.DeadLetter(inference.InputTopic)}' would be refused: {dlqProblem}");
         if (TopicNames.Problem(inference.OutputTopic) is { } outputProblem) Add("outputTopic", outputProblem);
         else if (string.Equals(inference.InputTopic, inference.OutputTopic, StringComparison.Ordinal))
             Add("outputTopic", "The output topic must differ from the input topic: predictions would be read back as input.");

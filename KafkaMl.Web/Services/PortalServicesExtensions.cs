@@ -11,7 +11,6 @@ public static class PortalServicesExtensions
         services.AddKafkaMlUseCases();
         services.AddScoped<PortalStatusService>();
         services.AddScoped<PortalQueries>();
-        services.AddScoped<DatasourceService>();
         services.AddScoped<PortalForms>();
         services.AddScoped<PortalWriteGuard>();
         services.AddSingleton<CsvUploader>();
@@ -29,6 +28,8 @@ public static class PortalServicesExtensions
         services.TryAddSingleton<ConfigurationService>();
         services.TryAddSingleton<DeploymentService>();
         services.TryAddSingleton<ResultService>();
+        services.TryAddSingleton<InferenceService>();
+        services.TryAddScoped<DatasourceService>();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using KafkaMl.Core.Streaming;
 using System.Diagnostics;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
@@ -49,7 +50,7 @@ internal sealed partial class InferenceBenchmark
         var topics = ($"bench-infer-{kind}-in-{id}", $"bench-infer-{kind}-out-{id}");
         broker.CreateTopic(topics.Item1, partitions);
         broker.CreateTopic(topics.Item2, partitions);
-        broker.CreateTopic(topics.Item1 + ".dlq", 1);
+        broker.CreateTopic(TopicNames.DeadLetter(topics.Item1), 1);
         return topics;
     }
 

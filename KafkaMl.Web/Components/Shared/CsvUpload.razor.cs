@@ -1,3 +1,4 @@
+using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Sinks;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
@@ -42,7 +43,7 @@ public partial class CsvUpload
 
     private bool IsDeployment => DeploymentId is not null;
 
-    private string TopicName => DeploymentId is { } id ? CsvUploader.DataTopicFor(id) : Topic ?? "";
+    private string TopicName => DeploymentId is { } id ? TopicNames.DeploymentData(id) : Topic ?? "";
 
     private static string MaxSizeText => $"{CsvUploader.MaxFileBytes >> 20} MB";
 

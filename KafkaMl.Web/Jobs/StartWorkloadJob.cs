@@ -50,6 +50,9 @@ public sealed partial class StartWorkloadJob(
         if (await workload.TryMarkDeployedAsync(db, row, cancellationToken))
         {
             LogStarted(spec.Name, spec.Replicas, runner.Kind);
+            // A scale saved while the workload was being started (after its spec was read) is applied now.
+            if (await workload.FindAsync(db, workloadId, cancellationToken) is { } now && now.Replicas != spec.Replicas)
+                await runner.ScaleAsync(spec.Name, now.Replicas, cancellationToken);
             return;
         }
         // Stopped, failed or deleted while the workload was being started: do not leave it running.

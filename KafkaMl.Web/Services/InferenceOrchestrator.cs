@@ -31,6 +31,13 @@ public sealed class InferenceOrchestrator(
         runner.ScaleAsync(JobSpec.InferenceName(inferenceId), replicas, cancellationToken);
 
     /// <summary>
+    /// True when the runner already runs inference <paramref name="inferenceId"/>'s workload: a <c>created</c>
+    /// inference whose start job has started it but not yet marked it deployed.
+    /// </summary>
+    public async Task<bool> IsStartedAsync(int inferenceId, CancellationToken cancellationToken) =>
+        (await runner.GetStateAsync(JobSpec.InferenceName(inferenceId), cancellationToken)).Phase != JobPhase.Unknown;
+
+    /// <summary>
     /// Stops inference <paramref name="inferenceId"/>'s replicas now; when the runner fails, a Hangfire job retries
     /// the stop so no replica is left running. Never throws for a runner failure.
     /// </summary>

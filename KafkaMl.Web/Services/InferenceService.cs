@@ -199,9 +199,10 @@ public sealed class InferenceService(
         if (status is InferenceStatus.Stopped or InferenceStatus.Failed)
             return Outcome.Conflict($"Inference {id} is {status.Value.ToName()}; deploy the result again instead of scaling it.", "inferenceId", id);
 
-        // Saved first: a start still to come then starts this many; a running workload is scaled now.
+        // Saved first: a start still to come then starts this many (and a start under way scales to it once it has
+        // started: StartWorkloadJob); a workload the runner already runs is scaled now.
         await db.Inferences.Where(i => i.Id == id).ExecuteUpdateAsync(set => set.SetProperty(i => i.Replicas, count), cancellationToken);
-        if (status != InferenceStatus.Created)
+        if (status != InferenceStatus.Created || await orchestrator.IsStartedAsync(id, cancellationToken))
         {
             try
             {

@@ -1,4 +1,3 @@
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Data;
 using Microsoft.EntityFrameworkCore;

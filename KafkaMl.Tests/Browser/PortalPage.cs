@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using KafkaMl.Tests.Support;
+using KafkaMl.Tests.EndToEnd;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -16,8 +16,8 @@ public sealed class PortalPage : IAsyncDisposable
     public const string SignInPath = "/account/login";
 
     // The portal processes of the browser tests start with this admin (PortalProcessFixture).
-    public static string AdminUser => Auth.TestAdmin.UserName;
-    public static string AdminPassword => Auth.TestAdmin.Password;
+    public static string AdminUser => TestAdmin.UserName;
+    public static string AdminPassword => TestAdmin.Password;
 
     public static string ScreenshotsDir => Path.Combine(KafkaMlProcess.RepoRoot, "docs", "screenshots");
 

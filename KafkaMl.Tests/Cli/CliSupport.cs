@@ -1,7 +1,5 @@
 using Confluent.Kafka;
 using KafkaMl.Core.Control;
-using KafkaMl.Tests.Sinks;
-using KafkaMl.Tests.Support;
 
 namespace KafkaMl.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using KafkaMl.Core.Control;
-using KafkaMl.Tests.Sinks;
 
 namespace KafkaMl.Tests.Cli;
 

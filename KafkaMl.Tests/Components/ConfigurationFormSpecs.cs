@@ -1,5 +1,4 @@
 using Bunit;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Components.Pages.Configurations;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;

@@ -3,10 +3,10 @@ using Bunit;
 using Confluent.Kafka;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Broker;
+using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Components.Shared;
-using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;

@@ -1,6 +1,5 @@
 using Bunit;
 using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Components.Pages.Deployments;
 using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,5 @@
 using Bunit;
 using KafkaMl.Core.Scripting;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Components.Pages.Models;
 using KafkaMl.Web.Components.Shared;
 using KafkaMl.Web.Services;

@@ -1,7 +1,5 @@
 using System.Net;
 using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Portal;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,7 +1,5 @@
 using Bunit;
 using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Orchestration;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components.Pages.Deployments;
 using KafkaMl.Web.Components.Pages.Models;

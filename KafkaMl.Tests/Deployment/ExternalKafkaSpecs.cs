@@ -1,15 +1,14 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using System.Text;
 using Confluent.Kafka;
-using k8s;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Kubernetes;
+using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Runners;
-using KafkaMl.Tests.Support;
-using KafkaMl.Tests.TrainingJob;
+using KafkaMl.Tests.Cli;
+using KafkaMl.Tests.Jobs.Training;
+using KafkaMl.Tests.Orchestration.Kubernetes;
 using KafkaMl.Web.Cli;
 using KafkaMl.Web.Jobs;
 using KafkaMl.Web.Services;
@@ -17,9 +16,10 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// An external, secured Kafka cluster: its settings (security protocol, SASL, TLS CA and client certificate) reach every

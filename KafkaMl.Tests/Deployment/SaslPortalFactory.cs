@@ -1,11 +1,10 @@
 using KafkaMl.Core.Broker;
-using KafkaMl.Tests.Runners;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// The whole portal configured for an external cluster secured with SASL/PLAIN, every log entry captured. The "cluster"

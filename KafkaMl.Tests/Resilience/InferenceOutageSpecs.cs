@@ -2,7 +2,6 @@ using System.Text;
 using Confluent.Kafka;
 using KafkaMl.Core.Broker;
 using KafkaMl.Tests.Inference;
-using KafkaMl.Tests.Support;
 using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Resilience;

@@ -1,13 +1,12 @@
-using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text.Json;
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.Json;
 using KafkaMl.Core.Broker;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.EndToEnd;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.Resilience;
@@ -72,7 +71,7 @@ public sealed class ResiliencePortal : IAsyncLifetime
     public async Task<DeploymentResponse> DeployHcopdAsync(int epochs)
     {
         var name = $"resilience-{Guid.NewGuid():N}";
-        var model = await PostAsync<ModelResponse>("/api/models", new { name, code = TrainingPipelineTests.HcopdMlp });
+        var model = await PostAsync<ModelResponse>("/api/models", new { name, code = TrainingPipelineSpecs.HcopdMlp });
         var configuration = await PostAsync<ConfigurationResponse>("/api/configurations", new { name, modelIds = new[] { model.Id } });
         return await PostAsync<DeploymentResponse>("/api/deployments", new
         {

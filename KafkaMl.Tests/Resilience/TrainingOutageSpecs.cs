@@ -1,6 +1,4 @@
 using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Runners;
-using KafkaMl.Tests.Support;
 using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Resilience;

@@ -1,5 +1,4 @@
 using KafkaMl.Core.Scripting;
-using KafkaMl.Tests.Support;
 
 namespace KafkaMl.Tests.Scripting;
 

@@ -1,5 +1,4 @@
 using KafkaMl.Core.Training;
-using KafkaMl.Tests.Support;
 
 namespace KafkaMl.Tests.Training;
 

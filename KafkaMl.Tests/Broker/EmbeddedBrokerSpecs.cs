@@ -6,7 +6,7 @@ namespace KafkaMl.Tests.Broker;
 
 /// <summary>The embedded broker started in the test process, shared by these specifications.</summary>
 [Collection(EmbeddedBrokerCollection.Name)]
-public sealed class EmbeddedBrokerSpecs(EmbeddedBrokerFixture fixture)
+public sealed class EmbeddedBrokerSpecs(BrokerFixture fixture)
 {
     private EmbeddedBroker Broker => fixture.Broker;
 

@@ -7,7 +7,7 @@ namespace KafkaMl.Tests.Cli;
 
 /// <summary>The <c>train</c> verb as the runners start it: a real child process, a stand-in portal over HTTP, the test broker.</summary>
 [Collection(TrainingJobCollection.Name)]
-public sealed class TrainVerbSpecs(TrainingJobBroker broker, ITestOutputHelper output)
+public sealed class TrainVerbSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
     private const string Token = "job-token-of-result-7";
 
@@ -22,7 +22,7 @@ public sealed class TrainVerbSpecs(TrainingJobBroker broker, ITestOutputHelper o
         portal.Spec = JobData.Spec(deployment, epochs: 4);
 
         using var job = KafkaMlProcess.Start(["train", "--result", "7"], Environment(portal, control));
-        var exitCode = await job.WaitForExitAsync(TrainingJobBroker.Patience);
+        var exitCode = await job.WaitForExitAsync(Eventually.Patience);
         output.WriteLine(job.Transcript);
 
         Assert.True(exitCode == TrainVerb.Finished, job.Transcript);
@@ -47,8 +47,8 @@ public sealed class TrainVerbSpecs(TrainingJobBroker broker, ITestOutputHelper o
         portal.Spec = JobData.Spec(JobData.NewDeploymentId());
 
         using var job = KafkaMlProcess.Start(["train", "--result", "7"], Environment(portal, control));
-        await job.WaitForLineAsync(line => line.Contains("waiting for a control message", StringComparison.Ordinal), TrainingJobBroker.Patience);
-        var exitCode = await job.StopAsync(TrainingJobBroker.Patience);
+        await job.WaitForLineAsync(line => line.Contains("waiting for a control message", StringComparison.Ordinal), Eventually.Patience);
+        var exitCode = await job.StopAsync(Eventually.Patience);
 
         Assert.True(exitCode == TrainVerb.Terminated, job.Transcript);
         Assert.DoesNotContain(portal.Requests, r => r.Body.Contains("\"failed\"", StringComparison.Ordinal));
@@ -62,7 +62,7 @@ public sealed class TrainVerbSpecs(TrainingJobBroker broker, ITestOutputHelper o
         portal.Spec = JobData.Spec(JobData.NewDeploymentId(), code: "Linear(2, 2);");
 
         using var job = KafkaMlProcess.Start(["train", "--result", "7"], Environment(portal, control));
-        var exitCode = await job.WaitForExitAsync(TrainingJobBroker.Patience);
+        var exitCode = await job.WaitForExitAsync(Eventually.Patience);
 
         Assert.True(exitCode == TrainVerb.Failed, job.Transcript);
         Assert.Contains(job.StderrLines, line => line.StartsWith("train: The model script", StringComparison.Ordinal));
@@ -75,7 +75,7 @@ public sealed class TrainVerbSpecs(TrainingJobBroker broker, ITestOutputHelper o
     public async Task The_train_verb_without_a_result_id_exits_2_with_its_usage()
     {
         using var job = KafkaMlProcess.Start(["train"]);
-        var exitCode = await job.WaitForExitAsync(TrainingJobBroker.Patience);
+        var exitCode = await job.WaitForExitAsync(Eventually.Patience);
 
         Assert.Equal(TrainVerb.BadUsage, exitCode);
         Assert.Contains(job.StderrLines, line => line.Contains("--result is required", StringComparison.Ordinal));

@@ -18,7 +18,7 @@ namespace KafkaMl.Tests.Components;
 /// read each other's messages.
 /// </summary>
 [Collection(EmbeddedBrokerCollection.Name)]
-public sealed class CsvUploadSpecs(EmbeddedBrokerFixture broker)
+public sealed class CsvUploadSpecs(BrokerFixture broker)
     : PortalComponentContext(new KafkaEndpoint(broker.Broker.BootstrapServers, true, $"control-{Guid.NewGuid():N}"))
 {
     private readonly int deploymentId = Random.Shared.Next(1_000, 1_000_000);

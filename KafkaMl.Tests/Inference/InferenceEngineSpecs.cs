@@ -11,14 +11,14 @@ namespace KafkaMl.Tests.Inference;
 
 /// <summary>The inference engine in this process, against the embedded broker.</summary>
 [Collection(InferenceBrokerCollection.Name)]
-public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOutputHelper output)
+public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = InferenceBrokerFixture.Patience;
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     [Fact]
     public async Task Each_input_gets_the_in_process_prediction_with_its_key_headers_partition_and_offset()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         var inputs = await broker.ProduceAsync(topics.Input, InferenceInputs.Messages(40));
 
@@ -30,7 +30,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
             Assert.Equal(40, answers.Count);
             foreach (var answer in answers)
             {
-                var key = InferenceBrokerFixture.KeyOf(answer);
+                var key = BrokerFixture.KeyOf(answer);
                 var input = inputs.Single(i => KeyOf(i) == key);
                 var expected = predictor.Predict(InferenceInputs.Decoder.Decode(default, input.Message.Value).Features);
                 var prediction = InferenceInputs.Parse(answer);
@@ -50,7 +50,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
     [Fact]
     public async Task A_message_of_the_wrong_length_is_dead_lettered_with_the_error_and_the_messages_after_it_are_still_predicted()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         var good = InferenceInputs.Messages(10).ToList();
         var undecodable = new Message<byte[]?, byte[]?> { Key = "bad-7"u8.ToArray(), Value = new byte[7], Headers = new Headers { { "trace", "t-bad"u8.ToArray() } } };
@@ -62,7 +62,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         var deadLetters = broker.ReadUntil(topics.DeadLetters, all => all.Count >= 2);
 
         Assert.Equal(10, answers.Count);
-        Assert.Equal(["bad-7", "bad-8"], deadLetters.Select(InferenceBrokerFixture.KeyOf));
+        Assert.Equal(["bad-7", "bad-8"], deadLetters.Select(BrokerFixture.KeyOf));
         var first = deadLetters[0];
         Assert.Equal(new byte[7], first.Message.Value);
         Assert.Equal("t-bad", Encoding.UTF8.GetString(first.Message.Headers.GetLastBytes("trace")));
@@ -77,7 +77,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
     [Fact]
     public async Task A_message_the_model_fails_on_is_isolated_from_its_batch_and_dead_lettered()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var inner = InferenceModels.Hcopd();
         using var picky = new PickyModel(inner);
         var messages = InferenceInputs.Messages(30).ToList();
@@ -90,7 +90,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         var deadLetters = broker.ReadUntil(topics.DeadLetters, all => all.Count >= 1);
 
         Assert.Equal(30, answers.Count);
-        Assert.Equal("poison", InferenceBrokerFixture.KeyOf(Assert.Single(deadLetters)));
+        Assert.Equal("poison", BrokerFixture.KeyOf(Assert.Single(deadLetters)));
         Assert.Contains("a feature above 1000 is not allowed", DeadLetters.ErrorOf(deadLetters[0].Message.Headers));
         await WaitAsync(() => running.Engine.Stats.DeadLettered == 1, "the dead letter counted");
         Assert.True(running.Engine.Model.ModelCalls > running.Engine.Stats.Batches, "the failed batch was retried message by message");
@@ -99,7 +99,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
     [Fact]
     public async Task A_burst_of_queued_messages_takes_fewer_forward_passes_than_messages_and_a_lone_message_goes_alone()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         await broker.ProduceAsync(topics.Input, InferenceInputs.Messages(500));
 
@@ -119,7 +119,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
     [Fact]
     public async Task Stopping_mid_stream_and_starting_again_in_the_same_group_answers_every_input()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         const int count = 1500;
         using var stopSending = new CancellationTokenSource();
@@ -143,7 +143,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         var keys = Enumerable.Range(0, count).Select(i => $"k{i}").ToList();
         var answers = broker.ReadAnswers(topics.Output, keys);
 
-        var perKey = answers.GroupBy(InferenceBrokerFixture.KeyOf).ToDictionary(g => g.Key, g => g.Count());
+        var perKey = answers.GroupBy(BrokerFixture.KeyOf).ToDictionary(g => g.Key, g => g.Count());
         var duplicates = perKey.Values.Sum(n => n - 1);
         output.WriteLine($"first engine answered {answeredByFirst}, duplicates after the restart: {duplicates}");
         Assert.All(keys, k => Assert.True(perKey.ContainsKey(k), $"{k} has no prediction"));

@@ -7,7 +7,7 @@ using KafkaMl.Tests.Formats;
 namespace KafkaMl.Tests.Sinks;
 
 [Collection(SinkBrokerCollection.Name)]
-public sealed class FormatSinkSpecs(SinkBrokerFixture broker)
+public sealed class FormatSinkSpecs(BrokerFixture broker)
 {
     private static IReadOnlyList<(float[] Features, float[] Label)> HcopdRows() =>
         [.. File.ReadLines(AvroRecords.SharedDataPath("hcopd.csv")).Skip(1)

@@ -14,7 +14,7 @@ internal static class SinkSamples
             return (row, new[] { (float)(i % 2) });
         })];
 
-    public static KafkaSinkOptions Options(SinkBrokerFixture broker, (string Data, string Control) topics, long deploymentId = 17) => new()
+    public static KafkaSinkOptions Options(BrokerFixture broker, (string Data, string Control) topics, long deploymentId = 17) => new()
     {
         BootstrapServers = broker.BootstrapServers,
         Topic = topics.Data,

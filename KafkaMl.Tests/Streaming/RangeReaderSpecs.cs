@@ -8,7 +8,7 @@ namespace KafkaMl.Tests.Streaming;
 
 /// <summary>Reading exactly the offset ranges a control message names.</summary>
 [Collection(TrainingJobCollection.Name)]
-public sealed class RangeReaderSpecs(TrainingJobBroker broker)
+public sealed class RangeReaderSpecs(BrokerFixture broker)
 {
     [Fact]
     public async Task The_reader_delivers_exactly_the_messages_of_ranges_across_topics_and_partitions()
@@ -34,7 +34,7 @@ public sealed class RangeReaderSpecs(TrainingJobBroker broker)
 
         var summary = await new RangeReader(broker.BootstrapServers).ReadAsync(ranges,
             (index, message) => read.Add((index, message.Topic, message.Partition.Value, message.Offset.Value)), CancellationToken.None)
-            .WaitAsync(TrainingJobBroker.Patience);
+            .WaitAsync(Eventually.Patience);
 
         var expected = ranges.SelectMany((r, i) => Enumerable.Range((int)r.Start, (int)r.Count).Select(o => (i, r.Topic, r.Partition, (long)o)));
         Assert.Equal(expected.Order(), read.Order());
@@ -49,7 +49,7 @@ public sealed class RangeReaderSpecs(TrainingJobBroker broker)
         var offsets = new List<long>();
 
         await new RangeReader(broker.BootstrapServers).ReadAsync([range], (_, message) => offsets.Add(message.Offset.Value), CancellationToken.None)
-            .WaitAsync(TrainingJobBroker.Patience);
+            .WaitAsync(Eventually.Patience);
 
         Assert.Equal(Enumerable.Range((int)range.Start, 50).Select(o => (long)o), offsets);
     }
@@ -62,7 +62,7 @@ public sealed class RangeReaderSpecs(TrainingJobBroker broker)
         var reader = new RangeReader(broker.BootstrapServers, options: new RangeReaderOptions { MissingDataTimeout = TimeSpan.FromSeconds(2) });
 
         var error = await Assert.ThrowsAsync<RangeReadException>(() =>
-            reader.ReadAsync([written with { End = written.End + 5 }], (_, _) => { }, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience));
+            reader.ReadAsync([written with { End = written.End + 5 }], (_, _) => { }, CancellationToken.None).WaitAsync(Eventually.Patience));
 
         Assert.Contains($"topic {topic} partition 1 ends at offset {written.End}", error.Message, StringComparison.Ordinal);
         Assert.Contains($"needs offsets up to {written.End + 4}", error.Message, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class RangeReaderSpecs(TrainingJobBroker broker)
         var reader = new RangeReader(broker.BootstrapServers, options: new RangeReaderOptions { MissingDataTimeout = TimeSpan.FromSeconds(2) });
 
         var error = await Assert.ThrowsAsync<RangeReadException>(() =>
-            reader.ReadAsync([new TopicRange(topic, 0, 20, 30)], (_, _) => { }, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience));
+            reader.ReadAsync([new TopicRange(topic, 0, 20, 30)], (_, _) => { }, CancellationToken.None).WaitAsync(Eventually.Patience));
 
         Assert.Contains($"topic {topic} partition 0 ends at offset 5", error.Message, StringComparison.Ordinal);
     }
@@ -97,7 +97,7 @@ public sealed class RangeReaderSpecs(TrainingJobBroker broker)
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
         var log = new LogLines();
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience);
+        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         Assert.Equal(25, reporter.Result!.ConfusionMatrix!.Sum(row => row.Sum())); // half of the 50 samples of the ranges

@@ -22,14 +22,14 @@ namespace KafkaMl.Tests.Jobs.Inference;
 
 /// <summary>The <c>infer</c> verb and <c>bench inference</c> as real child processes.</summary>
 [Collection(InferenceBrokerCollection.Name)]
-public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITestOutputHelper output)
+public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = InferenceBrokerFixture.Patience;
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     [Fact]
     public async Task Two_replica_processes_share_the_partitions_and_killing_one_mid_stream_loses_no_input()
     {
-        var topics = broker.NewTopics(partitions: 4);
+        var topics = broker.NewInferenceTopics(partitions: 4);
         using var module = InferenceModels.Hcopd();
         using var files = InferenceModels.Save(module);
         using var first = StartReplica(files, topics, 0);
@@ -52,7 +52,7 @@ public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITe
         await sending;
 
         var answers = broker.ReadAnswers(topics.Output, keys);
-        var perKey = answers.GroupBy(InferenceBrokerFixture.KeyOf).ToDictionary(g => g.Key, g => g.ToList());
+        var perKey = answers.GroupBy(BrokerFixture.KeyOf).ToDictionary(g => g.Key, g => g.ToList());
         var duplicates = perKey.Values.Sum(list => list.Count - 1);
         output.WriteLine($"{answers.Count} predictions for {count} inputs: {duplicates} duplicates after the kill");
         Assert.Equal(count, keys.Count(perKey.ContainsKey));
@@ -77,7 +77,7 @@ public sealed partial class InferProcessSpecs(InferenceBrokerFixture broker, ITe
     [Fact]
     public async Task The_infer_verb_serves_an_inference_from_the_portal_and_posts_stats_with_its_token_until_the_portal_says_it_is_gone()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         using var files = InferenceModels.Save(module);
         await using var portal = await PortalStandIn.StartAsync(new InferenceJobSpec(

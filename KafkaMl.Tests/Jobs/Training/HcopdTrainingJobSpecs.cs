@@ -16,7 +16,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 
 /// <summary>The paper's COPD example end to end in one process: sent with RawSink, trained by the job, weights loaded back.</summary>
 [Collection(TrainingJobCollection.Name)]
-public sealed class HcopdTrainingJobSpecs(TrainingJobBroker broker, ITestOutputHelper output)
+public sealed class HcopdTrainingJobSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
     [Fact]
     public async Task The_HCOPD_stream_trains_to_80_percent_test_accuracy_and_the_uploaded_weights_predict_like_the_job()
@@ -29,7 +29,7 @@ public sealed class HcopdTrainingJobSpecs(TrainingJobBroker broker, ITestOutputH
         var log = new LogLines();
 
         var clock = Stopwatch.StartNew();
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience);
+        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
         clock.Stop();
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");

@@ -38,7 +38,7 @@ internal static class JobData
         TestRate: null,
         Seed: 42);
 
-    public static TrainingJobContext Context(TrainingJobBroker broker, string controlTopic, int resultId = 7, TimeSpan? missingDataTimeout = null) => new()
+    public static TrainingJobContext Context(BrokerFixture broker, string controlTopic, int resultId = 7, TimeSpan? missingDataTimeout = null) => new()
     {
         ResultId = resultId,
         BootstrapServers = broker.BootstrapServers,

@@ -6,7 +6,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 
 /// <summary>How a training job finds its control message on the control topic.</summary>
 [Collection(TrainingJobCollection.Name)]
-public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
+public sealed class TrainingJobControlSpecs(BrokerFixture broker)
 {
     [Fact]
     public async Task A_control_message_sent_before_the_job_started_is_found()
@@ -17,7 +17,7 @@ public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
         await broker.SendControl(control, deployment, broker.ControlFor([range]));
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience);
+        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
 
         Assert.Equal(TrainingJobStatus.Finished, outcome.Status);
         Assert.Equal(range.ToString(), reporter.Statuses.Single(s => s.Status == "training").Data!.Topic);
@@ -33,10 +33,10 @@ public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
         var log = new LogLines();
 
         var job = Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None);
-        await reporter.Deployed.WaitAsync(TrainingJobBroker.Patience);
+        await reporter.Deployed.WaitAsync(Eventually.Patience);
         await WaitForLine(log, "waiting for a control message");
         await broker.SendControl(control, deployment, broker.ControlFor([range]));
-        var outcome = await job.WaitAsync(TrainingJobBroker.Patience);
+        var outcome = await job.WaitAsync(Eventually.Patience);
 
         Assert.Equal(TrainingJobStatus.Finished, outcome.Status);
         Assert.Equal(range.ToString(), reporter.Statuses.Single(s => s.Status == "training").Data!.Topic);
@@ -56,7 +56,7 @@ public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
         var log = new LogLines();
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience);
+        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         Assert.Equal(mine.ToString(), reporter.Statuses.Single(s => s.Status == "training").Data!.Topic);
@@ -73,7 +73,7 @@ public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
         await broker.SendControl(control, deployment, broker.ControlFor([first, second], validationRate: 0.1, testRate: 0.3));
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
 
-        await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(TrainingJobBroker.Patience);
+        await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
 
         Assert.Equal(["deployed", "training"], reporter.Statuses.Select(s => s.Status));
         var reported = reporter.Statuses[1].Data!;
@@ -90,9 +90,9 @@ public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
         using var stop = new CancellationTokenSource();
 
         var job = Job.RunAsync(JobData.Context(broker, control), reporter, null, stop.Token);
-        await reporter.Deployed.WaitAsync(TrainingJobBroker.Patience);
+        await reporter.Deployed.WaitAsync(Eventually.Patience);
         await stop.CancelAsync();
-        var outcome = await job.WaitAsync(TrainingJobBroker.Patience);
+        var outcome = await job.WaitAsync(Eventually.Patience);
 
         Assert.Equal(TrainingJobStatus.Stopped, outcome.Status);
         Assert.DoesNotContain(reporter.Statuses, s => s.Status == "failed");
@@ -100,7 +100,7 @@ public sealed class TrainingJobControlSpecs(TrainingJobBroker broker)
 
     internal static async Task WaitForLine(LogLines log, string text)
     {
-        using var deadline = new CancellationTokenSource(TrainingJobBroker.Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         while (!log.Lines.Any(line => line.Contains(text, StringComparison.Ordinal)))
             await Task.Delay(20, deadline.Token);
     }

@@ -17,7 +17,6 @@ namespace KafkaMl.Tests.Apis;
 [Collection(OrchestrationPortalCollection.Name)]
 public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2); // Hangfire polls; the machine is shared
     private readonly HttpClient http = portal.CreateClient();
 
     private async Task<JsonElement> ProblemOfAsync(HttpResponseMessage response, HttpStatusCode expected)
@@ -44,7 +43,7 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
         var resultId = await portal.SeedResultAsync(portal.DataDir);
 
         var created = await http.CreateAsync(ARequest(resultId, replicas: 2));
-        var spec = await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Patience);
+        var spec = await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Eventually.Patience);
 
         Assert.Equal(InferenceStatus.Created, created.Status);
         Assert.Equal(("RAW", "3"), (created.InputFormat, created.InputConfig["data_reshape"]!.GetValue<string>()));
@@ -62,14 +61,13 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);
         var created = await http.CreateAsync(ARequest(resultId));
-        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Patience);
+        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Eventually.Patience);
 
         var listed = await http.GetFromJsonAsync<List<InferenceResponse>>($"/api/inferences?resultId={resultId}", Json);
 
         Assert.Equal(created.Id, Assert.Single(listed!).Id);
         // The start job marks it deployed right after the runner started it.
-        var deadline = DateTime.UtcNow + Patience;
-        while ((await GetAsync(created.Id)).Status == InferenceStatus.Created && DateTime.UtcNow < deadline) await Task.Delay(100);
+        await Eventually.Until(async () => (await GetAsync(created.Id)).Status, status => status != InferenceStatus.Created, "the start job to move it on", TimeSpan.FromMilliseconds(100));
         Assert.Equal(InferenceStatus.Deployed, (await GetAsync(created.Id)).Status);
     }
 
@@ -177,7 +175,7 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);
         var created = await http.CreateAsync(ARequest(resultId));
-        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Patience);
+        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Eventually.Patience);
 
         using var stop = await http.PostAsync($"/api/inferences/{created.Id}/stop", null);
         var stopped = await stop.Content.ReadFromJsonAsync<InferenceResponse>(Json);
@@ -195,7 +193,7 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);
         var created = await http.CreateAsync(ARequest(resultId));
-        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Patience);
+        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Eventually.Patience);
 
         using var response = await http.PostAsJsonAsync($"/api/inferences/{created.Id}/scale", new { replicas = 3 }, Json);
         var scaled = await response.Content.ReadFromJsonAsync<InferenceResponse>(Json);
@@ -222,7 +220,7 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);
         var created = await http.CreateAsync(ARequest(resultId));
-        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Patience);
+        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Eventually.Patience);
 
         using var deleted = await http.DeleteAsync($"/api/inferences/{created.Id}");
 

@@ -14,8 +14,6 @@ namespace KafkaMl.Tests.Auth;
 /// <summary>Open mode on loopback only, and the settings of sign-in checked on start.</summary>
 public sealed class AuthModeSpecs
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
-
     [Fact]
     public async Task Open_mode_is_refused_when_the_portal_would_listen_beyond_loopback()
     {
@@ -26,7 +24,7 @@ public sealed class AuthModeSpecs
                 ["--urls=http://0.0.0.0:0", $"--KafkaMl:DataDir={dataDir}", "--KafkaMl:Kafka:EmbeddedPort=0"],
                 new Dictionary<string, string?> { ["KafkaMl__Auth__Mode"] = "open", ["KafkaMl__Kafka__BootstrapServers"] = null });
 
-            Assert.Equal(1, await portal.WaitForExitAsync(StartTimeout));
+            Assert.Equal(1, await portal.WaitForExitAsync(Eventually.Patience));
             var error = Assert.Single(portal.StderrLines, l => l.StartsWith("KafkaMl could not start:", StringComparison.Ordinal));
             Assert.Contains("KafkaMl:Auth:Mode 'open'", error);
             Assert.Contains("http://0.0.0.0:0", error);

@@ -5,7 +5,6 @@ namespace KafkaMl.Tests.Auth;
 /// <summary>The first start of the real executable in accounts mode: a one-time admin password, printed once.</summary>
 public sealed class FirstStartAdminSpecs : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private const string PasswordLabel = "One-time password: ";
     private readonly string dataDir = Directory.CreateTempSubdirectory("kafkaml-first-").FullName;
 
@@ -26,7 +25,7 @@ public sealed class FirstStartAdminSpecs : IDisposable
 
     private static async Task<Uri> ListeningAsync(KafkaMlProcess portal)
     {
-        var line = await portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on", StringComparison.Ordinal), StartTimeout);
+        var line = await portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on", StringComparison.Ordinal), Eventually.Patience);
         return new Uri(line[(line.IndexOf("http://", StringComparison.Ordinal))..].Trim());
     }
 
@@ -37,7 +36,7 @@ public sealed class FirstStartAdminSpecs : IDisposable
         using (var first = StartPortal())
         {
             var url = await ListeningAsync(first);
-            var line = await first.WaitForLineAsync(l => l.StartsWith(PasswordLabel, StringComparison.Ordinal), StartTimeout, OutputStream.Stdout);
+            var line = await first.WaitForLineAsync(l => l.StartsWith(PasswordLabel, StringComparison.Ordinal), Eventually.Patience, OutputStream.Stdout);
             password = line[PasswordLabel.Length..].Trim();
 
             using var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = url };

@@ -36,7 +36,7 @@ public sealed class BrokerInterruptionSpecs : IDisposable
         await producer.ProduceAsync("reconnected", new Confluent.Kafka.Message<string, string> { Key = "before", Value = "before" });
 
         var cut = await _broker.InterruptAsync(Outage);
-        await producer.ProduceAsync("reconnected", new Confluent.Kafka.Message<string, string> { Key = "after", Value = "after" }).WaitAsync(KafkaTestClients.Patience);
+        await producer.ProduceAsync("reconnected", new Confluent.Kafka.Message<string, string> { Key = "after", Value = "after" }).WaitAsync(Eventually.Patience);
 
         Assert.True(cut >= 1, "the producer's connection was not cut");
         Assert.Equal(["before", "after"], KafkaTestClients.ConsumeFromStart(_broker.BootstrapServers, "reconnected", 2).Select(r => r.Message.Value));

@@ -18,7 +18,7 @@ public sealed class PipelineWalkthroughSpecs(BrowserPortalFixture fixture, ITest
     private const int Epochs = 50;
     private const int HcopdSamples = 239;
     private const int InferenceSamples = 20;
-    private const float LongWait = 240_000; // ms: training and inference start child processes on 2 shared cores
+    private static readonly float LongWait = (float)Eventually.Patience.TotalMilliseconds; // training and inference start child processes on 2 shared cores
 
     private static string HcopdCsv => Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", "hcopd.csv");
 

@@ -91,19 +91,20 @@ public sealed class PortalPage : IAsyncDisposable
     private async Task ToggleThemeUntilAsync(string light, bool dark)
     {
         var reached = $"light => (({PaletteBackground})() === light) === {(dark ? "false" : "true")}";
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await Page.EvaluateAsync<bool>(reached, light))
+        await Eventually.Until(async () =>
         {
+            if (await Page.EvaluateAsync<bool>(reached, light)) return true;
             await Page.GetByLabel("toggle theme").ClickAsync();
             try
             {
                 await Page.WaitForFunctionAsync(reached, light, new() { Timeout = 5_000 });
+                return true;
             }
-            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            catch (TimeoutException)
             {
-                // The click came before the circuit connected and was lost; click again.
+                return false; // The click came before the circuit connected and was lost; click again.
             }
-        }
+        }, $"the theme to turn {(dark ? "dark" : "light")}");
     }
 
     public Task ExpectNoErrorUiAsync() => Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();

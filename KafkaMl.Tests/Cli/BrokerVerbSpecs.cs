@@ -17,7 +17,7 @@ public sealed class BrokerVerbSpecs(BrokerProcessFixture fixture)
         var groupId = $"spread-{Guid.NewGuid():N}";
         using var first = new GroupMember(fixture.BootstrapServers, groupId, BrokerProcessFixture.SharedTopic);
         using var second = new GroupMember(fixture.BootstrapServers, groupId, BrokerProcessFixture.SharedTopic);
-        await Eventually(
+        await Eventually.Until(
             () => first.Assigned.Count > 0 && second.Assigned.Count > 0
                 && first.Assigned.Union(second.Assigned).Count() == 4
                 && !first.Assigned.Overlaps(second.Assigned),
@@ -25,7 +25,7 @@ public sealed class BrokerVerbSpecs(BrokerProcessFixture fixture)
 
         var sent = KafkaTestClients.Messages(count, prefix: groupId).ToList();
         await KafkaTestClients.ProduceAsync(fixture.BootstrapServers, BrokerProcessFixture.SharedTopic, sent, i => new Partition(i % 4));
-        await Eventually(() => first.Received.Count + second.Received.Count >= count, $"{count} messages to arrive");
+        await Eventually.Until(() => first.Received.Count + second.Received.Count >= count, $"{count} messages to arrive");
 
         var received = first.Received.Concat(second.Received).Select(r => (r.Message.Key, r.Message.Value)).ToList();
         Assert.Equal(sent.Select(m => (m.Key, m.Value)).Order(), received.Order());
@@ -53,23 +53,11 @@ public sealed class BrokerVerbSpecs(BrokerProcessFixture fixture)
         Assert.Equal(1, topics.GetValueOrDefault(KafkaOptions.DefaultControlTopic));
         Assert.Equal(4, topics.GetValueOrDefault(BrokerProcessFixture.SharedTopic));
     }
-
-    private static async Task Eventually(Func<bool> condition, string what)
-    {
-        using var deadline = new CancellationTokenSource(KafkaTestClients.Patience);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested) throw new TimeoutException($"Timed out waiting for {what}");
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
 }
 
 /// <summary>Broker processes started and stopped by the specification itself.</summary>
 public sealed class BrokerVerbLifecycleSpecs
 {
-    private static readonly TimeSpan Patience = KafkaTestClients.Patience;
-
     [Fact]
     public async Task The_verb_on_a_port_in_use_exits_1_naming_the_port_on_stderr()
     {
@@ -80,7 +68,7 @@ public sealed class BrokerVerbLifecycleSpecs
             var port = ((IPEndPoint)occupant.LocalEndpoint).Port;
             using var process = KafkaMlProcess.Start(["broker", "--port", port.ToString()]);
 
-            var exitCode = await process.WaitForExitAsync(Patience);
+            var exitCode = await process.WaitForExitAsync(Eventually.Patience);
 
             Assert.Equal(1, exitCode);
             Assert.Contains(process.StderrLines, line => line.Contains($"Port {port} on 127.0.0.1 is already in use"));
@@ -96,9 +84,9 @@ public sealed class BrokerVerbLifecycleSpecs
     public async Task The_verb_stops_cleanly_with_exit_code_0_on_SIGTERM()
     {
         using var process = KafkaMlProcess.Start(["broker", "--port", "0"]);
-        await process.WaitForLineAsync(line => line.StartsWith(BrokerVerb.ReadyLinePrefix, StringComparison.Ordinal), Patience, OutputStream.Stdout);
+        await process.WaitForLineAsync(line => line.StartsWith(BrokerVerb.ReadyLinePrefix, StringComparison.Ordinal), Eventually.Patience, OutputStream.Stdout);
 
-        var exitCode = await process.StopAsync(Patience);
+        var exitCode = await process.StopAsync(Eventually.Patience);
 
         Assert.Equal(0, exitCode);
     }
@@ -108,7 +96,7 @@ public sealed class BrokerVerbLifecycleSpecs
     {
         using var process = KafkaMlProcess.Start(["broker", "--no-such-option"]);
 
-        var exitCode = await process.WaitForExitAsync(Patience);
+        var exitCode = await process.WaitForExitAsync(Eventually.Patience);
 
         Assert.Equal(2, exitCode);
         Assert.Contains(process.StderrLines, line => line.Contains("--no-such-option"));

@@ -6,9 +6,6 @@ namespace KafkaMl.Tests.Cli;
 /// <summary>Runs the real executable's verbs and inspects what they wrote.</summary>
 internal static class Cli
 {
-    /// <summary>Generous: the child process starts a runtime on a shared two-core machine.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
-
     /// <summary>An address where no broker listens, for runs that must fail before sending.</summary>
     public const string NoBroker = "127.0.0.1:1";
 
@@ -22,7 +19,7 @@ internal static class Cli
         var process = KafkaMlProcess.Start(args);
         try
         {
-            await process.WaitForExitAsync(Patience);
+            await process.WaitForExitAsync(Eventually.Patience);
             return process;
         }
         catch

@@ -7,8 +7,6 @@ namespace KafkaMl.Tests.Cli;
 /// <summary>The <c>model-check</c> verb's own contract: arguments, one JSON line on standard output, exit code.</summary>
 public sealed class ModelCheckVerbSpecs
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
-
     [Fact]
     public async Task A_script_file_is_checked_and_reported_as_one_JSON_line()
     {
@@ -18,7 +16,7 @@ public sealed class ModelCheckVerbSpecs
         {
             using var verb = KafkaMlProcess.Start(["model-check", file, "--input-shape", "3"]);
 
-            Assert.Equal(0, await verb.WaitForExitAsync(Patience));
+            Assert.Equal(0, await verb.WaitForExitAsync(Eventually.Patience));
             var line = Assert.Single(verb.StdoutLines, l => l.Length > 0);
             using var json = JsonDocument.Parse(line);
             Assert.True(json.RootElement.GetProperty("ok").GetBoolean());
@@ -37,7 +35,7 @@ public sealed class ModelCheckVerbSpecs
     {
         using var verb = KafkaMlProcess.Start(["model-check", "--input-shape", "3 0"]);
 
-        Assert.Equal(1, await verb.WaitForExitAsync(Patience));
+        Assert.Equal(1, await verb.WaitForExitAsync(Eventually.Patience));
         var line = Assert.Single(verb.StdoutLines, l => l.Length > 0);
         Assert.Contains("\"failure\":\"usage\"", line);
         var report = ModelCheckReport.TryParse(line);

@@ -119,7 +119,7 @@ public sealed class CsvUploadSpecs(BrokerFixture broker)
         consumer.Assign(metadata.Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
         var received = new List<ConsumeResult<string, string>>();
         var expected = MessageCount(topic);
-        using var deadline = new CancellationTokenSource(KafkaTestClients.Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         while (received.Count < expected && !deadline.IsCancellationRequested)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result) received.Add(result);

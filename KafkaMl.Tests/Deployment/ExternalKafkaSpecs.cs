@@ -27,8 +27,6 @@ namespace KafkaMl.Tests.Deployment;
 /// </summary>
 public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture<SaslPortalFactory>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2); // the machine is shared
-
     private KafkaEndpoint Endpoint => portal.Services.GetRequiredService<KafkaEndpoint>();
 
     [Fact]
@@ -219,7 +217,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         var health = await (await http.GetAsync("/healthz")).Content.ReadAsStringAsync(); // 503: the broker check fails SASL
         var status = await http.GetStringAsync("/api/status");
         // The control logger's consumer tried SASL and failed: the settings reached a client, which logged why.
-        await WaitUntilAsync(() => portal.Logs.Text.Contains("SASL", StringComparison.Ordinal));
+        await Eventually.Until(() => portal.Logs.Text.Contains("SASL", StringComparison.Ordinal), "the portal to log SASL", TimeSpan.FromMilliseconds(100));
 
         // The training job the portal would start, run for real (the `train` verb) against a stand-in of the portal's
         // job endpoints; it fetches its spec, then fails the SASL handshake while waiting for its control message.
@@ -229,20 +227,13 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         var environment = spec.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
         environment[JobEnvironment.PortalUrlVariable] = jobPortal.Url.ToString();
         using var job = KafkaMlProcess.Start(spec.Arguments, environment);
-        await job.WaitForLineAsync(line => line.Contains("SASL", StringComparison.Ordinal), Patience);
-        await job.StopAsync(Patience);
+        await job.WaitForLineAsync(line => line.Contains("SASL", StringComparison.Ordinal), Eventually.Patience);
+        await job.StopAsync(Eventually.Patience);
 
         Assert.Contains(portal.Logs.Entries, e => e.Contains($"sasl_plaintext, PLAIN as '{SaslPortalFactory.Username}'", StringComparison.Ordinal));
         Assert.DoesNotContain(SaslPortalFactory.Password, portal.Logs.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(SaslPortalFactory.Password, job.Transcript, StringComparison.Ordinal);
         Assert.DoesNotContain(SaslPortalFactory.Password, health + status, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!condition())
-            await Task.Delay(100, timeout.Token);
     }
 
     private static string SelfSignedCertificatePem()

@@ -18,14 +18,12 @@ namespace KafkaMl.Tests.EndToEnd;
 [Collection(PortalProcessCollection.Name)]
 public sealed class InferencePipelineSpecs(PortalProcessFixture portal, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
-
     [Fact]
     public async Task HCOPD_served_by_two_replicas_answers_every_input_once_as_the_trained_model_does_even_when_a_replica_is_killed_mid_stream()
     {
         var deployment = await TrainingPipelineSpecs.DeployAsync(portal, $"infer-{Guid.NewGuid():N}", [TrainingPipelineSpecs.HcopdMlp], epochs: 30);
         await TrainingPipelineSpecs.SendHcopdAsync(portal, deployment.Id);
-        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal(), Patience);
+        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal());
         Assert.Equal(TrainingStatus.Finished, result.Status);
 
         var id = Guid.NewGuid().ToString("N")[..10];
@@ -111,7 +109,7 @@ public sealed class InferencePipelineSpecs(PortalProcessFixture portal, ITestOut
         var clock = Stopwatch.StartNew();
         while (missing.Count > 0)
         {
-            Assert.True(clock.Elapsed < Patience, $"{missing.Count} input(s) got no prediction within {Patience}, e.g. {missing.First()}");
+            Assert.True(clock.Elapsed < Eventually.Patience, $"{missing.Count} input(s) got no prediction within {Eventually.Patience}, e.g. {missing.First()}");
             ConsumeResult<byte[]?, byte[]>? record;
             try
             {
@@ -148,19 +146,13 @@ public sealed class InferencePipelineSpecs(PortalProcessFixture portal, ITestOut
         }
     }
 
-    private async Task<InferenceResponse> WaitForInferenceAsync(int id, Func<InferenceResponse, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        InferenceResponse inference;
-        while (!done(inference = await portal.GetAsync<InferenceResponse>($"/api/inferences/{id}")))
-        {
-            if (DateTime.UtcNow > deadline)
+    private Task<InferenceResponse> WaitForInferenceAsync(int id, Func<InferenceResponse, bool> done, string what) =>
+        Eventually.Until(
+            () => portal.GetAsync<InferenceResponse>($"/api/inferences/{id}"), done,
+            async inference =>
             {
                 var log = await portal.Http.GetStringAsync("/api/status").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "");
-                Assert.Fail($"Inference {id} is not {what} after {Patience}: {JsonSerializer.Serialize(inference, PortalProcessFixture.Json)}\n{log}");
-            }
-            await Task.Delay(250);
-        }
-        return inference;
-    }
+                return $"inference {id} to be {what} (now {JsonSerializer.Serialize(inference, PortalProcessFixture.Json)})\n{log}";
+            },
+            TimeSpan.FromMilliseconds(250));
 }

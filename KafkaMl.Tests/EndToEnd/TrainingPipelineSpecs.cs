@@ -20,8 +20,6 @@ namespace KafkaMl.Tests.EndToEnd;
 [Collection(PortalProcessCollection.Name)]
 public sealed class TrainingPipelineSpecs(PortalProcessFixture portal)
 {
-    private static readonly TimeSpan TrainingTimeout = TimeSpan.FromMinutes(4);
-
     public const string HcopdMlp = """Sequential(("drop", Dropout(0.2)), ("fc1", Linear(3, 4)), ("sig", Sigmoid()), ("fc2", Linear(4, 2)))""";
     private const string WideMlp = """Sequential(("fc1", Linear(3, 16)), ("relu", ReLU()), ("fc2", Linear(16, 2)))""";
 
@@ -31,7 +29,7 @@ public sealed class TrainingPipelineSpecs(PortalProcessFixture portal)
         var deployment = await DeployAsync(portal, $"hcopd-{Guid.NewGuid():N}", [HcopdMlp], epochs: 50);
         var sent = await SendHcopdAsync(portal, deployment.Id);
 
-        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal(), TrainingTimeout);
+        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal());
 
         Assert.Equal(TrainingStatus.Finished, result.Status);
         Assert.True(result.TestMetrics["accuracy"] >= 0.80, $"test accuracy {result.TestMetrics["accuracy"]}");
@@ -54,7 +52,7 @@ public sealed class TrainingPipelineSpecs(PortalProcessFixture portal)
 
         var results = new List<ResultResponse>();
         foreach (var summary in deployment.Results)
-            results.Add(await portal.WaitForResultAsync(summary.Id, r => r.Status.IsFinal(), TrainingTimeout));
+            results.Add(await portal.WaitForResultAsync(summary.Id, r => r.Status.IsFinal()));
 
         Assert.All(results, r => Assert.Equal(TrainingStatus.Finished, r.Status));
         var compared = await portal.GetAsync<List<ResultResponse>>($"/api/results?deploymentId={deployment.Id}");
@@ -69,7 +67,7 @@ public sealed class TrainingPipelineSpecs(PortalProcessFixture portal)
         var deployment = await DeployAsync(portal, $"shape-{Guid.NewGuid():N}", [HcopdMlp], epochs: 5);
         await SendAsync(portal, deployment.Id, Enumerable.Range(0, 40).Select(i => (new float[] { i, i, i, i }, (float)(i % 2))));
 
-        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal(), TrainingTimeout);
+        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal());
 
         Assert.Equal(TrainingStatus.Failed, result.Status);
         Assert.Contains("[4]", result.Error);
@@ -86,7 +84,7 @@ public sealed class TrainingPipelineSpecs(PortalProcessFixture portal)
         using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = portal.BootstrapServers }).Build())
             await producer.ProduceAsync(portal.ControlTopic, new Message<byte[], byte[]> { Key = DeploymentKey.Encode(deployment.Id), Value = control.ToUtf8Json() });
 
-        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal(), TrainingTimeout);
+        var result = await portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal());
 
         Assert.Equal(TrainingStatus.Failed, result.Status);
         Assert.Contains(topic, result.Error);
@@ -99,27 +97,22 @@ public sealed class TrainingPipelineSpecs(PortalProcessFixture portal)
         var deployment = await DeployAsync(portal, $"killed-{Guid.NewGuid():N}", [HcopdMlp], epochs: 10_000);
         await SendHcopdAsync(portal, deployment.Id);
         var resultId = deployment.Results[0].Id;
-        await portal.WaitForResultAsync(resultId, r => r.Status == TrainingStatus.Training || r.Status.IsFinal(), TrainingTimeout);
+        await portal.WaitForResultAsync(resultId, r => r.Status == TrainingStatus.Training || r.Status.IsFinal());
         await WaitForEpochAsync(resultId);
 
         var pidFile = Path.Combine(portal.DataDir, "jobs", $"kafkaml-train-{resultId}", "replica-0.pid");
         var pid = int.Parse(File.ReadAllText(pidFile).Split(' ')[0]);
         System.Diagnostics.Process.GetProcessById(pid).Kill();
 
-        var result = await portal.WaitForResultAsync(resultId, r => r.Status.IsFinal(), TimeSpan.FromMinutes(2));
+        var result = await portal.WaitForResultAsync(resultId, r => r.Status.IsFinal());
         Assert.Equal(TrainingStatus.Failed, result.Status);
         Assert.False(string.IsNullOrWhiteSpace(result.Error));
     }
 
-    private async Task WaitForEpochAsync(int resultId)
-    {
-        var deadline = DateTime.UtcNow + TrainingTimeout;
-        while ((await portal.GetAsync<JsonObject>($"/api/results/{resultId}/metrics"))["epochs"]!.AsArray().Count == 0)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"result {resultId} reported no epoch");
-            await Task.Delay(200);
-        }
-    }
+    private Task WaitForEpochAsync(int resultId) =>
+        Eventually.Until(
+            async () => (await portal.GetAsync<JsonObject>($"/api/results/{resultId}/metrics"))["epochs"]!.AsArray().Count, epochs => epochs > 0,
+            $"result {resultId} to report an epoch", TimeSpan.FromMilliseconds(200));
 
     internal static async Task<DeploymentResponse> DeployAsync(PortalProcessFixture portal, string name, string[] scripts, int epochs)
     {

@@ -65,7 +65,7 @@ public sealed class ControlLoggerOutageSpecs : IDisposable
             .Build();
         var value = ControlMessageBuilder.KafkaMl().With("topic", ranges).With("total_msg", 3).Utf8();
         await producer.ProduceAsync(ControlTopic, new Message<byte[], byte[]> { Key = DeploymentKey.Encode(9), Value = value })
-            .WaitAsync(PortalControlTopic.Patience);
+            .WaitAsync(Eventually.Patience);
     }
 
     /// <summary>The listener in front of the mock cluster (closing it drops the broker off the network; the cluster keeps its data and groups).</summary>

@@ -59,7 +59,7 @@ public sealed class PortalHostSpecs(PortalFactory portal)
 
         portal.Services.GetRequiredService<IRecurringJobManager>().Trigger(HousekeepingJob.RecurringId);
 
-        await ran.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await ran.Task.WaitAsync(Eventually.Patience);
         Assert.NotNull(status.LastRun);
     }
 

@@ -11,7 +11,6 @@ namespace KafkaMl.Tests.Hosting;
 /// <summary>The portal as a newcomer runs it: the real executable in its own process.</summary>
 public sealed partial class PortalProcessSpecs : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);
     private readonly string dataDir = Directory.CreateTempSubdirectory("kafkaml-process-").FullName;
 
     [Fact]
@@ -57,7 +56,7 @@ public sealed partial class PortalProcessSpecs : IDisposable
         }).Build();
         consumer.Subscribe(topic);
         var received = new HashSet<string>();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var deadline = DateTime.UtcNow + Eventually.Patience;
         while (received.Count < 20 && DateTime.UtcNow < deadline)
             if (consumer.Consume(TimeSpan.FromMilliseconds(500)) is { } record) received.Add(record.Message.Value);
         consumer.Close();
@@ -84,7 +83,7 @@ public sealed partial class PortalProcessSpecs : IDisposable
 
         using var portal = StartPortal(brokerPort: port);
 
-        Assert.Equal(1, await portal.WaitForExitAsync(StartTimeout));
+        Assert.Equal(1, await portal.WaitForExitAsync(Eventually.Patience));
         Assert.Contains(portal.StderrLines, line => line.Contains($"Port {port}") || line.Contains($":{port}"));
     }
 
@@ -95,7 +94,7 @@ public sealed partial class PortalProcessSpecs : IDisposable
 
         using var portal = StartPortal(url: $"http://127.0.0.1:{port}");
 
-        Assert.Equal(1, await portal.WaitForExitAsync(StartTimeout));
+        Assert.Equal(1, await portal.WaitForExitAsync(Eventually.Patience));
         Assert.Contains(portal.StderrLines, line => line.Contains("KafkaMl could not start") && line.Contains(port.ToString()));
     }
 
@@ -106,7 +105,7 @@ public sealed partial class PortalProcessSpecs : IDisposable
 
     private static async Task<HttpClient> ConnectAsync(KafkaMlProcess portal)
     {
-        var line = await portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), StartTimeout);
+        var line = await portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), Eventually.Patience);
         var url = ListeningUrl().Match(line).Groups["url"].Value;
         return new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
     }

@@ -13,8 +13,6 @@ namespace KafkaMl.Tests.Inference;
 [Collection(InferenceBrokerCollection.Name)]
 public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = Eventually.Patience;
-
     [Fact]
     public async Task Each_input_gets_the_in_process_prediction_with_its_key_headers_partition_and_offset()
     {
@@ -42,7 +40,7 @@ public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper
                 Assert.Equal(Encoding.UTF8.GetString(input.Message.Headers.GetLastBytes("trace")), Encoding.UTF8.GetString(answer.Message.Headers.GetLastBytes("trace")));
             }
             Assert.StartsWith("{\"values\":[", Encoding.UTF8.GetString(answers[0].Message.Value!), StringComparison.Ordinal);
-            await WaitAsync(() => running.Engine.Stats.MessagesOut == 40, "40 deliveries counted");
+            await Eventually.Until(() => running.Engine.Stats.MessagesOut == 40, "40 deliveries counted");
             Assert.Equal((40L, 40L, 0L, 0L), (running.Engine.Stats.MessagesIn, running.Engine.Stats.MessagesOut, running.Engine.Stats.Errors, running.Engine.Stats.DeadLettered));
         }
     }
@@ -70,7 +68,7 @@ public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper
         Assert.Equal($"{topics.Input}:0:{inputs[5].Offset.Value}", DeadLetters.SourceOf(first.Message.Headers));
         Assert.Contains("model was trained on samples of 3 values", DeadLetters.ErrorOf(deadLetters[1].Message.Headers));
         output.WriteLine($"dead-letter reasons: {string.Join(" | ", deadLetters.Select(d => DeadLetters.ErrorOf(d.Message.Headers)))}");
-        await WaitAsync(() => running.Engine.Stats.DeadLettered == 2 && running.Engine.Stats.MessagesOut == 10, "the dead letters and predictions counted");
+        await Eventually.Until(() => running.Engine.Stats.DeadLettered == 2 && running.Engine.Stats.MessagesOut == 10, "the dead letters and predictions counted");
         Assert.Equal((12L, 2L), (running.Engine.Stats.MessagesIn, running.Engine.Stats.Errors));
     }
 
@@ -92,7 +90,7 @@ public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper
         Assert.Equal(30, answers.Count);
         Assert.Equal("poison", BrokerFixture.KeyOf(Assert.Single(deadLetters)));
         Assert.Contains("a feature above 1000 is not allowed", DeadLetters.ErrorOf(deadLetters[0].Message.Headers));
-        await WaitAsync(() => running.Engine.Stats.DeadLettered == 1, "the dead letter counted");
+        await Eventually.Until(() => running.Engine.Stats.DeadLettered == 1, "the dead letter counted");
         Assert.True(running.Engine.Model.ModelCalls > running.Engine.Stats.Batches, "the failed batch was retried message by message");
     }
 
@@ -105,14 +103,14 @@ public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper
 
         await using var running = Start(topics, InferenceModels.Served(module));
         var stats = running.Engine.Stats;
-        await WaitAsync(() => stats.MessagesOut == 500, "the burst predicted");
+        await Eventually.Until(() => stats.MessagesOut == 500, "the burst predicted");
         output.WriteLine($"burst: 500 messages in {stats.Batches} forward passes, largest {stats.LargestBatch}");
         Assert.True(stats.Batches < 500, $"{stats.Batches} forward passes for 500 queued messages");
         Assert.True(stats.LargestBatch > 1);
 
         var before = stats.Batches;
         await broker.ProduceAsync(topics.Input, [InferenceInputs.Message(1, "lone")]);
-        await WaitAsync(() => stats.MessagesOut == 501, "the lone message predicted");
+        await Eventually.Until(() => stats.MessagesOut == 501, "the lone message predicted");
         Assert.Equal(before + 1, stats.Batches);
     }
 
@@ -133,7 +131,7 @@ public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper
         });
 
         var first = Start(topics, InferenceModels.Served(module));
-        await WaitAsync(() => first.Engine.Stats.MessagesOut >= 300, "the first engine under way");
+        await Eventually.Until(() => first.Engine.Stats.MessagesOut >= 300, "the first engine under way");
         await first.DisposeAsync();
         var answeredByFirst = first.Engine.Stats.MessagesOut;
         Assert.False(sending.IsCompleted, "the first engine stopped mid-stream");
@@ -168,22 +166,12 @@ public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper
 
     private static string KeyOf(DeliveryResult<byte[]?, byte[]?> result) => Encoding.UTF8.GetString(result.Message.Key!);
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Patience) throw new TimeoutException($"Not within {Patience}: {what}.");
-            await Task.Delay(20);
-        }
-    }
-
     private sealed record RunningEngine(InferenceEngine Engine, Task Run, CancellationTokenSource Stop) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             await Stop.CancelAsync();
-            await Run.WaitAsync(Patience);
+            await Run.WaitAsync(Eventually.Patience);
             Stop.Dispose();
         }
     }

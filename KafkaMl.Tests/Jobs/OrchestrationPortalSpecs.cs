@@ -23,7 +23,6 @@ namespace KafkaMl.Tests.Jobs;
 [Collection(OrchestrationPortalCollection.Name)]
 public sealed class OrchestrationPortalSpecs(OrchestrationPortalFactory portal)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2); // Hangfire polls; the machine is shared
     private readonly HttpClient http = portal.CreateClient();
 
     private async Task<int> SeedConfigurationAsync(int models)
@@ -45,7 +44,7 @@ public sealed class OrchestrationPortalSpecs(OrchestrationPortalFactory portal)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         var resultIds = body.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("id").GetInt32()).ToArray();
-        var specs = await Task.WhenAll(resultIds.Select(id => portal.Runner.WaitForStartAsync(JobSpec.TrainingName(id), Patience)));
+        var specs = await Task.WhenAll(resultIds.Select(id => portal.Runner.WaitForStartAsync(JobSpec.TrainingName(id), Eventually.Patience)));
         return (body.GetProperty("id").GetInt32(), resultIds, specs);
     }
 
@@ -166,9 +165,7 @@ public sealed class OrchestrationPortalSpecs(OrchestrationPortalFactory portal)
 
         portal.Services.GetRequiredService<IRecurringJobManager>().Trigger(ReconcileWorkloadJob.RecurringId(JobKind.Training));
 
-        using var timeout = new CancellationTokenSource(Patience);
-        while (await StatusOfAsync(resultId) != "failed")
-            await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
+        await Eventually.Until(() => StatusOfAsync(resultId), status => status == "failed", "reconcile to mark the result failed", TimeSpan.FromMilliseconds(250));
         var result = await http.GetFromJsonAsync<JsonElement>($"/api/results/{resultId}");
         Assert.Contains("training job is gone", result.GetProperty("error").GetString());
     }

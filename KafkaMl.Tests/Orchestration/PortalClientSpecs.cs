@@ -11,8 +11,6 @@ namespace KafkaMl.Tests.Orchestration;
 public sealed class PortalClientSpecs
 {
     private const string Token = "s3cret-job-token";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     private static readonly PortalClientOptions Quick = new()
     {
         FirstRetryDelay = TimeSpan.FromMilliseconds(50),
@@ -94,7 +92,7 @@ public sealed class PortalClientSpecs
         await using var client = new PortalClient(portal.Url, 9, Token, Quick);
 
         var reports = Enumerable.Range(1, 5).Select(epoch => client.ReportEpochAsync(new EpochReportDto(epoch, Metrics(1.0 / epoch), Metrics(1.0)), CancellationToken.None)).ToList();
-        await Task.WhenAll(reports).WaitAsync(Patience);
+        await Task.WhenAll(reports).WaitAsync(Eventually.Patience);
 
         Assert.Equal(4, portal.Requests.Count(r => r.AnsweredWith == 503));
         Assert.Equal([1, 2, 3, 4, 5], portal.Accepted.Select(r => r.Json<EpochReportDto>().Epoch));
@@ -109,9 +107,9 @@ public sealed class PortalClientSpecs
 
         var reports = new List<Task> { client.ReportStatusAsync(new TrainingStatusReport("deployed"), CancellationToken.None) };
         reports.AddRange(Enumerable.Range(1, 3).Select(epoch => client.ReportEpochAsync(new EpochReportDto(epoch, Metrics(1), Metrics(1)), CancellationToken.None)));
-        await log.WaitFor(messages => messages.Count(m => m.Contains("retrying", StringComparison.Ordinal)) >= 2, Patience);
+        await log.WaitFor(messages => messages.Count(m => m.Contains("retrying", StringComparison.Ordinal)) >= 2);
         await using var portal = await FakePortal.StartAsync(port);
-        await Task.WhenAll(reports).WaitAsync(Patience);
+        await Task.WhenAll(reports).WaitAsync(Eventually.Patience);
 
         Assert.Equal([TrainingJobRoutes.Status(9), .. Enumerable.Repeat(TrainingJobRoutes.Epochs(9), 3)], portal.Accepted.Select(r => r.Path));
         Assert.Equal([1, 2, 3], portal.Accepted.Skip(1).Select(r => r.Json<EpochReportDto>().Epoch));
@@ -124,8 +122,8 @@ public sealed class PortalClientSpecs
         portal.Answer = _ => 403;
         await using var client = new PortalClient(portal.Url, 9, "another-result's-token", Quick);
 
-        var first = await Assert.ThrowsAsync<TrainingReportException>(() => client.ReportStatusAsync(new TrainingStatusReport("deployed"), CancellationToken.None).WaitAsync(Patience));
-        var later = await Assert.ThrowsAsync<TrainingReportException>(() => client.ReportEpochAsync(new EpochReportDto(1, Metrics(1), Metrics(1)), CancellationToken.None).WaitAsync(Patience));
+        var first = await Assert.ThrowsAsync<TrainingReportException>(() => client.ReportStatusAsync(new TrainingStatusReport("deployed"), CancellationToken.None).WaitAsync(Eventually.Patience));
+        var later = await Assert.ThrowsAsync<TrainingReportException>(() => client.ReportEpochAsync(new EpochReportDto(1, Metrics(1), Metrics(1)), CancellationToken.None).WaitAsync(Eventually.Patience));
 
         Assert.Equal((403, false), (first.StatusCode, first.CanReportFailure));
         Assert.Contains("token", first.Message, StringComparison.Ordinal);
@@ -141,7 +139,7 @@ public sealed class PortalClientSpecs
         await using var client = new PortalClient(portal.Url, 9, Token, Quick);
 
         var closed = await Assert.ThrowsAsync<TrainingResultClosedException>(() =>
-            client.ReportEpochAsync(new EpochReportDto(1, Metrics(1), Metrics(1)), CancellationToken.None).WaitAsync(Patience));
+            client.ReportEpochAsync(new EpochReportDto(1, Metrics(1), Metrics(1)), CancellationToken.None).WaitAsync(Eventually.Patience));
 
         Assert.Contains("result 9", closed.Message, StringComparison.Ordinal);
         Assert.Contains("the fake portal answers 409", closed.Message, StringComparison.Ordinal);
@@ -154,7 +152,7 @@ public sealed class PortalClientSpecs
         portal.Answer = _ => 503;
         await using var client = new PortalClient(portal.Url, 9, Token, Quick with { GiveUpAfter = TimeSpan.FromSeconds(1) });
 
-        var error = await Assert.ThrowsAsync<TrainingReportException>(() => client.GetSpecAsync(CancellationToken.None).WaitAsync(Patience));
+        var error = await Assert.ThrowsAsync<TrainingReportException>(() => client.GetSpecAsync(CancellationToken.None).WaitAsync(Eventually.Patience));
 
         Assert.Equal((null, false), (error.StatusCode, error.CanReportFailure));
         Assert.Contains("503", error.Message, StringComparison.Ordinal);
@@ -170,7 +168,7 @@ public sealed class PortalClientSpecs
         var log = new RecordingLogger();
         await using var client = new PortalClient(portal.Url, 9, Token, Quick, log);
 
-        await Assert.ThrowsAsync<TrainingReportException>(() => client.GetSpecAsync(CancellationToken.None).WaitAsync(Patience));
+        await Assert.ThrowsAsync<TrainingReportException>(() => client.GetSpecAsync(CancellationToken.None).WaitAsync(Eventually.Patience));
 
         Assert.NotEmpty(log.Messages);
         Assert.DoesNotContain(log.Messages, m => m.Contains(Token, StringComparison.Ordinal));
@@ -196,10 +194,7 @@ public sealed class PortalClientSpecs
             lock (_messages) _messages.Add(formatter(state, exception));
         }
 
-        public async Task WaitFor(Func<IReadOnlyList<string>, bool> condition, TimeSpan timeout)
-        {
-            using var deadline = new CancellationTokenSource(timeout);
-            while (!condition(Messages)) await Task.Delay(20, deadline.Token);
-        }
+        public Task WaitFor(Func<IReadOnlyList<string>, bool> condition) =>
+            Eventually.Until(() => condition(Messages), "the client to log the expected messages");
     }
 }

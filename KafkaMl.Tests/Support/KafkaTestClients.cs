@@ -6,8 +6,6 @@ namespace KafkaMl.Tests.Support;
 /// <summary>Confluent.Kafka clients tuned for quick, bounded tests against a local broker.</summary>
 internal static class KafkaTestClients
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     public static IProducer<string, string> Producer(string bootstrapServers) =>
         new ProducerBuilder<string, string>(new ProducerConfig
         {
@@ -43,7 +41,7 @@ internal static class KafkaTestClients
         var deliveries = messages.Select((message, i) => partitionOf is null
             ? producer.ProduceAsync(topic, message)
             : producer.ProduceAsync(new TopicPartition(topic, partitionOf(i)), message));
-        await Task.WhenAll(deliveries).WaitAsync(Patience);
+        await Task.WhenAll(deliveries).WaitAsync(Eventually.Patience);
     }
 
     /// <summary>Reads partition 0 of <paramref name="topic"/> from the beginning until <paramref name="count"/> messages arrived.</summary>
@@ -52,11 +50,11 @@ internal static class KafkaTestClients
         using var consumer = ConsumerBuilder(bootstrapServers, $"read-{Guid.NewGuid():N}").Build();
         consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
         var received = new List<ConsumeResult<string, string>>();
-        using var deadline = new CancellationTokenSource(Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         while (received.Count < count)
         {
             if (deadline.IsCancellationRequested)
-                throw new TimeoutException($"Only {received.Count} of {count} messages arrived from {topic} within {Patience}");
+                throw new TimeoutException($"Only {received.Count} of {count} messages arrived from {topic} within {Eventually.Patience}");
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result) received.Add(result);
         }
         consumer.Close();

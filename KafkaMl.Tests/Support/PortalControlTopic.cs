@@ -16,8 +16,6 @@ namespace KafkaMl.Tests.Support;
 /// </summary>
 internal static class PortalControlTopic
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     private static int deploymentIds = 1000;
 
     /// <summary>A deployment id no other test of the run uses (above the one-byte range).</summary>
@@ -40,7 +38,7 @@ internal static class PortalControlTopic
             MessageTimeoutMs = 30_000,
         }).SetLogHandler((_, _) => { }).Build();
         var delivery = await producer.ProduceAsync(portal.Kafka().ControlTopic, new Message<byte[]?, byte[]?> { Key = key, Value = value })
-            .WaitAsync(Patience);
+            .WaitAsync(Eventually.Patience);
         return delivery.TopicPartitionOffset;
     }
 
@@ -49,10 +47,10 @@ internal static class PortalControlTopic
     {
         using var consumer = Consumer(portal);
         consumer.Assign(position);
-        using var deadline = new CancellationTokenSource(Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         while (true)
         {
-            if (deadline.IsCancellationRequested) throw new TimeoutException($"{position} could not be read within {Patience}.");
+            if (deadline.IsCancellationRequested) throw new TimeoutException($"{position} could not be read within {Eventually.Patience}.");
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result) return result;
         }
     }
@@ -61,7 +59,7 @@ internal static class PortalControlTopic
     public static long ControlHighWatermark(this PortalFactory portal)
     {
         using var consumer = Consumer(portal);
-        return consumer.QueryWatermarkOffsets(new TopicPartition(portal.Kafka().ControlTopic, 0), Patience).High.Value;
+        return consumer.QueryWatermarkOffsets(new TopicPartition(portal.Kafka().ControlTopic, 0), Eventually.Patience).High.Value;
     }
 
     /// <summary>Waits until <paramref name="groupId"/> has committed at least <paramref name="offset"/> on the control topic; returns the committed offset.</summary>
@@ -75,14 +73,10 @@ internal static class PortalControlTopic
             EnableAutoCommit = false,
         }).SetLogHandler((_, _) => { }).Build();
         var partition = new TopicPartition(portal.Kafka().ControlTopic, 0);
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var committed = consumer.Committed([partition], Patience).Single().Offset.Value;
-            if (committed >= offset) return committed;
-            if (deadline.IsCancellationRequested) throw new TimeoutException($"{groupId} committed only {committed} (not {offset}) within {Patience}.");
-            await Task.Delay(50);
-        }
+        return await Eventually.Until(
+            () => consumer.Committed([partition], Eventually.Patience).Single().Offset.Value,
+            committed => committed >= offset,
+            committed => $"{groupId} to commit {offset} (committed {committed})");
     }
 
     /// <summary>Exactly the records in <paramref name="ranges"/> (end exclusive), in range order.</summary>
@@ -90,13 +84,13 @@ internal static class PortalControlTopic
     {
         using var consumer = Consumer(portal);
         var all = new List<ConsumeResult<byte[], byte[]>>();
-        using var deadline = new CancellationTokenSource(Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         foreach (var range in ranges.Where(r => r.Count > 0))
         {
             consumer.Assign(new TopicPartitionOffset(range.Topic, range.Partition, range.Start));
             for (var last = range.Start - 1; last < range.End - 1;)
             {
-                if (deadline.IsCancellationRequested) throw new TimeoutException($"{range} could not be read within {Patience}.");
+                if (deadline.IsCancellationRequested) throw new TimeoutException($"{range} could not be read within {Eventually.Patience}.");
                 if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is not { } result) continue;
                 all.Add(result);
                 last = result.Offset.Value;
@@ -116,29 +110,15 @@ internal static class PortalControlTopic
     /// <summary>Waits until the control logger has stored a datasource matching <paramref name="match"/>; returns it.</summary>
     public static async Task<Datasource> WaitForDatasourceAsync(this PortalFactory portal, Expression<Func<Datasource, bool>> match)
     {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var found = await portal.DatasourcesAsync(match);
-            if (found.Count > 0) return Assert.Single(found);
-            if (deadline.IsCancellationRequested)
-                throw new TimeoutException($"No datasource matching {match} was stored within {Patience}; control logger: {portal.LoggerStats().Snapshot}");
-            await Task.Delay(20);
-        }
+        var found = await Eventually.Until(
+            () => portal.DatasourcesAsync(match), found => found.Count > 0,
+            _ => $"a datasource matching {match} to be stored; control logger: {portal.LoggerStats().Snapshot}");
+        return Assert.Single(found);
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds for the counters of <paramref name="stats"/>.</summary>
-    public static async Task<ControlLoggerSnapshot> WaitUntilAsync(this ControlLoggerStats stats, Func<ControlLoggerSnapshot, bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var snapshot = stats.Snapshot;
-            if (condition(snapshot)) return snapshot;
-            if (deadline.IsCancellationRequested) throw new TimeoutException($"The control logger did not get there within {Patience}: {snapshot}");
-            await Task.Delay(20);
-        }
-    }
+    public static Task<ControlLoggerSnapshot> WaitUntilAsync(this ControlLoggerStats stats, Func<ControlLoggerSnapshot, bool> condition) =>
+        Eventually.Until(() => stats.Snapshot, condition, snapshot => $"the control logger to get there: {snapshot}");
 
     private static IConsumer<byte[], byte[]> Consumer(PortalFactory portal) =>
         new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig

@@ -24,8 +24,6 @@ namespace KafkaMl.Tests.Jobs.Inference;
 [Collection(InferenceBrokerCollection.Name)]
 public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = Eventually.Patience;
-
     [Fact]
     public async Task Two_replica_processes_share_the_partitions_and_killing_one_mid_stream_loses_no_input()
     {
@@ -93,12 +91,12 @@ public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputH
             [JobEnvironment.BootstrapServersVariable] = broker.BootstrapServers,
             [InferVerbReplica] = "2",
         });
-        await replica.WaitForLineAsync(l => l.StartsWith($"replica 2 of inference 7 consuming {topics.Input} -> {topics.Output}, group {topics.Group}", StringComparison.Ordinal), Patience);
+        await replica.WaitForLineAsync(l => l.StartsWith($"replica 2 of inference 7 consuming {topics.Input} -> {topics.Output}, group {topics.Group}", StringComparison.Ordinal), Eventually.Patience);
         await broker.ProduceAsync(topics.Input, InferenceInputs.Messages(10));
 
         var answers = broker.ReadAnswers(topics.Output, Enumerable.Range(0, 10).Select(i => $"k{i}").ToList());
         Assert.All(answers, a => Assert.Equal("hcopd-result-3", InferenceInputs.Parse(a).Model));
-        var report = await portal.WaitForStatsAsync(r => r.MessagesOut == 10, Patience);
+        var report = await portal.WaitForStatsAsync(r => r.MessagesOut == 10);
         Assert.Equal(("2", 10L, 0L), (report.Replica, report.MessagesIn, report.Errors));
         Assert.NotNull(report.LatencyP50Ms);
         Assert.NotEmpty(report.Recent!);
@@ -106,7 +104,7 @@ public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputH
         Assert.Contains(portal.Requests, r => r.Path.EndsWith("/weights", StringComparison.Ordinal));
 
         portal.Gone = true;
-        Assert.Equal(0, await replica.WaitForExitAsync(Patience));
+        Assert.Equal(0, await replica.WaitForExitAsync(Eventually.Patience));
         Assert.Contains(replica.StdoutLines, l => l.Contains("deleted or stopped", StringComparison.Ordinal));
     }
 
@@ -144,18 +142,12 @@ public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputH
     ]);
 
     /// <summary>Waits until each replica's last assignment line says it holds partitions and together they hold all four.</summary>
-    private static async Task WaitUntilBothHoldPartitionsAsync(KafkaMlProcess first, KafkaMlProcess second)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
-        {
-            var a = Holds(first);
-            var b = Holds(second);
-            if (a.Count > 0 && b.Count > 0 && a.Union(b).Count() == 4) return;
-            if (clock.Elapsed > Patience) throw new TimeoutException($"The replicas did not share the partitions:\n{first.Transcript}\n{second.Transcript}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task WaitUntilBothHoldPartitionsAsync(KafkaMlProcess first, KafkaMlProcess second) =>
+        Eventually.Until(
+            () => (A: Holds(first), B: Holds(second)),
+            holds => holds.A.Count > 0 && holds.B.Count > 0 && holds.A.Union(holds.B).Count() == 4,
+            _ => $"the replicas to share the partitions:\n{first.Transcript}\n{second.Transcript}",
+            TimeSpan.FromMilliseconds(100));
 
     private static IReadOnlyList<int> Holds(KafkaMlProcess replica)
     {
@@ -214,15 +206,10 @@ public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputH
             return standIn;
         }
 
-        public async Task<InferenceStatsReport> WaitForStatsAsync(Func<InferenceStatsReport, bool> match, TimeSpan timeout)
+        public async Task<InferenceStatsReport> WaitForStatsAsync(Func<InferenceStatsReport, bool> match)
         {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            while (true)
-            {
-                if (_stats.FirstOrDefault(match) is { } report) return report;
-                if (clock.Elapsed > timeout) throw new TimeoutException($"No matching stats report within {timeout}; got {_stats.Count}.");
-                await Task.Delay(50);
-            }
+            var report = await Eventually.Until(() => _stats.FirstOrDefault(match), r => r is not null, _ => $"a matching stats report; got {_stats.Count}");
+            return report!;
         }
 
         public async ValueTask DisposeAsync()

@@ -80,11 +80,8 @@ internal sealed class FakePortal : IAsyncDisposable
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds for the requests received.</summary>
-    public async Task WaitFor(Func<IReadOnlyList<PortalRequest>, bool> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!condition(Requests)) await Task.Delay(20, deadline.Token);
-    }
+    public Task WaitFor(Func<IReadOnlyList<PortalRequest>, bool> condition) =>
+        Eventually.Until(() => condition(Requests), "the portal to receive the expected requests");
 
     private async Task HandleAsync(HttpContext context)
     {

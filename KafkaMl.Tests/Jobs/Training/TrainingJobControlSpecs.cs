@@ -98,10 +98,6 @@ public sealed class TrainingJobControlSpecs(BrokerFixture broker)
         Assert.DoesNotContain(reporter.Statuses, s => s.Status == "failed");
     }
 
-    internal static async Task WaitForLine(LogLines log, string text)
-    {
-        using var deadline = new CancellationTokenSource(Eventually.Patience);
-        while (!log.Lines.Any(line => line.Contains(text, StringComparison.Ordinal)))
-            await Task.Delay(20, deadline.Token);
-    }
+    internal static Task WaitForLine(LogLines log, string text) =>
+        Eventually.Until(() => log.Lines.Any(line => line.Contains(text, StringComparison.Ordinal)), $"the job to log '{text}'");
 }

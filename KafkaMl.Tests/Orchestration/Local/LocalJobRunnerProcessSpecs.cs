@@ -74,9 +74,9 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
         await using var runner = NewRunner(o => { o.ExecutablePath = "/bin/sh"; o.StopGracePeriod = TimeSpan.FromSeconds(1); });
         await runner.StartAsync(Training("kafkaml-train-10", ["-c", "trap '' TERM; sleep 300 & wait"]), default);
         var shell = await RunningPidAsync("kafkaml-train-10", 0, runner);
-        var sleeper = await EventuallyAsync(() => Task.FromResult(ChildrenOf(shell).FirstOrDefault()), pid => pid != 0, "the shell to start sleep");
+        var sleeper = await Eventually.Until(() => ChildrenOf(shell).FirstOrDefault(), pid => pid != 0, "the shell to start sleep");
 
-        await runner.StopAsync("kafkaml-train-10", default).WaitAsync(Patience);
+        await runner.StopAsync("kafkaml-train-10", default).WaitAsync(Eventually.Patience);
 
         Assert.True(HasEnded(shell), "the shell still runs");
         Assert.True(HasEnded(sleeper), "its child still runs");
@@ -109,7 +109,7 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
         var kept = await RunningPidAsync("kafkaml-infer-4", 0, crashed);
         var lost = await RunningPidAsync("kafkaml-infer-4", 1, crashed);
         using (var process = Process.GetProcessById(lost)) process.Kill();
-        await Eventually(() => Task.FromResult(HasEnded(lost)), "replica 1 to end");
+        await Eventually.Until(() => HasEnded(lost), "replica 1 to end");
 
         await using var restarted = NewRunner(o => o.ExecutablePath = "/bin/sh");
 
@@ -131,7 +131,7 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
 
         await using var restarted = NewRunner(o => o.ExecutablePath = "/bin/sh");
 
-        await Eventually(() => Task.FromResult(HasEnded(orphan)), "the orphan to be killed");
+        await Eventually.Until(() => HasEnded(orphan), "the orphan to be killed");
         Assert.Equal(JobPhase.Unknown, (await restarted.GetStateAsync("kafkaml-train-13", default)).Phase);
         await crashed.DisposeAsync();
     }
@@ -160,7 +160,7 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
         var pid = await RunningPidAsync("kafkaml-train-15", 0, runner);
 
         // The pid is known from fork; setsid(2) runs a moment later, in the child, before it execs the replica.
-        await Eventually(() => Task.FromResult(SessionOf(pid) == pid), "the replica to lead a session of its own");
+        await Eventually.Until(() => SessionOf(pid) == pid, "the replica to lead a session of its own");
         Assert.NotEqual(SessionOf(Environment.ProcessId), SessionOf(pid));
         await runner.StopAsync("kafkaml-train-15", default);
     }
@@ -173,7 +173,7 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
         var shells = new[] { await RunningPidAsync("kafkaml-infer-3", 0, runner), await RunningPidAsync("kafkaml-infer-3", 1, runner) };
         var sleepers = new List<int>();
         foreach (var shell in shells)
-            sleepers.Add(await EventuallyAsync(() => Task.FromResult(ChildrenOf(shell).FirstOrDefault()), pid => pid != 0, "the shell to start sleep"));
+            sleepers.Add(await Eventually.Until(() => ChildrenOf(shell).FirstOrDefault(), pid => pid != 0, "the shell to start sleep"));
 
         await runner.DisposeAsync();
 

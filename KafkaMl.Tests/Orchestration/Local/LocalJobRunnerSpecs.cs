@@ -38,7 +38,7 @@ public sealed class LocalJobRunnerSpecs : LocalJobRunnerSpecsBase
         _runner.JobExited += (_, e) => exited.TrySetResult(e);
 
         await _runner.StartAsync(Training("kafkaml-train-3", FailingHealthcheck), default);
-        var announced = await exited.Task.WaitAsync(Patience);
+        var announced = await exited.Task.WaitAsync(Eventually.Patience);
 
         Assert.Equal("kafkaml-train-3", announced.Name);
         Assert.Equal(1, announced.ExitCode);
@@ -86,7 +86,7 @@ public sealed class LocalJobRunnerSpecs : LocalJobRunnerSpecsBase
 
         await _runner.ScaleAsync("kafkaml-infer-1", 3, default);
         var pids = new[] { first, await RunningPidAsync("kafkaml-infer-1", 1), await RunningPidAsync("kafkaml-infer-1", 2) };
-        await Eventually(async () => (await _runner.GetStateAsync("kafkaml-infer-1", default)).ReadyReplicas == 3, "3 ready replicas");
+        await Eventually.Until(async () => (await _runner.GetStateAsync("kafkaml-infer-1", default)).ReadyReplicas == 3, "3 ready replicas");
 
         Assert.Equal(3, pids.Distinct().Count());
         if (OperatingSystem.IsLinux())
@@ -109,7 +109,7 @@ public sealed class LocalJobRunnerSpecs : LocalJobRunnerSpecsBase
 
         using (var process = Process.GetProcessById(pid)) process.Kill();
 
-        await Eventually(() => Task.FromResult(_runner.GetReplicas("kafkaml-infer-2")[0] is { Restarts: 1, ProcessId: { } next } && next != pid),
+        await Eventually.Until(() => _runner.GetReplicas("kafkaml-infer-2")[0] is { Restarts: 1, ProcessId: { } next } && next != pid,
             "the replica to run again in a new process");
         Assert.Equal(JobPhase.Running, (await _runner.GetStateAsync("kafkaml-infer-2", default)).Phase);
         lock (exits) Assert.Equal(0, Assert.Single(exits).Replica);

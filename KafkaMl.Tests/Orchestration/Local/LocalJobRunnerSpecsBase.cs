@@ -15,7 +15,6 @@ namespace KafkaMl.Tests.Orchestration.Local;
 /// </summary>
 public abstract class LocalJobRunnerSpecsBase : IAsyncLifetime
 {
-    protected static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
     protected static readonly string[] Broker = ["broker", "--port", "0"];
     protected static readonly string[] Help = ["help"];
     protected static readonly string[] FailingHealthcheck = ["healthcheck", "http://127.0.0.1:1/"];
@@ -57,38 +56,22 @@ public abstract class LocalJobRunnerSpecsBase : IAsyncLifetime
     protected async Task<JobState> FinishedAsync(string name, LocalJobRunner? runner = null)
     {
         runner ??= _runner;
-        return await EventuallyAsync(() => runner.GetStateAsync(name, default),
+        return await Eventually.Until(() => runner.GetStateAsync(name, default),
             state => state.Phase is JobPhase.Succeeded or JobPhase.Failed, $"job {name} to finish");
     }
 
     protected async Task<int> RunningPidAsync(string name, int replica, LocalJobRunner? runner = null)
     {
         runner ??= _runner;
-        var pid = await EventuallyAsync(
-            () => Task.FromResult(runner.GetReplicas(name).FirstOrDefault(r => r.Index == replica)?.ProcessId),
+        var pid = await Eventually.Until(
+            () => runner.GetReplicas(name).FirstOrDefault(r => r.Index == replica)?.ProcessId,
             found => found is not null, $"replica {replica} of {name} to run");
         return pid!.Value;
     }
 
     protected Task LogContainsAsync(string name, string text) =>
-        EventuallyAsync(() => _runner.GetLogAsync(name, 1000, default),
+        Eventually.Until(() => _runner.GetLogAsync(name, 1000, default),
             log => log?.Contains(text, StringComparison.Ordinal) == true, $"'{text}' in the log of {name}");
-
-    protected static Task Eventually(Func<Task<bool>> condition, string what) =>
-        EventuallyAsync(condition, done => done, what);
-
-    /// <summary>Probes until <paramref name="done"/> accepts the value, for at most <see cref="Patience"/>.</summary>
-    protected static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, string what)
-    {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value)) return value;
-            if (deadline.IsCancellationRequested) throw new TimeoutException($"Timed out after {Patience} waiting for {what}; last saw {value}");
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
 
     /// <summary>True once no process has the id (the runner reaps its children, so no zombie lingers).</summary>
     protected static bool HasEnded(int pid)

@@ -1,14 +1,7 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Tests.Apis;

@@ -1,20 +1,9 @@
-using System.Net.Http.Json;
-using System.Net;
-using System.Text.Json.Nodes;
-using System.Text.Json;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Domain;
 using KafkaMl.Tests.Control;
 using KafkaMl.Tests.Hosting;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using static KafkaMl.Tests.Support.PortalControlTopic;
 

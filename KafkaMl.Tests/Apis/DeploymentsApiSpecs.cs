@@ -1,38 +1,27 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using KafkaMl.Web.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 
 namespace KafkaMl.Tests.Apis;
 
-public sealed class DeploymentsApiSpecs : IDisposable
+public sealed class DeploymentsApiSpecs : HarnessSpecBase
 {
-    private readonly TrainingHarness harness = new();
-    private readonly CancellationToken ct = CancellationToken.None;
-
-    public void Dispose() => harness.Dispose();
-
     /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
-    private DeploymentService Deployments(KafkaMlDbContext db) => new(new ContextsLike(db), harness.Orchestrator, harness.Notifier);
+    private DeploymentService Deployments(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier);
 
     private async Task<(int ConfigurationId, int[] ModelIds)> SeedConfigurationAsync(int models = 2)
     {
         var ids = new List<int>();
-        for (var i = 0; i < models; i++) ids.Add((await harness.Database.SeedModelAsync()).Id);
-        var configuration = await harness.Database.SeedConfigurationAsync([.. ids]);
+        for (var i = 0; i < models; i++) ids.Add((await Harness.Database.SeedModelAsync()).Id);
+        var configuration = await Harness.Database.SeedConfigurationAsync([.. ids]);
         return (configuration.Id, [.. ids]);
     }
 
     private async Task<Results<Created<DeploymentResponse>, ValidationProblem>> CreateAsync(DeploymentRequest request)
     {
-        await using var db = harness.CreateContext();
-        return await DeploymentsApi.CreateDeployment(request, Deployments(db), ct);
+        await using var db = Harness.CreateContext();
+        return await DeploymentsApi.CreateDeployment(request, Deployments(db), Ct);
     }
 
     [Fact]
@@ -47,7 +36,7 @@ public sealed class DeploymentsApiSpecs : IDisposable
         Assert.Equal($"/api/deployments/{deployment.Id}", created.Location);
         Assert.Equal(modelIds, deployment.Results.Select(r => r.ModelId));
         Assert.All(deployment.Results, r => Assert.Equal(TrainingStatus.Created, r.Status));
-        await using var check = harness.CreateContext();
+        await using var check = Harness.CreateContext();
         Assert.Equal(2, await check.TrainingResults.CountAsync(r => r.DeploymentId == deployment.Id));
     }
 
@@ -58,8 +47,8 @@ public sealed class DeploymentsApiSpecs : IDisposable
 
         var deployment = Assert.IsType<Created<DeploymentResponse>>((await CreateAsync(ADeploymentRequest(configurationId))).Result).Value!;
 
-        Assert.Equal(deployment.Results.Select(r => (object?)r.Id), harness.Jobs.FirstArgumentsOf<StartWorkloadJob>());
-        Assert.Empty(harness.Runner.Started);
+        Assert.Equal(deployment.Results.Select(r => (object?)r.Id), Harness.Jobs.FirstArgumentsOf<StartWorkloadJob>());
+        Assert.Empty(Harness.Runner.Started);
     }
 
     [Fact]
@@ -95,7 +84,7 @@ public sealed class DeploymentsApiSpecs : IDisposable
 
         await CreateAsync(ADeploymentRequest(configurationId));
 
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
         var model = await db.Models.SingleAsync(m => m.Id == modelIds[0]);
         Assert.Equal(model.Code, (await db.TrainingResults.SingleAsync()).ModelCode);
     }
@@ -129,9 +118,9 @@ public sealed class DeploymentsApiSpecs : IDisposable
         var result = await CreateAsync(request(configurationId));
 
         ApiAssert.ValidationProblem(result.Result, field);
-        await using var check = harness.CreateContext();
+        await using var check = Harness.CreateContext();
         Assert.False(await check.Deployments.AnyAsync());
-        Assert.Empty(harness.Jobs.Jobs);
+        Assert.Empty(Harness.Jobs.Jobs);
     }
 
     [Fact]
@@ -171,10 +160,10 @@ public sealed class DeploymentsApiSpecs : IDisposable
     public async Task Getting_a_deployment_returns_its_settings_and_results_with_model_names()
     {
         var (configurationId, modelIds) = await SeedConfigurationAsync(models: 2);
-        var deployment = await harness.DeployAsync(configurationId);
-        await using var db = harness.CreateContext();
+        var deployment = await Harness.DeployAsync(configurationId);
+        await using var db = Harness.CreateContext();
 
-        var result = await DeploymentsApi.GetDeployment(deployment.Id, Deployments(db), ct);
+        var result = await DeploymentsApi.GetDeployment(deployment.Id, Deployments(db), Ct);
 
         var fetched = Assert.IsType<Ok<DeploymentResponse>>(result.Result).Value!;
         Assert.Equal(deployment.Id, fetched.Id);
@@ -187,11 +176,11 @@ public sealed class DeploymentsApiSpecs : IDisposable
     public async Task Listing_deployments_returns_the_newest_first()
     {
         var (configurationId, _) = await SeedConfigurationAsync(models: 1);
-        var first = await harness.DeployAsync(configurationId);
-        var second = await harness.DeployAsync(configurationId);
-        await using var db = harness.CreateContext();
+        var first = await Harness.DeployAsync(configurationId);
+        var second = await Harness.DeployAsync(configurationId);
+        await using var db = Harness.CreateContext();
 
-        var result = await DeploymentsApi.ListDeployments(Deployments(db), ct);
+        var result = await DeploymentsApi.ListDeployments(Deployments(db), Ct);
 
         Assert.Equal([second.Id, first.Id], result.Value!.Select(d => d.Id));
     }
@@ -199,9 +188,9 @@ public sealed class DeploymentsApiSpecs : IDisposable
     [Fact]
     public async Task Getting_an_unknown_deployment_answers_404()
     {
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        var result = await DeploymentsApi.GetDeployment(404, Deployments(db), ct);
+        var result = await DeploymentsApi.GetDeployment(404, Deployments(db), Ct);
 
         Assert.IsType<NotFound<ProblemDetails>>(result.Result);
     }
@@ -210,21 +199,21 @@ public sealed class DeploymentsApiSpecs : IDisposable
     public async Task Deleting_a_deployment_stops_its_unfinished_jobs_and_removes_it_with_its_results_and_files()
     {
         var (configurationId, _) = await SeedConfigurationAsync(models: 2);
-        var deployment = await harness.DeployAsync(configurationId);
+        var deployment = await Harness.DeployAsync(configurationId);
         var (running, finished) = (deployment.Results[0].Id, deployment.Results[1].Id);
-        await using (var seed = harness.CreateContext())
+        await using (var seed = Harness.CreateContext())
         {
             await seed.TrainingResults.Where(r => r.Id == finished).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Finished));
         }
-        Directory.CreateDirectory(harness.Orchestrator.ResultDirectory(finished));
-        await using var db = harness.CreateContext();
+        Directory.CreateDirectory(Harness.Orchestrator.ResultDirectory(finished));
+        await using var db = Harness.CreateContext();
 
-        var result = await DeploymentsApi.DeleteDeployment(deployment.Id, Deployments(db), ct);
+        var result = await DeploymentsApi.DeleteDeployment(deployment.Id, Deployments(db), Ct);
 
         Assert.IsType<NoContent>(result.Result);
-        Assert.Equal([JobSpec.TrainingName(running)], harness.Runner.Stopped);
-        Assert.False(Directory.Exists(harness.Orchestrator.ResultDirectory(finished)));
-        await using var check = harness.CreateContext();
+        Assert.Equal([JobSpec.TrainingName(running)], Harness.Runner.Stopped);
+        Assert.False(Directory.Exists(Harness.Orchestrator.ResultDirectory(finished)));
+        await using var check = Harness.CreateContext();
         Assert.False(await check.Deployments.AnyAsync());
         Assert.False(await check.TrainingResults.AnyAsync());
     }
@@ -232,35 +221,35 @@ public sealed class DeploymentsApiSpecs : IDisposable
     [Fact]
     public async Task Deleting_a_deployment_whose_result_serves_an_inference_answers_409_and_keeps_everything()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Finished);
-        await using (var seed = harness.CreateContext())
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Finished);
+        await using (var seed = Harness.CreateContext())
         {
             seed.Inferences.Add(new Core.Domain.Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow });
             await seed.SaveChangesAsync();
         }
-        var deploymentId = (await harness.ReadResultAsync(resultId)).DeploymentId;
-        await using var db = harness.CreateContext();
+        var deploymentId = (await Harness.ReadResultAsync(resultId)).DeploymentId;
+        await using var db = Harness.CreateContext();
 
-        var result = await DeploymentsApi.DeleteDeployment(deploymentId, Deployments(db), ct);
+        var result = await DeploymentsApi.DeleteDeployment(deploymentId, Deployments(db), Ct);
 
         var conflict = Assert.IsType<Conflict<ProblemDetails>>(result.Result);
         Assert.Contains("inference", conflict.Value!.Detail);
-        Assert.Empty(harness.Runner.Stopped);
-        await using var check = harness.CreateContext();
+        Assert.Empty(Harness.Runner.Stopped);
+        await using var check = Harness.CreateContext();
         Assert.True(await check.Deployments.AnyAsync(d => d.Id == deploymentId));
     }
 
     [Fact]
     public async Task Deleting_a_deployment_whose_job_cannot_be_stopped_now_deletes_it_and_leaves_a_retrying_stop_job()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
-        var deploymentId = (await harness.ReadResultAsync(resultId)).DeploymentId;
-        harness.Runner.StopFailure = new InvalidOperationException("API server unreachable");
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
+        var deploymentId = (await Harness.ReadResultAsync(resultId)).DeploymentId;
+        Harness.Runner.StopFailure = new InvalidOperationException("API server unreachable");
+        await using var db = Harness.CreateContext();
 
-        var result = await DeploymentsApi.DeleteDeployment(deploymentId, Deployments(db), ct);
+        var result = await DeploymentsApi.DeleteDeployment(deploymentId, Deployments(db), Ct);
 
         Assert.IsType<NoContent>(result.Result);
-        Assert.Equal([JobSpec.TrainingName(resultId)], harness.Jobs.FirstArgumentsOf<StopWorkloadJob>());
+        Assert.Equal([JobSpec.TrainingName(resultId)], Harness.Jobs.FirstArgumentsOf<StopWorkloadJob>());
     }
 }

@@ -1,11 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Services;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.InferenceTestData;
 
 namespace KafkaMl.Tests.Apis;

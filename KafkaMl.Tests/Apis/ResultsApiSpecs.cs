@@ -1,53 +1,41 @@
 using System.IO.Compression;
-using System.Text.Json;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 
 namespace KafkaMl.Tests.Apis;
 
-public sealed class ResultsApiSpecs : IDisposable
+public sealed class ResultsApiSpecs : HarnessSpecBase
 {
-    private readonly TrainingHarness harness = new();
-    private readonly CancellationToken ct = CancellationToken.None;
-
-    public void Dispose() => harness.Dispose();
-
     /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
-    private ResultService Results(KafkaMlDbContext db) => new(new ContextsLike(db), harness.Orchestrator, harness.Notifier, harness.Runner);
+    private ResultService Results(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier, Harness.Runner);
 
     /// <summary>A result the job reported on from start to finish (data, two epochs, upload).</summary>
     private async Task<int> FinishedResultAsync()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Deployed);
-        await using var db = harness.CreateContext();
-        await TrainingJobsApi.ReportStatus(resultId, new TrainingStatusReport("training", Data: AHcopdDataReport()), db, harness.Notifier, ct);
-        await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(1, loss: 0.7), db, harness.Notifier, ct);
-        await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(2, loss: 0.4), db, harness.Notifier, ct);
-        await TrainingJobsApi.UploadResult(resultId, AResultForm(), db, harness.Orchestrator, harness.Notifier, ct);
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Deployed);
+        await using var db = Harness.CreateContext();
+        await TrainingJobsApi.ReportStatus(resultId, new TrainingStatusReport("training", Data: AHcopdDataReport()), db, Harness.Notifier, Ct);
+        await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(1, loss: 0.7), db, Harness.Notifier, Ct);
+        await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(2, loss: 0.4), db, Harness.Notifier, Ct);
+        await TrainingJobsApi.UploadResult(resultId, AResultForm(), db, Harness.Orchestrator, Harness.Notifier, Ct);
         return resultId;
     }
 
     private async Task<IResult> StopAsync(int resultId)
     {
-        await using var db = harness.CreateContext();
-        return (await ResultsApi.StopResult(resultId, Results(db), ct)).Result;
+        await using var db = Harness.CreateContext();
+        return (await ResultsApi.StopResult(resultId, Results(db), Ct)).Result;
     }
 
     [Fact]
     public async Task Getting_a_finished_result_shows_its_metrics_matrix_time_and_input()
     {
         var resultId = await FinishedResultAsync();
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.GetResult(resultId, Results(db), ct);
+        var result = await ResultsApi.GetResult(resultId, Results(db), Ct);
 
         var response = Assert.IsType<Ok<ResultResponse>>(result.Result).Value!;
         Assert.Equal(TrainingStatus.Finished, response.Status);
@@ -64,9 +52,9 @@ public sealed class ResultsApiSpecs : IDisposable
     public async Task The_result_json_has_the_designs_fields_in_camel_case()
     {
         var resultId = await FinishedResultAsync();
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        var response = Assert.IsType<Ok<ResultResponse>>((await ResultsApi.GetResult(resultId, Results(db), ct)).Result).Value!;
+        var response = Assert.IsType<Ok<ResultResponse>>((await ResultsApi.GetResult(resultId, Results(db), Ct)).Result).Value!;
 
         var json = JsonSerializer.SerializeToElement(response, JsonSerializerOptions.Web);
         foreach (var field in new[] { "id", "deploymentId", "modelId", "status", "trainMetrics", "valMetrics", "testMetrics", "confusionMatrix", "trainingSeconds", "statusChanged", "error" })
@@ -78,14 +66,14 @@ public sealed class ResultsApiSpecs : IDisposable
     [Fact]
     public async Task Listing_results_filters_by_deployment_and_status()
     {
-        var training = await harness.SeedResultAsync(TrainingStatus.Training);
-        var finished = await harness.SeedResultAsync(TrainingStatus.Finished);
-        var deploymentOfTraining = (await harness.ReadResultAsync(training)).DeploymentId;
-        await using var db = harness.CreateContext();
+        var training = await Harness.SeedResultAsync(TrainingStatus.Training);
+        var finished = await Harness.SeedResultAsync(TrainingStatus.Finished);
+        var deploymentOfTraining = (await Harness.ReadResultAsync(training)).DeploymentId;
+        await using var db = Harness.CreateContext();
 
-        var all = await ResultsApi.ListResults(null, null, Results(db), ct);
-        var ofDeployment = await ResultsApi.ListResults(deploymentOfTraining, null, Results(db), ct);
-        var byStatus = await ResultsApi.ListResults(null, "FINISHED", Results(db), ct);
+        var all = await ResultsApi.ListResults(null, null, Results(db), Ct);
+        var ofDeployment = await ResultsApi.ListResults(deploymentOfTraining, null, Results(db), Ct);
+        var byStatus = await ResultsApi.ListResults(null, "FINISHED", Results(db), Ct);
 
         Assert.Equal([finished, training], Assert.IsType<Ok<List<ResultResponse>>>(all.Result).Value!.Select(r => r.Id));
         Assert.Equal([training], Assert.IsType<Ok<List<ResultResponse>>>(ofDeployment.Result).Value!.Select(r => r.Id));
@@ -95,9 +83,9 @@ public sealed class ResultsApiSpecs : IDisposable
     [Fact]
     public async Task Listing_results_by_an_unknown_status_answers_400_on_status()
     {
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.ListResults(null, "done", Results(db), ct);
+        var result = await ResultsApi.ListResults(null, "done", Results(db), Ct);
 
         ApiAssert.ValidationProblem(result.Result, "status");
     }
@@ -106,9 +94,9 @@ public sealed class ResultsApiSpecs : IDisposable
     public async Task The_metrics_are_the_per_epoch_series_in_epoch_order()
     {
         var resultId = await FinishedResultAsync();
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.GetMetrics(resultId, Results(db), ct);
+        var result = await ResultsApi.GetMetrics(resultId, Results(db), Ct);
 
         var metrics = Assert.IsType<Ok<ResultMetricsResponse>>(result.Result).Value!;
         Assert.Equal([1, 2], metrics.Epochs.Select(e => e.Epoch));
@@ -121,9 +109,9 @@ public sealed class ResultsApiSpecs : IDisposable
     [Fact]
     public async Task The_metrics_of_an_unknown_result_answer_404()
     {
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetMetrics(77, Results(db), ct)).Result);
+        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetMetrics(77, Results(db), Ct)).Result);
     }
 
     [Theory]
@@ -132,13 +120,13 @@ public sealed class ResultsApiSpecs : IDisposable
     [InlineData(TrainingStatus.Training)]
     public async Task Stopping_an_unfinished_result_ends_its_job_and_marks_it_stopped(TrainingStatus status)
     {
-        var resultId = await harness.SeedResultAsync(status);
+        var resultId = await Harness.SeedResultAsync(status);
 
         var result = await StopAsync(resultId);
 
         Assert.Equal(TrainingStatus.Stopped, Assert.IsType<Ok<ResultResponse>>(result).Value!.Status);
-        Assert.Equal([JobSpec.TrainingName(resultId)], harness.Runner.Stopped);
-        Assert.Equal(TrainingStatus.Stopped, (await harness.ReadResultAsync(resultId)).Status);
+        Assert.Equal([JobSpec.TrainingName(resultId)], Harness.Runner.Stopped);
+        Assert.Equal(TrainingStatus.Stopped, (await Harness.ReadResultAsync(resultId)).Status);
     }
 
     [Theory]
@@ -147,21 +135,21 @@ public sealed class ResultsApiSpecs : IDisposable
     [InlineData(TrainingStatus.Stopped)]
     public async Task Stopping_a_final_result_answers_409_and_changes_nothing(TrainingStatus status)
     {
-        var resultId = await harness.SeedResultAsync(status);
+        var resultId = await Harness.SeedResultAsync(status);
 
         var result = await StopAsync(resultId);
 
         Assert.IsType<Conflict<ProblemDetails>>(result);
-        Assert.Empty(harness.Runner.Stopped);
-        Assert.Equal(status, (await harness.ReadResultAsync(resultId)).Status);
+        Assert.Empty(Harness.Runner.Stopped);
+        Assert.Equal(status, (await Harness.ReadResultAsync(resultId)).Status);
     }
 
     [Fact]
     public async Task Stopping_notifies_the_results_subscribers()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
         var heard = new TaskCompletionSource<ResultChange>();
-        using var subscription = harness.Notifier.SubscribeAll(change => { heard.TrySetResult(change); return Task.CompletedTask; });
+        using var subscription = Harness.Notifier.SubscribeAll(change => { heard.TrySetResult(change); return Task.CompletedTask; });
 
         await StopAsync(resultId);
 
@@ -172,16 +160,16 @@ public sealed class ResultsApiSpecs : IDisposable
     [Fact]
     public async Task Deleting_a_running_result_stops_its_job_and_removes_it_with_its_epochs()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
-        await using (var seed = harness.CreateContext())
-            await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(1), seed, harness.Notifier, ct);
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
+        await using (var seed = Harness.CreateContext())
+            await TrainingJobsApi.ReportEpoch(resultId, AnEpoch(1), seed, Harness.Notifier, Ct);
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.DeleteResult(resultId, Results(db), ct);
+        var result = await ResultsApi.DeleteResult(resultId, Results(db), Ct);
 
         Assert.IsType<NoContent>(result.Result);
-        Assert.Equal([JobSpec.TrainingName(resultId)], harness.Runner.Stopped);
-        await using var check = harness.CreateContext();
+        Assert.Equal([JobSpec.TrainingName(resultId)], Harness.Runner.Stopped);
+        await using var check = Harness.CreateContext();
         Assert.False(await check.TrainingResults.AnyAsync());
         Assert.False(await check.EpochMetrics.AnyAsync());
     }
@@ -190,30 +178,30 @@ public sealed class ResultsApiSpecs : IDisposable
     public async Task Deleting_a_finished_result_removes_its_files_and_stops_nothing()
     {
         var resultId = await FinishedResultAsync();
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        await ResultsApi.DeleteResult(resultId, Results(db), ct);
+        await ResultsApi.DeleteResult(resultId, Results(db), Ct);
 
-        Assert.Empty(harness.Runner.Stopped);
-        Assert.False(Directory.Exists(harness.Orchestrator.ResultDirectory(resultId)));
+        Assert.Empty(Harness.Runner.Stopped);
+        Assert.False(Directory.Exists(Harness.Orchestrator.ResultDirectory(resultId)));
     }
 
     [Fact]
     public async Task Deleting_a_result_served_by_an_inference_answers_409_and_keeps_it()
     {
         var resultId = await FinishedResultAsync();
-        await using (var seed = harness.CreateContext())
+        await using (var seed = Harness.CreateContext())
         {
             seed.Inferences.Add(new Core.Domain.Inference { ResultId = resultId, InputFormat = "RAW", InputTopic = "in", OutputTopic = "out", StatusChanged = DateTimeOffset.UtcNow });
             await seed.SaveChangesAsync();
         }
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.DeleteResult(resultId, Results(db), ct);
+        var result = await ResultsApi.DeleteResult(resultId, Results(db), Ct);
 
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
-        Assert.True(File.Exists(Path.Combine(harness.Orchestrator.ResultDirectory(resultId), "model.dat")));
-        await using var check = harness.CreateContext();
+        Assert.True(File.Exists(Path.Combine(Harness.Orchestrator.ResultDirectory(resultId), "model.dat")));
+        await using var check = Harness.CreateContext();
         Assert.True(await check.TrainingResults.AnyAsync(r => r.Id == resultId));
     }
 
@@ -221,10 +209,10 @@ public sealed class ResultsApiSpecs : IDisposable
     public async Task The_model_bundle_holds_the_script_both_weight_files_and_the_metadata()
     {
         var resultId = await FinishedResultAsync();
-        var code = (await harness.ReadResultAsync(resultId)).ModelCode;
-        await using var db = harness.CreateContext();
+        var code = (await Harness.ReadResultAsync(resultId)).ModelCode;
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.DownloadModel(resultId, Results(db), ct);
+        var result = await ResultsApi.DownloadModel(resultId, Results(db), Ct);
 
         var file = Assert.IsType<FileContentHttpResult>(result.Result);
         Assert.Equal("application/zip", file.ContentType);
@@ -251,10 +239,10 @@ public sealed class ResultsApiSpecs : IDisposable
     [InlineData(TrainingStatus.Failed)]
     public async Task The_model_of_an_unfinished_result_answers_409(TrainingStatus status)
     {
-        var resultId = await harness.SeedResultAsync(status);
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(status);
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.DownloadModel(resultId, Results(db), ct);
+        var result = await ResultsApi.DownloadModel(resultId, Results(db), Ct);
 
         Assert.IsType<Conflict<ProblemDetails>>(result.Result);
     }
@@ -262,19 +250,19 @@ public sealed class ResultsApiSpecs : IDisposable
     [Fact]
     public async Task The_model_of_an_unknown_result_answers_404()
     {
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.DownloadModel(5, Results(db), ct)).Result);
+        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.DownloadModel(5, Results(db), Ct)).Result);
     }
 
     [Fact]
     public async Task The_log_is_the_tail_the_runner_keeps()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
-        harness.Runner.SetLog(JobSpec.TrainingName(resultId), "line 1\nline 2\nepoch 3/5 loss 0.41");
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
+        Harness.Runner.SetLog(JobSpec.TrainingName(resultId), "line 1\nline 2\nepoch 3/5 loss 0.41");
+        await using var db = Harness.CreateContext();
 
-        var result = await ResultsApi.GetLog(resultId, 2, Results(db), ct);
+        var result = await ResultsApi.GetLog(resultId, 2, Results(db), Ct);
 
         var text = Assert.IsType<ContentHttpResult>(result.Result);
         Assert.Equal("line 2\nepoch 3/5 loss 0.41", text.ResponseContent);
@@ -284,10 +272,10 @@ public sealed class ResultsApiSpecs : IDisposable
     [Fact]
     public async Task A_result_whose_runner_keeps_no_log_answers_404()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
+        await using var db = Harness.CreateContext();
 
-        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetLog(resultId, null, Results(db), ct)).Result);
+        Assert.IsType<NotFound<ProblemDetails>>((await ResultsApi.GetLog(resultId, null, Results(db), Ct)).Result);
     }
 
     private static string Read(ZipArchive zip, string name)

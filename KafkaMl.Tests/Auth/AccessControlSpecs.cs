@@ -1,16 +1,6 @@
-using System.Net.Http.Json;
-using System.Net;
-using System.Text.Json;
-using System.Text;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Jobs;
 using KafkaMl.Web.Auth;
-using KafkaMl.Web.Data;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 
 namespace KafkaMl.Tests.Auth;

@@ -1,4 +1,3 @@
-using System.Net;
 using KafkaMl.Web.Auth;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -6,7 +5,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Auth;
@@ -153,18 +151,14 @@ public sealed class AuthModeSpecs
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Development");
-            builder.UseSetting("KafkaMl:DataDir", dataDir);
-            builder.UseSetting("KafkaMl:Kafka:EmbeddedPort", "0");
-            builder.UseSetting("KafkaMl:Kafka:BootstrapServers", "");
+            builder.UseOwnDataAndBroker(dataDir);
             builder.UseSetting("KafkaMl:Auth:Mode", "open");
         }
 
         public override async ValueTask DisposeAsync()
         {
             await base.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+            InProcessPortal.DeleteDataDir(dataDir);
         }
     }
 }

@@ -1,12 +1,9 @@
-using System.Net;
 using System.Text.RegularExpressions;
-using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Auth;
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace KafkaMl.Tests.Auth;
 
 /// <summary>The first start of the real executable in accounts mode: a one-time admin password, printed once.</summary>

@@ -1,14 +1,8 @@
 using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Auth;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 
@@ -81,10 +75,7 @@ public sealed class SecretsInLogsSpecs : IAsyncLifetime
 
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            builder.UseEnvironment("Development");
-            builder.UseSetting("KafkaMl:DataDir", dataDir);
-            builder.UseSetting("KafkaMl:Kafka:EmbeddedPort", "0");
-            builder.UseSetting("KafkaMl:Kafka:BootstrapServers", "");
+            builder.UseOwnDataAndBroker(dataDir);
             builder.UseSetting("KafkaMl:Auth:Mode", "accounts");
             builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
             builder.ConfigureTestServices(services => services.AddSingleton<IFirstAdminNotice>(new RecordingNotice(Notices)));
@@ -93,8 +84,7 @@ public sealed class SecretsInLogsSpecs : IAsyncLifetime
         public override async ValueTask DisposeAsync()
         {
             await base.DisposeAsync();
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+            InProcessPortal.DeleteDataDir(dataDir);
         }
     }
 

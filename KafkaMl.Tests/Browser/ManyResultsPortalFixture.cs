@@ -1,7 +1,4 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Web.Data;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Tests.Browser;
 

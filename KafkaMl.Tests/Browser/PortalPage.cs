@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using KafkaMl.Tests.EndToEnd;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace KafkaMl.Tests.Browser;

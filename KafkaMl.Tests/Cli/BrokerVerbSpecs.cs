@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using Confluent.Kafka;
 using KafkaMl.Core;
 using KafkaMl.Web.Cli;
 

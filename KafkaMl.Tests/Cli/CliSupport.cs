@@ -1,6 +1,3 @@
-using Confluent.Kafka;
-using KafkaMl.Core.Control;
-
 namespace KafkaMl.Tests.Cli;
 
 /// <summary>Runs the real executable's verbs and inspects what they wrote.</summary>

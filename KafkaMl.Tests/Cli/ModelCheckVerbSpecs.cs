@@ -1,4 +1,3 @@
-using System.Text.Json;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Tests.Scripting;
 

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Control;
-
 namespace KafkaMl.Tests.Cli;
 
 /// <summary><c>KafkaMl.Web send</c> run as a real child process against the collection's embedded broker.</summary>

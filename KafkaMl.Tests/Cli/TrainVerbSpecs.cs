@@ -1,7 +1,5 @@
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Jobs.Training;
 using KafkaMl.Web.Cli;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Cli;
 

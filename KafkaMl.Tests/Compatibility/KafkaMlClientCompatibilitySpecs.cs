@@ -1,10 +1,6 @@
 using System.Buffers.Binary;
-using System.Text.Json.Nodes;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
 using KafkaMl.Tests.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.PortalControlTopic;
 
 namespace KafkaMl.Tests.Compatibility;

@@ -1,13 +1,9 @@
-using System.Text.Json.Nodes;
 using Bunit;
-using Confluent.Kafka;
-using KafkaMl.Core.Control;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 

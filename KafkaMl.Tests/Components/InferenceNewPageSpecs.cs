@@ -1,10 +1,6 @@
 using Bunit;
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Components.Pages.Inference;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaMl.Tests.Components;

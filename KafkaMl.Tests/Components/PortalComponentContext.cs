@@ -1,20 +1,13 @@
 using Bunit.TestDoubles;
 using Bunit;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Apis;
-using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using MudBlazor.Services;
 using MudBlazor;
 

@@ -1,10 +1,6 @@
 using Bunit;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Components.Pages.Results;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 

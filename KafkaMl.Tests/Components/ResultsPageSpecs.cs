@@ -1,5 +1,4 @@
 using Bunit;
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Components.Pages.Results;
 using MudBlazor;
 

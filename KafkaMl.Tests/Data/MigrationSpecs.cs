@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Tests.Data;
 
 public sealed class MigrationSpecs : IDisposable

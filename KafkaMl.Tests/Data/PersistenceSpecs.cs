@@ -1,24 +1,17 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Web.Data;
-using Microsoft.EntityFrameworkCore;
 using static KafkaMl.Tests.Support.Builders;
 
 namespace KafkaMl.Tests.Data;
 
-public sealed class PersistenceSpecs : IDisposable
+public sealed class PersistenceSpecs : DatabaseSpecBase
 {
-    private readonly TestDatabase database = new();
-
-    public void Dispose() => database.Dispose();
-
     [Fact]
     public async Task Data_written_with_one_context_is_read_back_by_a_new_context_on_the_same_file()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
         var changed = new DateTimeOffset(2026, 3, 4, 5, 6, 7, TimeSpan.FromHours(2)).AddTicks(1234567);
         int deploymentId;
-        await using (var writer = database.CreateContext())
+        await using (var writer = Database.CreateContext())
         {
             var deployment = ADeployment(configuration.Id, model.Id);
             deployment.Metrics = ["accuracy", "mae"];
@@ -42,7 +35,7 @@ public sealed class PersistenceSpecs : IDisposable
             deploymentId = deployment.Id;
         }
 
-        await using var reader = database.CreateContext();
+        await using var reader = Database.CreateContext();
         var stored = await reader.Deployments
             .Include(d => d.Configuration).ThenInclude(c => c!.Models)
             .Include(d => d.Results).ThenInclude(r => r.Epochs)
@@ -66,9 +59,9 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task Enums_are_stored_as_lowercase_names_and_times_as_sortable_utc_text()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
-        await using (var db = database.CreateContext())
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
+        await using (var db = Database.CreateContext())
         {
             var deployment = ADeployment(configuration.Id, model.Id);
             deployment.Loss = Loss.BinaryCrossEntropy;
@@ -79,7 +72,7 @@ public sealed class PersistenceSpecs : IDisposable
             await db.SaveChangesAsync();
         }
 
-        await using var check = database.CreateContext();
+        await using var check = Database.CreateContext();
         Assert.Equal("binary_cross_entropy|rmsprop|2026-01-02 02:04:05", await Scalar(check, "SELECT Loss || '|' || Optimizer || '|' || CreatedAt FROM Deployments"));
         Assert.Equal("training", await Scalar(check, "SELECT Status FROM TrainingResults"));
         Assert.Equal(1, await check.Deployments.CountAsync(d => d.CreatedAt > new DateTimeOffset(2026, 1, 2, 2, 0, 0, TimeSpan.Zero)));
@@ -88,9 +81,9 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task Metrics_survive_nan_and_infinity()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
-        await using (var db = database.CreateContext())
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
+        await using (var db = Database.CreateContext())
         {
             var deployment = ADeployment(configuration.Id, model.Id);
             deployment.Results[0].TrainMetrics = new() { ["loss"] = double.NaN, ["mse"] = double.PositiveInfinity };
@@ -98,7 +91,7 @@ public sealed class PersistenceSpecs : IDisposable
             await db.SaveChangesAsync();
         }
 
-        await using var check = database.CreateContext();
+        await using var check = Database.CreateContext();
         var metrics = (await check.TrainingResults.SingleAsync()).TrainMetrics;
         Assert.True(double.IsNaN(metrics["loss"]));
         Assert.Equal(double.PositiveInfinity, metrics["mse"]);
@@ -107,25 +100,25 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task Changing_a_metrics_dictionary_in_place_is_saved()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
-        var deployment = await database.SeedDeploymentAsync(configuration.Id, model.Id);
-        await using (var db = database.CreateContext())
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
+        var deployment = await Database.SeedDeploymentAsync(configuration.Id, model.Id);
+        await using (var db = Database.CreateContext())
         {
             var result = await db.TrainingResults.SingleAsync();
             result.TestMetrics["accuracy"] = 0.5;
             await db.SaveChangesAsync();
         }
 
-        await using var check = database.CreateContext();
+        await using var check = Database.CreateContext();
         Assert.Equal(0.5, (await check.TrainingResults.SingleAsync(r => r.DeploymentId == deployment.Id)).TestMetrics["accuracy"]);
     }
 
     [Fact]
     public async Task Model_names_are_unique_ignoring_case_in_the_database_itself()
     {
-        await database.SeedModelAsync("Classifier");
-        await using var db = database.CreateContext();
+        await Database.SeedModelAsync("Classifier");
+        await using var db = Database.CreateContext();
         db.Models.Add(AModel("CLASSIFIER"));
 
         var exception = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
@@ -136,9 +129,9 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task Configuration_names_are_unique_ignoring_case_in_the_database_itself()
     {
-        var model = await database.SeedModelAsync();
-        var existing = await database.SeedConfigurationAsync(model.Id);
-        await using var db = database.CreateContext();
+        var model = await Database.SeedModelAsync();
+        var existing = await Database.SeedConfigurationAsync(model.Id);
+        await using var db = Database.CreateContext();
         db.Configurations.Add(new Configuration { Name = existing.Name.ToUpperInvariant() });
 
         var exception = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
@@ -149,25 +142,25 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task The_database_refuses_to_delete_a_model_linked_to_a_configuration()
     {
-        var model = await database.SeedModelAsync();
-        await database.SeedConfigurationAsync(model.Id);
-        await using var db = database.CreateContext();
+        var model = await Database.SeedModelAsync();
+        await Database.SeedConfigurationAsync(model.Id);
+        await using var db = Database.CreateContext();
         db.Models.Remove(new Model { Id = model.Id });
 
         var exception = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
 
         Assert.True(exception.IsForeignKeyViolation());
-        await using var check = database.CreateContext();
+        await using var check = Database.CreateContext();
         Assert.True(await check.Models.AnyAsync(m => m.Id == model.Id));
     }
 
     [Fact]
     public async Task The_database_refuses_to_delete_a_configuration_used_by_a_deployment()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
-        await database.SeedDeploymentAsync(configuration.Id, model.Id);
-        await using var db = database.CreateContext();
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
+        await Database.SeedDeploymentAsync(configuration.Id, model.Id);
+        await using var db = Database.CreateContext();
         db.Configurations.Remove(new Configuration { Id = configuration.Id });
 
         var exception = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
@@ -178,10 +171,10 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task Deleting_a_deployment_deletes_its_results_and_their_epoch_history_but_keeps_its_datasources()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
-        var deployment = await database.SeedDeploymentAsync(configuration.Id, model.Id);
-        await using (var db = database.CreateContext())
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
+        var deployment = await Database.SeedDeploymentAsync(configuration.Id, model.Id);
+        await using (var db = Database.CreateContext())
         {
             var result = await db.TrainingResults.SingleAsync();
             db.EpochMetrics.Add(new EpochMetric { ResultId = result.Id, Epoch = 1, RecordedAt = DateTimeOffset.UtcNow });
@@ -189,13 +182,13 @@ public sealed class PersistenceSpecs : IDisposable
             await db.SaveChangesAsync();
         }
 
-        await using (var db = database.CreateContext())
+        await using (var db = Database.CreateContext())
         {
             db.Deployments.Remove(await db.Deployments.SingleAsync());
             await db.SaveChangesAsync();
         }
 
-        await using var check = database.CreateContext();
+        await using var check = Database.CreateContext();
         Assert.False(await check.TrainingResults.AnyAsync());
         Assert.False(await check.EpochMetrics.AnyAsync());
         Assert.Equal(deployment.Id, (await check.Datasources.SingleAsync()).DeploymentId);
@@ -204,10 +197,10 @@ public sealed class PersistenceSpecs : IDisposable
     [Fact]
     public async Task An_epoch_is_recorded_once_per_result()
     {
-        var model = await database.SeedModelAsync();
-        var configuration = await database.SeedConfigurationAsync(model.Id);
-        await database.SeedDeploymentAsync(configuration.Id, model.Id);
-        await using var db = database.CreateContext();
+        var model = await Database.SeedModelAsync();
+        var configuration = await Database.SeedConfigurationAsync(model.Id);
+        await Database.SeedDeploymentAsync(configuration.Id, model.Id);
+        await using var db = Database.CreateContext();
         var resultId = (await db.TrainingResults.SingleAsync()).Id;
         db.EpochMetrics.AddRange(
             new EpochMetric { ResultId = resultId, Epoch = 1, RecordedAt = DateTimeOffset.UtcNow },

@@ -1,20 +1,14 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using System.Text;
-using Confluent.Kafka;
 using KafkaMl.Core.Orchestration.Kubernetes;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Cli;
 using KafkaMl.Tests.Jobs.Training;
 using KafkaMl.Tests.Orchestration.Kubernetes;
 using KafkaMl.Web.Cli;
 using KafkaMl.Web.Jobs;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using k8s;
 

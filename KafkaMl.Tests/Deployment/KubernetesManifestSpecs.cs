@@ -1,5 +1,4 @@
 using KafkaMl.Core.Orchestration.Kubernetes;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core;
 using KafkaMl.Tests.Orchestration.Kubernetes;
 using Microsoft.Extensions.Configuration;

@@ -43,7 +43,6 @@ public sealed class SaslPortalFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Broker.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        InProcessPortal.DeleteDataDir(DataDir);
     }
 }

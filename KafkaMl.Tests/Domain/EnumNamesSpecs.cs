@@ -1,6 +1,3 @@
-using System.Text.Json;
-using KafkaMl.Core.Domain;
-
 namespace KafkaMl.Tests.Domain;
 
 public sealed class EnumNamesSpecs

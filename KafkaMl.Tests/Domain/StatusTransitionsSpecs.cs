@@ -1,15 +1,10 @@
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Jobs;
 
 namespace KafkaMl.Tests.Domain;
 
 /// <summary>The transition tables of the workload statuses, which every conditional status update obeys.</summary>
-public sealed class StatusTransitionsSpecs : IDisposable
+public sealed class StatusTransitionsSpecs : HarnessSpecBase
 {
-    private readonly TrainingHarness harness = new();
-
-    public void Dispose() => harness.Dispose();
-
     [Fact]
     public void Finished_failed_and_stopped_results_are_final_and_deployed_and_training_ones_active()
     {
@@ -31,22 +26,22 @@ public sealed class StatusTransitionsSpecs : IDisposable
     [Fact]
     public async Task A_move_the_table_allows_changes_the_row_once_and_a_final_status_stays()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Training);
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
+        await using var db = Harness.CreateContext();
 
         Assert.True(await db.TrainingResults.TryMoveAsync(resultId, TrainingStatus.Stopped, null, CancellationToken.None));
         Assert.False(await db.TrainingResults.TryMoveAsync(resultId, TrainingStatus.Failed, null, CancellationToken.None));
-        Assert.Equal(TrainingStatus.Stopped, (await harness.ReadResultAsync(resultId)).Status);
+        Assert.Equal(TrainingStatus.Stopped, (await Harness.ReadResultAsync(resultId)).Status);
     }
 
     [Fact]
     public async Task A_guard_wider_than_the_table_is_refused_before_anything_is_written()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Finished);
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Finished);
+        await using var db = Harness.CreateContext();
 
         await Assert.ThrowsAsync<ArgumentException>(() =>
             db.TrainingResults.TryMoveAsync(resultId, [TrainingStatus.Finished], TrainingStatus.Failed, null, CancellationToken.None));
-        Assert.Equal(TrainingStatus.Finished, (await harness.ReadResultAsync(resultId)).Status);
+        Assert.Equal(TrainingStatus.Finished, (await Harness.ReadResultAsync(resultId)).Status);
     }
 }

@@ -1,12 +1,6 @@
 using System.Diagnostics;
-using System.Text.Json;
-using Confluent.Kafka;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Training;
-using KafkaMl.Web.Apis;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.EndToEnd;
 

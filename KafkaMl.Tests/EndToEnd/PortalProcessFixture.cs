@@ -1,9 +1,5 @@
-using System.Net.Http.Json;
-using System.Net;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using KafkaMl.Tests.Auth;
-using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.EndToEnd;
 

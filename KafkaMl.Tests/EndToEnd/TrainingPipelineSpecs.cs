@@ -1,15 +1,8 @@
 using System.IO.Compression;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Confluent.Kafka;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
-using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.EndToEnd;
 

@@ -1,12 +1,8 @@
-using System.Net;
 using System.Reflection;
-using Confluent.Kafka;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Control;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Control;
 using KafkaMl.Web.Hosting;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

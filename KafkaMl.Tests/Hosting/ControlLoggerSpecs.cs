@@ -1,11 +1,6 @@
-using System.Text.Json.Nodes;
-using System.Text;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.Control;
 using KafkaMl.Web.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using static KafkaMl.Tests.Support.PortalControlTopic;

@@ -1,25 +1,16 @@
-using System.Text.Json.Nodes;
-using System.Text;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Domain;
 using KafkaMl.Tests.Control;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
-using Microsoft.EntityFrameworkCore;
 
 namespace KafkaMl.Tests.Hosting;
 
 /// <summary>Reading a control record into a datasource, and storing it once however often it is delivered.</summary>
-public sealed class ControlMessageRecorderSpecs : IDisposable
+public sealed class ControlMessageRecorderSpecs : DatabaseSpecBase
 {
     private static readonly DateTimeOffset Written = new(2026, 11, 27, 10, 30, 15, 123, TimeSpan.Zero);
 
-    private readonly TestDatabase database = new();
     private readonly ControlMessageRecorder recorder;
 
-    public ControlMessageRecorderSpecs() => recorder = new ControlMessageRecorder(new TestDatabaseContexts(database), TimeProvider.System);
-
-    public void Dispose() => database.Dispose();
+    public ControlMessageRecorderSpecs() => recorder = new ControlMessageRecorder(new TestDatabaseContexts(Database), TimeProvider.System);
 
     [Fact]
     public void A_control_message_becomes_a_datasource_with_every_field_as_sent_and_the_format_normalised()
@@ -104,7 +95,7 @@ public sealed class ControlMessageRecorderSpecs : IDisposable
         Assert.True(first.Created);
         Assert.False(again.Created);
         Assert.Equal(first.Datasource.Id, again.Datasource.Id);
-        await using var db = database.CreateContext();
+        await using var db = Database.CreateContext();
         Assert.Equal(1, await db.Datasources.CountAsync());
     }
 
@@ -119,7 +110,7 @@ public sealed class ControlMessageRecorderSpecs : IDisposable
         var second = await recorder.StoreAsync(Accepted(recorder.Decode(recreated)), CancellationToken.None);
 
         Assert.True(second.Created);
-        await using var db = database.CreateContext();
+        await using var db = Database.CreateContext();
         Assert.Equal(2, await db.Datasources.CountAsync());
     }
 
@@ -129,7 +120,7 @@ public sealed class ControlMessageRecorderSpecs : IDisposable
         var datasource = Accepted(recorder.Decode(Record(DeploymentKey.Encode(5), ControlMessageBuilder.KafkaMl().Utf8())));
         await recorder.StoreAsync(datasource, CancellationToken.None);
 
-        await using var db = database.CreateContext();
+        await using var db = Database.CreateContext();
         db.Datasources.Add(Accepted(recorder.Decode(Record(DeploymentKey.Encode(6), ControlMessageBuilder.KafkaMl().Utf8()))));
 
         var refused = await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());

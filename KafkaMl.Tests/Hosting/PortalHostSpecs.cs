@@ -1,11 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Confluent.Kafka;
 using Hangfire;
-using KafkaMl.Web.Apis;
 using KafkaMl.Web.Jobs;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Hosting;
 

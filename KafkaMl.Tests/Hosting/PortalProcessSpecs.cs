@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Confluent.Kafka;
-using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.Hosting;
 

@@ -1,9 +1,7 @@
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Kubernetes;
 using KafkaMl.Core.Orchestration.Local;
 using KafkaMl.Web.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,3 @@
-using KafkaMl.Web.Data;
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Tests.Hosting;
 
 /// <summary>An <see cref="IDbContextFactory{TContext}"/> over a <see cref="TestDatabase"/>, as the portal registers one.</summary>

@@ -1,7 +1,4 @@
-using System.Text;
-using Confluent.Kafka;
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
 
 namespace KafkaMl.Tests.Inference;
 

@@ -1,11 +1,5 @@
-using System.Text;
-using Confluent.Kafka;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Training;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Inference;
 

@@ -1,7 +1,4 @@
-using System.Text;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
 
 namespace KafkaMl.Tests.Inference;
 

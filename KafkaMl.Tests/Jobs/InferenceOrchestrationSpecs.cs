@@ -1,11 +1,5 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Apis;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Jobs;
-using KafkaMl.Web.Services;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.InferenceTestData;
 
 namespace KafkaMl.Tests.Jobs;

@@ -1,17 +1,8 @@
 using System.IO.Compression;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Net;
-using System.Text.Json;
-using System.Text;
 using Hangfire;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Scripting;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Jobs;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 
 namespace KafkaMl.Tests.Jobs;

@@ -1,7 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Services;
-
 namespace KafkaMl.Tests.Jobs;
 
 public sealed class ReconcileTrainingJobSpecs : IDisposable

@@ -1,21 +1,13 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Tests.Jobs;
 
-public sealed class StartTrainingJobSpecs : IDisposable
+public sealed class StartTrainingJobSpecs : HarnessSpecBase
 {
-    private readonly TrainingHarness harness = new();
-
-    public void Dispose() => harness.Dispose();
-
     private async Task<DeploymentResponseIds> DeployTwoModelsAsync()
     {
-        var first = await harness.Database.SeedModelAsync();
-        var second = await harness.Database.SeedModelAsync();
-        var configuration = await harness.Database.SeedConfigurationAsync(first.Id, second.Id);
-        var deployment = await harness.DeployAsync(configuration.Id);
+        var first = await Harness.Database.SeedModelAsync();
+        var second = await Harness.Database.SeedModelAsync();
+        var configuration = await Harness.Database.SeedConfigurationAsync(first.Id, second.Id);
+        var deployment = await Harness.DeployAsync(configuration.Id);
         return new(deployment.Id, [.. deployment.Results.Select(r => r.Id)]);
     }
 
@@ -26,17 +18,17 @@ public sealed class StartTrainingJobSpecs : IDisposable
     {
         var deployment = await DeployTwoModelsAsync();
 
-        await harness.RunEnqueuedStartsAsync();
+        await Harness.RunEnqueuedStartsAsync();
 
-        Assert.Equal(deployment.ResultIds.Select(JobSpec.TrainingName), harness.Runner.Started.Select(s => s.Name));
-        foreach (var (spec, resultId) in harness.Runner.Started.Zip(deployment.ResultIds))
+        Assert.Equal(deployment.ResultIds.Select(JobSpec.TrainingName), Harness.Runner.Started.Select(s => s.Name));
+        foreach (var (spec, resultId) in Harness.Runner.Started.Zip(deployment.ResultIds))
         {
             Assert.Equal(JobKind.Training, spec.Kind);
             Assert.Equal(["train", "--result", resultId.ToString()], spec.Arguments);
             Assert.Equal(TrainingHarness.PortalUrl, spec.Environment[JobEnvironment.PortalUrlVariable]);
-            Assert.Equal(harness.Kafka.BootstrapServers, spec.Environment[JobEnvironment.BootstrapServersVariable]);
-            Assert.Equal(harness.Kafka.ControlTopic, spec.Environment[JobEnvironment.ControlTopicVariable]);
-            Assert.True(harness.Tokens.IsValidForTraining(resultId, spec.Environment[JobEnvironment.TokenVariable]));
+            Assert.Equal(Harness.Kafka.BootstrapServers, spec.Environment[JobEnvironment.BootstrapServersVariable]);
+            Assert.Equal(Harness.Kafka.ControlTopic, spec.Environment[JobEnvironment.ControlTopicVariable]);
+            Assert.True(Harness.Tokens.IsValidForTraining(resultId, spec.Environment[JobEnvironment.TokenVariable]));
             Assert.Equal(1, spec.Replicas);
             Assert.Equal(resultId.ToString(), spec.Labels!["kafkaml/result-id"]);
         }
@@ -47,10 +39,10 @@ public sealed class StartTrainingJobSpecs : IDisposable
     {
         var deployment = await DeployTwoModelsAsync();
 
-        await harness.RunEnqueuedStartsAsync();
+        await Harness.RunEnqueuedStartsAsync();
 
-        var firstToken = harness.Runner.Started[0].Environment[JobEnvironment.TokenVariable];
-        Assert.False(harness.Tokens.IsValidForTraining(deployment.ResultIds[1], firstToken));
+        var firstToken = Harness.Runner.Started[0].Environment[JobEnvironment.TokenVariable];
+        Assert.False(Harness.Tokens.IsValidForTraining(deployment.ResultIds[1], firstToken));
     }
 
     [Fact]
@@ -58,91 +50,87 @@ public sealed class StartTrainingJobSpecs : IDisposable
     {
         var deployment = await DeployTwoModelsAsync();
 
-        await harness.RunEnqueuedStartsAsync();
+        await Harness.RunEnqueuedStartsAsync();
 
         foreach (var id in deployment.ResultIds)
-            Assert.Equal(TrainingStatus.Deployed, (await harness.ReadResultAsync(id)).Status);
+            Assert.Equal(TrainingStatus.Deployed, (await Harness.ReadResultAsync(id)).Status);
     }
 
     [Fact]
     public async Task Running_the_start_again_starts_nothing_more()
     {
         await DeployTwoModelsAsync();
-        await harness.RunEnqueuedStartsAsync();
+        await Harness.RunEnqueuedStartsAsync();
 
-        await harness.RunEnqueuedStartsAsync(); // Hangfire retried, or ran it twice
+        await Harness.RunEnqueuedStartsAsync(); // Hangfire retried, or ran it twice
 
-        Assert.Equal(2, harness.Runner.Started.Count);
+        Assert.Equal(2, Harness.Runner.Started.Count);
     }
 
     [Fact]
     public async Task A_result_the_job_reported_training_on_while_it_was_starting_stays_training()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Created);
-        harness.Runner.OnStart = async _ =>
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Created);
+        Harness.Runner.OnStart = async _ =>
         {
             // The job came up and reported training before the start job recorded deployed.
-            await using var job = harness.CreateContext();
-            await job.TrainingResults.Where(r => r.Id == resultId)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Training));
+            await Harness.SetStatusAsync(resultId, TrainingStatus.Training);
         };
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
+        await Harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
 
-        Assert.Equal(TrainingStatus.Training, (await harness.ReadResultAsync(resultId)).Status);
-        Assert.Empty(harness.Runner.Stopped);
+        Assert.Equal(TrainingStatus.Training, (await Harness.ReadResultAsync(resultId)).Status);
+        Assert.Empty(Harness.Runner.Stopped);
     }
 
     [Fact]
     public async Task A_result_stopped_while_its_job_was_starting_has_the_job_stopped_again()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Created);
-        harness.Runner.OnStart = async _ =>
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Created);
+        Harness.Runner.OnStart = async _ =>
         {
-            await using var user = harness.CreateContext();
-            await user.TrainingResults.Where(r => r.Id == resultId)
-                .ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, TrainingStatus.Stopped));
+            await Harness.SetStatusAsync(resultId, TrainingStatus.Stopped);
         };
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
+        await Harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
 
-        Assert.Equal([JobSpec.TrainingName(resultId)], harness.Runner.Stopped);
-        Assert.Equal(TrainingStatus.Stopped, (await harness.ReadResultAsync(resultId)).Status);
+        Assert.Equal([JobSpec.TrainingName(resultId)], Harness.Runner.Stopped);
+        Assert.Equal(TrainingStatus.Stopped, (await Harness.ReadResultAsync(resultId)).Status);
     }
 
     [Fact]
     public async Task A_deleted_result_is_not_started()
     {
-        await using var db = harness.CreateContext();
+        await using var db = Harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(12345, JobKind.Training, null, CancellationToken.None);
+        await Harness.StartJob(db).RunAsync(12345, JobKind.Training, null, CancellationToken.None);
 
-        Assert.Empty(harness.Runner.Started);
+        Assert.Empty(Harness.Runner.Started);
     }
 
     [Fact]
     public async Task A_stopped_result_is_not_started()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Stopped);
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Stopped);
+        await using var db = Harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
+        await Harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
 
-        Assert.Empty(harness.Runner.Started);
+        Assert.Empty(Harness.Runner.Started);
     }
 
     [Fact]
     public async Task When_the_last_attempt_to_start_fails_the_result_is_failed_with_the_reason()
     {
-        var resultId = await harness.SeedResultAsync(TrainingStatus.Created);
-        harness.Runner.StartFailure = new InvalidOperationException("no such image");
-        await using var db = harness.CreateContext();
+        var resultId = await Harness.SeedResultAsync(TrainingStatus.Created);
+        Harness.Runner.StartFailure = new InvalidOperationException("no such image");
+        await using var db = Harness.CreateContext();
 
-        await harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None); // null context: the last attempt
+        await Harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None); // null context: the last attempt
 
-        var result = await harness.ReadResultAsync(resultId);
+        var result = await Harness.ReadResultAsync(resultId);
         Assert.Equal(TrainingStatus.Failed, result.Status);
         Assert.Contains("no such image", result.Error);
     }

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using KafkaMl.Core.Jobs.Training;
 using KafkaMl.Core.Orchestration.Reporting;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Jobs.Training;
 using Microsoft.Extensions.Logging;
 

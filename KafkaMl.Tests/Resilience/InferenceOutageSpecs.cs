@@ -1,8 +1,5 @@
-using System.Text;
-using Confluent.Kafka;
 using KafkaMl.Core.Broker;
 using KafkaMl.Tests.Inference;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Resilience;
 

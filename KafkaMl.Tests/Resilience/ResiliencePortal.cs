@@ -1,13 +1,7 @@
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Net;
-using System.Text.Json.Nodes;
-using System.Text.Json;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.EndToEnd;
-using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.Resilience;
 

@@ -1,6 +1,3 @@
-using KafkaMl.Core.Domain;
-using Xunit.Abstractions;
-
 namespace KafkaMl.Tests.Resilience;
 
 /// <summary>

@@ -1,9 +1,4 @@
-using System.Net.Http.Json;
-using System.Net;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Apis;
-using KafkaMl.Web.Services;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.InferenceTestData;
 
 namespace KafkaMl.Tests.Services;

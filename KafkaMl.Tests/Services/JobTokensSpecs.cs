@@ -1,5 +1,4 @@
 using KafkaMl.Core;
-using KafkaMl.Web.Services;
 using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Services;

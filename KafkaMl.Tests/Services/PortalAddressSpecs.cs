@@ -1,5 +1,3 @@
-using KafkaMl.Web.Services;
-
 namespace KafkaMl.Tests.Services;
 
 public sealed class PortalAddressSpecs

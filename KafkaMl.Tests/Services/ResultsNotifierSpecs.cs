@@ -1,5 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Web.Services;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaMl.Tests.Services;

@@ -1,6 +1,4 @@
 using System.Globalization;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.Formats;
 

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Control;
 using KafkaMl.Core.Sinks;
 
 namespace KafkaMl.Tests.Sinks;

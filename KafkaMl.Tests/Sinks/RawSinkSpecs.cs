@@ -1,8 +1,4 @@
-using System.Text;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Sinks;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Sinks;
 

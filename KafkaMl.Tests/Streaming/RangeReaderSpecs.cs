@@ -1,4 +1,3 @@
-using KafkaMl.Core.Control;
 using KafkaMl.Core.Jobs.Training;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Jobs.Training;
@@ -97,7 +96,7 @@ public sealed class RangeReaderSpecs(BrokerFixture broker)
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
         var log = new LogLines();
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter, log);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         Assert.Equal(25, reporter.Result!.ConfusionMatrix!.Sum(row => row.Sum())); // half of the 50 samples of the ranges

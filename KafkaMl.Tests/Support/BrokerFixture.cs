@@ -1,7 +1,4 @@
-using System.Text;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Inference;
 

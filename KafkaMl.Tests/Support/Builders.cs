@@ -1,7 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Web.Apis;
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Tests.Support;
 
 /// <summary>Test data: valid by default, unique names, override only what a test is about.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using KafkaMl.Core.Orchestration;
 
 namespace KafkaMl.Tests.Support;
 

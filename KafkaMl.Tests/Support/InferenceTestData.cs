@@ -1,11 +1,4 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Support;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Confluent.Kafka;
 
 namespace KafkaMl.Tests.Support;
 

@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Web.Apis;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 

@@ -1,12 +1,6 @@
 using System.Linq.Expressions;
-using Confluent.Kafka;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Support;
 

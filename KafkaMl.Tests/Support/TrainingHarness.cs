@@ -1,13 +1,8 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core;
 using KafkaMl.Tests.Apis;
 using KafkaMl.Tests.Jobs;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Jobs;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -108,6 +103,13 @@ public sealed class TrainingHarness : IDisposable
     {
         await using var db = CreateContext();
         return db.TrainingResults.Single(r => r.Id == resultId);
+    }
+
+    /// <summary>Sets the result's status behind the code under test's back (as a job or a user racing it would).</summary>
+    public async Task SetStatusAsync(int resultId, TrainingStatus status)
+    {
+        await using var db = CreateContext();
+        await db.TrainingResults.Where(r => r.Id == resultId).ExecuteUpdateAsync(s => s.SetProperty(r => r.Status, status));
     }
 
     public void Dispose() => Database.Dispose();

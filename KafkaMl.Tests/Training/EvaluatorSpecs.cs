@@ -1,6 +1,4 @@
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
 using KafkaMl.Core.Training;
 using static TorchSharp.torch.nn;
 

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Training;
 
 namespace KafkaMl.Tests.Training;

@@ -1,5 +1,4 @@
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Training;
 using TorchSharp;
 

@@ -1,6 +1,4 @@
-using System.Text;
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Training;
 using static TorchSharp.torch;
 

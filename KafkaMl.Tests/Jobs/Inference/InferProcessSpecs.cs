@@ -1,11 +1,6 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using System.Text;
-using KafkaMl.Core.Domain;
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Training;
 using KafkaMl.Tests.Cli;
 using KafkaMl.Tests.Inference;
@@ -14,9 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Jobs.Inference;
 

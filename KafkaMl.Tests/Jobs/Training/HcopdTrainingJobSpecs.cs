@@ -1,15 +1,10 @@
 using System.Diagnostics;
 using KafkaMl.Core.Inference;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Sinks;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
 using KafkaMl.Core.Jobs.Training;
-using Xunit.Abstractions;
 using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
 namespace KafkaMl.Tests.Jobs.Training;
@@ -29,7 +24,7 @@ public sealed class HcopdTrainingJobSpecs(BrokerFixture broker, ITestOutputHelpe
         var log = new LogLines();
 
         var clock = Stopwatch.StartNew();
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter, log);
         clock.Stop();
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");

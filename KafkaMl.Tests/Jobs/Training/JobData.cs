@@ -1,4 +1,3 @@
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Tests.Jobs.Training;
@@ -46,6 +45,10 @@ internal static class JobData
         MissingDataTimeout = missingDataTimeout ?? TimeSpan.FromSeconds(60),
         WaitLogInterval = TimeSpan.FromSeconds(5),
     };
+
+    /// <summary>Runs a training job over <paramref name="controlTopic"/> of the shared broker to its end (within the patience).</summary>
+    public static Task<TrainingJobOutcome> RunJobAsync(BrokerFixture broker, string controlTopic, ITrainingReporter reporter, IProgress<string>? log = null) =>
+        TrainingJob.RunAsync(Context(broker, controlTopic), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
 
     /// <summary>
     /// Two separable classes of 2 features: class 0 around (−2, −2), class 1 around (2, 2), alternating.

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Jobs.Training;
 
 namespace KafkaMl.Tests.Jobs.Training;

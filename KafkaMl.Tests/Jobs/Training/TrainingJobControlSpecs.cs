@@ -1,4 +1,3 @@
-using KafkaMl.Core.Control;
 using KafkaMl.Core.Jobs.Training;
 using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
@@ -17,7 +16,7 @@ public sealed class TrainingJobControlSpecs(BrokerFixture broker)
         await broker.SendControl(control, deployment, broker.ControlFor([range]));
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Finished, outcome.Status);
         Assert.Equal(range.ToString(), reporter.Statuses.Single(s => s.Status == "training").Data!.Topic);
@@ -56,7 +55,7 @@ public sealed class TrainingJobControlSpecs(BrokerFixture broker)
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
         var log = new LogLines();
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter, log);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         Assert.Equal(mine.ToString(), reporter.Statuses.Single(s => s.Status == "training").Data!.Topic);
@@ -73,7 +72,7 @@ public sealed class TrainingJobControlSpecs(BrokerFixture broker)
         await broker.SendControl(control, deployment, broker.ControlFor([first, second], validationRate: 0.1, testRate: 0.3));
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
 
-        await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(["deployed", "training"], reporter.Statuses.Select(s => s.Status));
         var reported = reporter.Statuses[1].Data!;

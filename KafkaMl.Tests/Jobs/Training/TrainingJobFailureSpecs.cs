@@ -1,5 +1,3 @@
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Jobs.Training;
 using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
@@ -16,7 +14,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         const string Broken = "var hidden = 4\nSequential((\"fc1\", Linear(2, hidden)))";
         using var reporter = new RecordingReporter(JobData.Spec(JobData.NewDeploymentId(), code: Broken));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         var failed = Assert.Single(reporter.Statuses);
@@ -31,7 +29,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         var (_, control) = broker.NewTopics();
         using var reporter = new RecordingReporter(JobData.Spec(JobData.NewDeploymentId(), code: "Linear(2, -3)"));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Contains("threw while building the model", reporter.Statuses.Single().Error, StringComparison.Ordinal);
@@ -43,7 +41,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         var (_, control) = broker.NewTopics();
         using var reporter = new RecordingReporter(JobData.Spec(JobData.NewDeploymentId()) with { Optimizer = "adagrad" });
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         var failed = Assert.Single(reporter.Statuses);
@@ -61,7 +59,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         await broker.SendControl(control, deployment, broker.ControlFor([good with { End = badOffset + 6 }]));
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Equal(["deployed", "training", "failed"], reporter.Statuses.Select(s => s.Status));
@@ -79,7 +77,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         await broker.SendControl(control, deployment, broker.ControlFor([range]) with { InputConfig = reshaped });
         using var reporter = new RecordingReporter(JobData.Spec(deployment));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Contains($"offset {range.Start} of topic {data} partition 0", outcome.Error, StringComparison.Ordinal);
@@ -94,7 +92,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         await broker.SendControl(control, deployment, broker.ControlFor([range]));
         using var reporter = new RecordingReporter(JobData.Spec(deployment, code: JobData.HcopdScript)); // 3 inputs, the stream has 2
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Contains("samples of shape [2]", reporter.Statuses[^1].Error, StringComparison.Ordinal);
@@ -111,7 +109,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         const string Script = """new ModelDefinition(Sequential(("fc1", Linear(3, 2)))) { InputShape = [3] }""";
         using var reporter = new RecordingReporter(JobData.Spec(deployment, code: Script));
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Contains("samples have shape [2] (2 values), but the model takes inputs of shape [3] (3 values)", outcome.Error, StringComparison.Ordinal);
@@ -128,7 +126,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         using var reporter = new RecordingReporter(JobData.Spec(deployment, code: Script));
         var log = new LogLines();
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, log, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter, log);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         Assert.Contains("samples of shape [2] reshaped to the model's input shape [1, 2]", log.Lines);
@@ -162,7 +160,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
             Refuse = report => report is EpochReportDto { Epoch: 2 } ? new TrainingResultClosedException("result 7 was stopped") : null,
         };
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), reporter, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, reporter);
 
         Assert.Equal((TrainingJobStatus.Stopped, "result 7 was stopped"), (outcome.Status, outcome.Error));
         Assert.DoesNotContain(reporter.Statuses, s => s.Status == "failed");
@@ -179,7 +177,7 @@ public sealed class TrainingJobFailureSpecs(BrokerFixture broker)
         portal.Answer = request => request.Path.EndsWith("/status", StringComparison.Ordinal) ? 409 : null;
         await using var client = new PortalClient(portal.Url, portal.Spec.ResultId, "token");
 
-        var outcome = await Job.RunAsync(JobData.Context(broker, control), client, null, CancellationToken.None).WaitAsync(Eventually.Patience);
+        var outcome = await JobData.RunJobAsync(broker, control, client);
 
         Assert.Equal(TrainingJobStatus.Stopped, outcome.Status);
         Assert.Contains("409", outcome.Error, StringComparison.Ordinal);

@@ -1,7 +1,5 @@
-using System.Text;
 using k8s;
 using k8s.Models;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Kubernetes;
 
 namespace KafkaMl.Tests.Orchestration.Kubernetes;

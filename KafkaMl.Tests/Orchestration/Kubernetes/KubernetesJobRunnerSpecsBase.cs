@@ -1,8 +1,5 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Kubernetes;
 using Microsoft.Extensions.Options;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using KafkaMl.Core.Orchestration;
-
 namespace KafkaMl.Tests.Orchestration.Kubernetes;
 
 /// <summary>The Kubernetes runner reading the states and logs of Jobs and Deployments from their pods.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using KafkaMl.Core.Orchestration.Kubernetes;

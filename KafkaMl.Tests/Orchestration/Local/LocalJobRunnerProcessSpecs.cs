@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Local;
 
 namespace KafkaMl.Tests.Orchestration.Local;

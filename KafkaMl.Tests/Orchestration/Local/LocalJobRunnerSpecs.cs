@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using KafkaMl.Core.Orchestration.Local;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Cli;
 

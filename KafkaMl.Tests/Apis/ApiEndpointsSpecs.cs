@@ -1,8 +1,6 @@
 using KafkaMl.Web.Hosting;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Tests.Apis;
 

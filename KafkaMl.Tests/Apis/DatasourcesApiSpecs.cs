@@ -2,7 +2,6 @@ using KafkaMl.Tests.Control;
 using KafkaMl.Tests.Hosting;
 using KafkaMl.Web.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Logging.Abstractions;
 using static KafkaMl.Tests.Support.PortalControlTopic;

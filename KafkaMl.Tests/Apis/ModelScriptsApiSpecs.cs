@@ -1,7 +1,5 @@
-using KafkaMl.Core.Scripting;
 using KafkaMl.Tests.Scripting;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using static KafkaMl.Tests.Support.Builders;
 

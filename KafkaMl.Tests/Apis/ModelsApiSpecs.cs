@@ -1,6 +1,4 @@
-using KafkaMl.Core.Scripting;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using static KafkaMl.Tests.Support.Builders;
 

@@ -1,6 +1,5 @@
 using KafkaMl.Tests.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 

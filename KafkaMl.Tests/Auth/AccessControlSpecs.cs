@@ -35,16 +35,7 @@ public sealed class AccessControlSpecs(OrchestrationPortalFactory portal)
         return (user, token!);
     }
 
-    private async Task<int> SeedConfigurationAsync(int models = 1)
-    {
-        using var scope = portal.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<KafkaMlDbContext>();
-        var configuration = new Configuration { Name = Builders.UniqueName("configuration") };
-        for (var i = 0; i < models; i++) configuration.Models.Add(Builders.AModel());
-        db.Configurations.Add(configuration);
-        await db.SaveChangesAsync();
-        return configuration.Id;
-    }
+    private Task<int> SeedConfigurationAsync(int models = 1) => portal.Services.SeedConfigurationOfNewModelsAsync(models);
 
     [Theory]
     [InlineData("GET", "/api/models")]

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using KafkaMl.Web.Auth;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Routing;
 

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using KafkaMl.Web.Auth;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Logging;
 using static KafkaMl.Tests.Support.OrchestrationBuilders;
 
 namespace KafkaMl.Tests.Auth;

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Inference;
 using KafkaMl.Web.Cli;
 
 namespace KafkaMl.Tests.Cli;

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Scripting;
 using KafkaMl.Tests.Scripting;
 
 namespace KafkaMl.Tests.Cli;

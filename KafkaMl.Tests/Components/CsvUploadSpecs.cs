@@ -1,5 +1,4 @@
 using Bunit;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components.Forms;

@@ -1,5 +1,4 @@
 using Bunit;
-using KafkaMl.Core.Scripting;
 using KafkaMl.Web.Components.Pages.Models;
 using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;

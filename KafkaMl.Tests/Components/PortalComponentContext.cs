@@ -1,7 +1,5 @@
 using Bunit.TestDoubles;
 using Bunit;
-using KafkaMl.Core.Scripting;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Apis;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Hosting;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using KafkaMl.Tests.Cli;
 using k8s.Models;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.

@@ -1,15 +1,11 @@
 using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using KafkaMl.Core.Orchestration.Kubernetes;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Cli;
 using KafkaMl.Tests.Jobs.Training;
 using KafkaMl.Tests.Orchestration.Kubernetes;
 using KafkaMl.Web.Cli;
 using KafkaMl.Web.Jobs;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Options;
 using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.

@@ -2,7 +2,6 @@ using KafkaMl.Core.Orchestration.Kubernetes;
 using KafkaMl.Core;
 using KafkaMl.Tests.Orchestration.Kubernetes;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using k8s.Models;
 using k8s;
 

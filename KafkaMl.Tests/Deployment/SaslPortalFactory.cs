@@ -1,7 +1,5 @@
 using KafkaMl.Core.Broker;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
 namespace KafkaMl.Tests.Deployment;

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Training;
 
 namespace KafkaMl.Tests.EndToEnd;
 

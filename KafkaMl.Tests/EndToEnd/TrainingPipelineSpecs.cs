@@ -1,8 +1,4 @@
 using System.IO.Compression;
-using KafkaMl.Core.Scripting;
-using KafkaMl.Core.Sinks;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Core.Training;
 
 namespace KafkaMl.Tests.EndToEnd;
 

@@ -1,10 +1,8 @@
 using System.Reflection;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Control;
 using KafkaMl.Web.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Hosting;
 

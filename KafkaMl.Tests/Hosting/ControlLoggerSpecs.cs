@@ -1,8 +1,6 @@
-using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.Control;
 using KafkaMl.Web.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using static KafkaMl.Tests.Support.PortalControlTopic;
 
 namespace KafkaMl.Tests.Hosting;

@@ -3,7 +3,6 @@ using KafkaMl.Core.Orchestration.Local;
 using KafkaMl.Web.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Hosting;
 

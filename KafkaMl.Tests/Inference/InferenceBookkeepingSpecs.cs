@@ -1,5 +1,3 @@
-using KafkaMl.Core.Inference;
-
 namespace KafkaMl.Tests.Inference;
 
 /// <summary>The engine's bookkeeping without Kafka or TorchSharp: offsets, output JSON, dead letters, stats.</summary>

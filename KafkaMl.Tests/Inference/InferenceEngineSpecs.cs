@@ -1,6 +1,3 @@
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Training;
-
 namespace KafkaMl.Tests.Inference;
 
 /// <summary>The inference engine in this process, against the embedded broker.</summary>

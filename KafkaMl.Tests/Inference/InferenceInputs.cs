@@ -1,12 +1,4 @@
-using KafkaMl.Core.Inference;
-
 namespace KafkaMl.Tests.Inference;
-
-/// <summary>An inference's input topic, its output topic, its consumer group and (derived) its dead-letter topic.</summary>
-public sealed record InferenceTopics(string Input, string Output, string Group)
-{
-    public string DeadLetters => InferenceJobRoutes.DeadLetterTopic(Input);
-}
 
 /// <summary>HCOPD-shaped input messages: 3 float32 features (RAW), key <c>k&lt;i&gt;</c>, a <c>trace</c> header.</summary>
 internal static class InferenceInputs

@@ -16,16 +16,7 @@ public sealed class OrchestrationPortalSpecs(OrchestrationPortalFactory portal)
 {
     private readonly HttpClient http = portal.CreateClient();
 
-    private async Task<int> SeedConfigurationAsync(int models)
-    {
-        using var scope = portal.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<KafkaMlDbContext>();
-        var configuration = new Configuration { Name = Builders.UniqueName("configuration") };
-        for (var i = 0; i < models; i++) configuration.Models.Add(Builders.AModel());
-        db.Configurations.Add(configuration);
-        await db.SaveChangesAsync();
-        return configuration.Id;
-    }
+    private Task<int> SeedConfigurationAsync(int models) => portal.Services.SeedConfigurationOfNewModelsAsync(models);
 
     /// <summary>Deploys a configuration of <paramref name="models"/> models over HTTP and waits until Hangfire started every job.</summary>
     private async Task<(int DeploymentId, int[] ResultIds, JobSpec[] Specs)> DeployAndWaitForJobsAsync(int models)

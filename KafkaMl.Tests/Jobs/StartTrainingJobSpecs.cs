@@ -71,11 +71,8 @@ public sealed class StartTrainingJobSpecs : HarnessSpecBase
     public async Task A_result_the_job_reported_training_on_while_it_was_starting_stays_training()
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Created);
-        Harness.Runner.OnStart = async _ =>
-        {
-            // The job came up and reported training before the start job recorded deployed.
-            await Harness.SetStatusAsync(resultId, TrainingStatus.Training);
-        };
+        // The job came up and reported training before the start job recorded deployed.
+        Harness.Runner.OnStart = _ => Harness.SetStatusAsync(resultId, TrainingStatus.Training);
         await using var db = Harness.CreateContext();
 
         await Harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);
@@ -88,10 +85,7 @@ public sealed class StartTrainingJobSpecs : HarnessSpecBase
     public async Task A_result_stopped_while_its_job_was_starting_has_the_job_stopped_again()
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Created);
-        Harness.Runner.OnStart = async _ =>
-        {
-            await Harness.SetStatusAsync(resultId, TrainingStatus.Stopped);
-        };
+        Harness.Runner.OnStart = _ => Harness.SetStatusAsync(resultId, TrainingStatus.Stopped);
         await using var db = Harness.CreateContext();
 
         await Harness.StartJob(db).RunAsync(resultId, JobKind.Training, null, CancellationToken.None);

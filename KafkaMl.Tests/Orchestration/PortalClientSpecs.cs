@@ -1,7 +1,6 @@
 using KafkaMl.Core.Jobs.Training;
 using KafkaMl.Core.Orchestration.Reporting;
 using KafkaMl.Tests.Jobs.Training;
-using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Tests.Orchestration;
 

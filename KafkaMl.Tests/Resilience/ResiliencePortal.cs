@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.EndToEnd;
 
 namespace KafkaMl.Tests.Resilience;

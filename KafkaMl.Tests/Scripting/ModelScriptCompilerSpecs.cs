@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using KafkaMl.Core.Scripting;
 
 namespace KafkaMl.Tests.Scripting;
 

@@ -1,5 +1,4 @@
 using KafkaMl.Core;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Services;
 

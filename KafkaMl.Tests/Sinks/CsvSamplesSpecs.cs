@@ -1,6 +1,3 @@
-using KafkaMl.Core.Sinks;
-using KafkaMl.Tests.Cli;
-
 namespace KafkaMl.Tests.Sinks;
 
 public sealed class CsvSamplesSpecs

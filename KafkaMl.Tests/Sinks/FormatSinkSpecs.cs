@@ -1,5 +1,4 @@
 using System.Globalization;
-using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.Formats;
 
 namespace KafkaMl.Tests.Sinks;

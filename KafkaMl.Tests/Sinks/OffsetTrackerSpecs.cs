@@ -1,5 +1,3 @@
-using KafkaMl.Core.Sinks;
-
 namespace KafkaMl.Tests.Sinks;
 
 public sealed class OffsetTrackerSpecs

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Sinks;
-
 namespace KafkaMl.Tests.Sinks;
 
 [Collection(SinkBrokerCollection.Name)]

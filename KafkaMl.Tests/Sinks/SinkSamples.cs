@@ -1,5 +1,3 @@
-using KafkaMl.Core.Sinks;
-
 namespace KafkaMl.Tests.Sinks;
 
 /// <summary>Sample streams whose first feature is the sample's index, so samples read back in any order can be matched.</summary>

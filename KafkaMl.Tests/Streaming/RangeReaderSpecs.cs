@@ -1,5 +1,4 @@
 using KafkaMl.Core.Jobs.Training;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Jobs.Training;
 using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 

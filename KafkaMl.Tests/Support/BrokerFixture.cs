@@ -1,6 +1,4 @@
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Inference;
 
 namespace KafkaMl.Tests.Support;
 

@@ -76,4 +76,16 @@ public static class Builders
             StatusChanged = DateTimeOffset.UtcNow,
         }).ToList(),
     };
+
+    /// <summary>Stores, through the portal's own services, a configuration of <paramref name="models"/> new models; returns its id.</summary>
+    public static async Task<int> SeedConfigurationOfNewModelsAsync(this IServiceProvider services, int models = 1)
+    {
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KafkaMlDbContext>();
+        var configuration = new Configuration { Name = UniqueName("configuration") };
+        for (var i = 0; i < models; i++) configuration.Models.Add(AModel());
+        db.Configurations.Add(configuration);
+        await db.SaveChangesAsync();
+        return configuration.Id;
+    }
 }

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Scripting;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 
 namespace KafkaMl.Tests.Support;

@@ -1,5 +1,4 @@
 using System.Linq.Expressions;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Web.Hosting;
 
 namespace KafkaMl.Tests.Support;

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Runtime.CompilerServices;
 using KafkaMl.Web.Auth;
-using Microsoft.AspNetCore.Hosting;
 
 namespace KafkaMl.Tests.Support;
 

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Streaming;
 using KafkaMl.Core;
 using KafkaMl.Tests.Apis;
 using KafkaMl.Tests.Jobs;
@@ -6,7 +5,6 @@ using KafkaMl.Web.Jobs;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Support;
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using KafkaMl.Core.Training;
 
 namespace KafkaMl.Tests.Training;
 

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

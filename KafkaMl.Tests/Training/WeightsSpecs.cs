@@ -1,5 +1,3 @@
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Training;
 using static TorchSharp.torch;
 
 namespace KafkaMl.Tests.Training;

@@ -1,15 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Training;
-using KafkaMl.Tests.Cli;
 using KafkaMl.Tests.Inference;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Tests.Jobs.Inference;
 

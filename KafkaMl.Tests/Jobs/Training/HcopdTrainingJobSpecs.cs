@@ -1,9 +1,4 @@
 using System.Diagnostics;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Scripting;
-using KafkaMl.Core.Sinks;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Core.Training;
 using KafkaMl.Core.Jobs.Training;
 using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 

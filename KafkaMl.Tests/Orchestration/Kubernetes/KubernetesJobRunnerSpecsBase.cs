@@ -1,7 +1,6 @@
 using k8s;
 using k8s.Models;
 using KafkaMl.Core.Orchestration.Kubernetes;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Orchestration.Kubernetes;
 

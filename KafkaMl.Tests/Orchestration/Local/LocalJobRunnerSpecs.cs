@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using KafkaMl.Core.Orchestration.Local;
-using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Cli;
 
 namespace KafkaMl.Tests.Orchestration.Local;

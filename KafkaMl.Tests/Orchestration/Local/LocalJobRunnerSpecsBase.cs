@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using KafkaMl.Core.Orchestration.Local;
 using KafkaMl.Core;
-using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Cli;
-using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Tests.Orchestration.Local;
 

@@ -1,6 +1,5 @@
 using KafkaMl.Core.Jobs.Training;
 using KafkaMl.Tests.Jobs.Training;
-using Job = KafkaMl.Core.Jobs.Training.TrainingJob;
 
 namespace KafkaMl.Tests.Streaming;
 

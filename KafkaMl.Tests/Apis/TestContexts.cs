@@ -1,6 +1,3 @@
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 

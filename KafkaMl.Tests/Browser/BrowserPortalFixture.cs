@@ -1,6 +1,5 @@
 using KafkaMl.Tests.EndToEnd;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Browser;
 

@@ -1,11 +1,5 @@
 using System.Globalization;
-using System.Text;
-using System.Text.Json;
-using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Apis;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Browser;
 

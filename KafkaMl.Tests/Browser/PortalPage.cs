@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using KafkaMl.Tests.Support;
+using KafkaMl.Tests.EndToEnd;
 using Microsoft.Playwright;
-using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
 
 namespace KafkaMl.Tests.Browser;
@@ -16,8 +15,8 @@ public sealed class PortalPage : IAsyncDisposable
     public const string SignInPath = "/account/login";
 
     // The portal processes of the browser tests start with this admin (PortalProcessFixture).
-    public static string AdminUser => Auth.TestAdmin.UserName;
-    public static string AdminPassword => Auth.TestAdmin.Password;
+    public static string AdminUser => TestAdmin.UserName;
+    public static string AdminPassword => TestAdmin.Password;
 
     public static string ScreenshotsDir => Path.Combine(KafkaMlProcess.RepoRoot, "docs", "screenshots");
 
@@ -91,19 +90,20 @@ public sealed class PortalPage : IAsyncDisposable
     private async Task ToggleThemeUntilAsync(string light, bool dark)
     {
         var reached = $"light => (({PaletteBackground})() === light) === {(dark ? "false" : "true")}";
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await Page.EvaluateAsync<bool>(reached, light))
+        await Eventually.Until(async () =>
         {
+            if (await Page.EvaluateAsync<bool>(reached, light)) return true;
             await Page.GetByLabel("toggle theme").ClickAsync();
             try
             {
                 await Page.WaitForFunctionAsync(reached, light, new() { Timeout = 5_000 });
+                return true;
             }
-            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            catch (TimeoutException)
             {
-                // The click came before the circuit connected and was lost; click again.
+                return false; // The click came before the circuit connected and was lost; click again.
             }
-        }
+        }, $"the theme to turn {(dark ? "dark" : "light")}");
     }
 
     public Task ExpectNoErrorUiAsync() => Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();

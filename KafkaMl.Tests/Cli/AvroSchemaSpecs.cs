@@ -1,4 +1,3 @@
-using KafkaMl.Core.Formats;
 using KafkaMl.Web.Cli;
 
 namespace KafkaMl.Tests.Cli;

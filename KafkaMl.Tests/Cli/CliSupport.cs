@@ -1,23 +1,8 @@
-using Confluent.Kafka;
-using KafkaMl.Core.Control;
-using KafkaMl.Tests.Sinks;
-using KafkaMl.Tests.Support;
-
 namespace KafkaMl.Tests.Cli;
-
-/// <summary>One in-process embedded broker for the CLI verbs run as child processes; each test uses its own topics.</summary>
-[CollectionDefinition(Name)]
-public sealed class CliBrokerCollection : ICollectionFixture<SinkBrokerFixture>
-{
-    public const string Name = "CLI verbs against an embedded broker";
-}
 
 /// <summary>Runs the real executable's verbs and inspects what they wrote.</summary>
 internal static class Cli
 {
-    /// <summary>Generous: the child process starts a runtime on a shared two-core machine.</summary>
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
-
     /// <summary>An address where no broker listens, for runs that must fail before sending.</summary>
     public const string NoBroker = "127.0.0.1:1";
 
@@ -31,7 +16,7 @@ internal static class Cli
         var process = KafkaMlProcess.Start(args);
         try
         {
-            await process.WaitForExitAsync(Patience);
+            await process.WaitForExitAsync(Eventually.Patience);
             return process;
         }
         catch
@@ -43,13 +28,13 @@ internal static class Cli
 
     /// <summary>Runs <c>send</c> of <paramref name="csv"/> (label Diagnosis) for <paramref name="deployment"/> to <paramref name="broker"/>'s <paramref name="topics"/>.</summary>
     public static Task<KafkaMlProcess> SendAsync(
-        SinkBrokerFixture broker, (string Data, string Control) topics, string csv, int deployment, params string[] options) =>
+        BrokerFixture broker, (string Data, string Control) topics, string csv, int deployment, params string[] options) =>
         RunAsync([
             "send", csv, "--deployment", deployment.ToString(System.Globalization.CultureInfo.InvariantCulture), "--label", "Diagnosis", .. options,
             "--bootstrap-servers", broker.BootstrapServers, "--topic", topics.Data, "--control-topic", topics.Control]);
 
     /// <summary>The one control message on <paramref name="topic"/>.</summary>
-    public static ReceivedControlMessage ControlOn(SinkBrokerFixture broker, string topic)
+    public static ReceivedControlMessage ControlOn(BrokerFixture broker, string topic)
     {
         var control = Assert.Single(broker.ReadAll(topic));
         return ControlMessage.Read(control.Message.Key, control.Message.Value);
@@ -64,17 +49,7 @@ internal static class Cli
         process.StdoutLines.Single(l => l.StartsWith(name + ":", StringComparison.Ordinal))[(name.Length + 1)..].Trim();
 
     /// <summary>The sum of the high watermarks of every partition of <paramref name="topic"/>: how many messages it ever received.</summary>
-    public static long HighWatermarkSum(SinkBrokerFixture broker, string topic)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = broker.BootstrapServers }).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(20)).Topics.Single().Partitions;
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = broker.BootstrapServers,
-            GroupId = $"cli-specs-{Guid.NewGuid():N}",
-        }).SetLogHandler((_, _) => { }).Build();
-        return partitions.Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(20)).High.Value);
-    }
+    public static long HighWatermarkSum(BrokerFixture broker, string topic) => broker.HighWatermarkSum(topic);
 
     /// <summary>The HCOPD rows as the test reads them, independently of the code under test: (Gender, Age, Smoking) and Diagnosis.</summary>
     public static IReadOnlyList<(float[] Features, float Label)> HcopdRows() =>

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Sinks;
 using KafkaMl.Web.Cli;
 
 namespace KafkaMl.Tests.Cli;

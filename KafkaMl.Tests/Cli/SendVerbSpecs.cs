@@ -1,11 +1,8 @@
-using KafkaMl.Core.Control;
-using KafkaMl.Tests.Sinks;
-
 namespace KafkaMl.Tests.Cli;
 
 /// <summary><c>KafkaMl.Web send</c> run as a real child process against the collection's embedded broker.</summary>
 [Collection(CliBrokerCollection.Name)]
-public sealed class SendVerbSpecs(SinkBrokerFixture broker)
+public sealed class SendVerbSpecs(BrokerFixture broker)
 {
     [Fact]
     public async Task Sending_the_HCOPD_sample_writes_239_messages_and_one_control_message_whose_ranges_sum_to_239()

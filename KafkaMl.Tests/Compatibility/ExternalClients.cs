@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace KafkaMl.Tests.Compatibility;
 
@@ -16,8 +15,6 @@ internal static class ExternalClients
     public const string Kcat = "/usr/bin/kcat";
 
     private const string InstallHint = "run scripts/install-test-deps.sh (it installs the Debian packages kcat and python3-kafka)";
-
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
     /// <summary>Fails unless <see cref="Python"/> exists and imports <c>kafka</c>.</summary>
     public static async Task RequirePythonKafkaAsync()
@@ -55,7 +52,7 @@ internal static class ExternalClients
         var stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
         process.StandardInput.Close();
-        using var deadline = new CancellationTokenSource(Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         try
         {
             await process.WaitForExitAsync(deadline.Token);
@@ -63,7 +60,7 @@ internal static class ExternalClients
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', start.ArgumentList)} did not finish within {Patience}.\n{await stderr}");
+            throw new TimeoutException($"{file} {string.Join(' ', start.ArgumentList)} did not finish within {Eventually.Patience}.\n{await stderr}");
         }
         return new ToolRun(process.ExitCode, await stdout, await stderr);
     }

@@ -1,8 +1,6 @@
 using Bunit;
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Components.Pages.Deployments;
 using KafkaMl.Web.Components.Pages.Results;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 

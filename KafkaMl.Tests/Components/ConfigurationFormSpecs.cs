@@ -1,9 +1,6 @@
 using Bunit;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Components.Pages.Configurations;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 

@@ -1,13 +1,8 @@
-using System.Text.Json.Nodes;
 using Bunit;
-using Confluent.Kafka;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Broker;
+using KafkaMl.Tests.Cli;
 using KafkaMl.Web.Components.Shared;
-using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.AspNetCore.Components;
 
 namespace KafkaMl.Tests.Components;
 
@@ -18,7 +13,7 @@ namespace KafkaMl.Tests.Components;
 /// read each other's messages.
 /// </summary>
 [Collection(EmbeddedBrokerCollection.Name)]
-public sealed class CsvUploadSpecs(EmbeddedBrokerFixture broker)
+public sealed class CsvUploadSpecs(BrokerFixture broker)
     : PortalComponentContext(new KafkaEndpoint(broker.Broker.BootstrapServers, true, $"control-{Guid.NewGuid():N}"))
 {
     private readonly int deploymentId = Random.Shared.Next(1_000, 1_000_000);
@@ -119,7 +114,7 @@ public sealed class CsvUploadSpecs(EmbeddedBrokerFixture broker)
         consumer.Assign(metadata.Partitions.Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)));
         var received = new List<ConsumeResult<string, string>>();
         var expected = MessageCount(topic);
-        using var deadline = new CancellationTokenSource(KafkaTestClients.Patience);
+        using var deadline = new CancellationTokenSource(Eventually.Patience);
         while (received.Count < expected && !deadline.IsCancellationRequested)
         {
             if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { } result) received.Add(result);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Bunit;
 using KafkaMl.Web.Components.Shared;
 

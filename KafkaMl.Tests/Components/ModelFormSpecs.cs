@@ -1,12 +1,7 @@
 using Bunit;
-using KafkaMl.Core.Scripting;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Components.Pages.Models;
 using KafkaMl.Web.Components.Shared;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 

@@ -1,11 +1,3 @@
-using System.Net;
-using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Portal;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Data;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace KafkaMl.Tests.Components;
 
 /// <summary>The results pages through the whole portal over HTTP: their first, prerendered response.</summary>
@@ -19,10 +11,8 @@ public sealed class PagePrerenderSpecs(PortalFactory portal)
     {
         var (model, _, resultId) = await SeedFinishedResultAsync();
 
-        using var response = await http.GetAsync($"/results/{resultId}");
-        var html = await response.Content.ReadAsStringAsync();
+        var html = await PrerenderedAsync($"/results/{resultId}");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(model, html);
         Assert.Contains("data-testid=\"final-metrics\"", html);
     }
@@ -32,10 +22,8 @@ public sealed class PagePrerenderSpecs(PortalFactory portal)
     {
         var (model, deploymentId, _) = await SeedFinishedResultAsync();
 
-        using var response = await http.GetAsync($"/deployments/{deploymentId}");
-        var html = await response.Content.ReadAsStringAsync();
+        var html = await PrerenderedAsync($"/deployments/{deploymentId}");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(model, html);
         Assert.Contains("data-testid=\"compare-table\"", html);
     }
@@ -46,11 +34,18 @@ public sealed class PagePrerenderSpecs(PortalFactory portal)
         var (model, _, resultId) = await SeedFinishedResultAsync();
 
         var list = await http.GetStringAsync("/results");
-        using var compare = await http.GetAsync($"/results/compare?ids={resultId}");
+        var compare = await PrerenderedAsync($"/results/compare?ids={resultId}");
 
         Assert.Contains(model, list);
-        Assert.Equal(HttpStatusCode.OK, compare.StatusCode);
-        Assert.Contains(model, await compare.Content.ReadAsStringAsync());
+        Assert.Contains(model, compare);
+    }
+
+    /// <summary>The page's first response, which must be 200.</summary>
+    private async Task<string> PrerenderedAsync(string path)
+    {
+        using var response = await http.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync();
     }
 
     /// <summary>A finished result (final states are left alone by the portal's reconcile job); its model's name and ids.</summary>

@@ -1,23 +1,13 @@
-using Bunit;
 using Bunit.TestDoubles;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Scripting;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Orchestration;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Apis;
+using Bunit;
+using KafkaMl.Tests.Apis;
 using KafkaMl.Web.Auth;
-using KafkaMl.Web.Data;
 using KafkaMl.Web.Hosting;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Rendering;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
+using Microsoft.AspNetCore.Components;
 using MudBlazor.Services;
+using MudBlazor;
 
 namespace KafkaMl.Tests.Components;
 
@@ -75,7 +65,7 @@ public abstract class PortalComponentContext : IAsyncLifetime
 
     /// <summary>What follows renders for a signed-in <paramref name="role"/> (with the roles below it, as the portal's principals carry).</summary>
     protected void SignInAs(string role) =>
-        authorization.SetAuthorized(role == KafkaMlRoles.Admin ? KafkaMl.Tests.Auth.TestAdmin.UserName : role).SetRoles([.. KafkaMlRoles.Implied(role)]);
+        authorization.SetAuthorized(role == KafkaMlRoles.Admin ? KafkaMl.Tests.Support.TestAdmin.UserName : role).SetRoles([.. KafkaMlRoles.Implied(role)]);
 
     /// <summary>More services a page under test needs; called once from the constructor, before anything renders.</summary>
     protected virtual void AddServices(BunitServiceProvider services)

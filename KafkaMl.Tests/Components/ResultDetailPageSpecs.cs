@@ -1,10 +1,6 @@
 using Bunit;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Web.Components.Pages.Results;
 using Microsoft.AspNetCore.Components;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 
@@ -149,7 +145,7 @@ public sealed class ResultDetailPageSpecs : PortalComponentContext
         await ReportStatusAsync(resultId, "training", withData: true);
         await ReportEpochAsync(resultId, 1);
         await using (var db = Training.CreateContext())
-            await Web.Apis.TrainingJobsApi.UploadResult(resultId, Orchestration.OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
+            await Web.Apis.TrainingJobsApi.UploadResult(resultId, OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
 
         var page = RenderWithProviders<ResultDetailPage>(("Id", resultId));
 
@@ -243,7 +239,7 @@ public sealed class ResultDetailPageSpecs : PortalComponentContext
         await ReportEpochAsync(resultId, 2);
         page.WaitForAssertion(() => Assert.Equal("2", page.Text("result-epoch-count")));
         await using (var db = Training.CreateContext())
-            await Web.Apis.TrainingJobsApi.UploadResult(resultId, KafkaMl.Tests.Orchestration.OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
+            await Web.Apis.TrainingJobsApi.UploadResult(resultId, OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
 
         page.WaitForAssertion(() => Assert.Equal("finished", page.Text("result-status")));
         Assert.Equal($"inferences/new?resultId={resultId}", page.Find("[data-testid=result-deploy-inference]").GetAttribute("href"));

@@ -1,5 +1,4 @@
 using Bunit;
-using KafkaMl.Core.Domain;
 using KafkaMl.Web.Components.Pages.Results;
 using MudBlazor;
 
@@ -27,7 +26,7 @@ public sealed class ResultsPageSpecs : PortalComponentContext
         var resultId = await Training.SeedResultAsync(TrainingStatus.Deployed);
         await ReportStatusAsync(resultId, "training", withData: true);
         await using (var db = Training.CreateContext())
-            await Web.Apis.TrainingJobsApi.UploadResult(resultId, Orchestration.OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
+            await Web.Apis.TrainingJobsApi.UploadResult(resultId, OrchestrationBuilders.AResultForm(), db, Training.Orchestrator, Training.Notifier, Ct);
         var deploymentId = (await Training.ReadResultAsync(resultId)).DeploymentId;
 
         var page = RenderWithProviders<ResultsPage>();

@@ -1,16 +1,10 @@
 using Bunit;
-using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Orchestration;
-using KafkaMl.Tests.Support;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components.Pages.Deployments;
 using KafkaMl.Web.Components.Pages.Models;
 using KafkaMl.Web.Components.Pages.Results;
-using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaMl.Tests.Components;
 

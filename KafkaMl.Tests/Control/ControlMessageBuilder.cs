@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace KafkaMl.Tests.Control;
 
 /// <summary>Builds control-message JSON the way Kafka-ML's Python sink does (<c>json.dumps(dic)</c>), with one thing changed per test.</summary>

@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
-
 namespace KafkaMl.Tests.Control;
 
 public sealed class ControlMessageSpecs

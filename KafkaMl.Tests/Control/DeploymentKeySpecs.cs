@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
-using KafkaMl.Core.Control;
 
 namespace KafkaMl.Tests.Control;
 

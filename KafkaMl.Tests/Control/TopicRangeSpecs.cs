@@ -1,5 +1,3 @@
-using KafkaMl.Core.Control;
-
 namespace KafkaMl.Tests.Control;
 
 public sealed class TopicRangeSpecs

@@ -1,9 +1,8 @@
 using System.Text.RegularExpressions;
 using k8s.Models;
-using KafkaMl.Tests.Support;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// The Dockerfile's structure, since no Docker engine exists here to build it: an SDK build stage and an ASP.NET runtime

@@ -1,25 +1,15 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
-using System.Text.Json.Nodes;
-using Confluent.Kafka;
-using k8s;
-using KafkaMl.Core.Orchestration;
+using System.Security.Cryptography;
 using KafkaMl.Core.Orchestration.Kubernetes;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Runners;
-using KafkaMl.Tests.Support;
-using KafkaMl.Tests.TrainingJob;
+using KafkaMl.Tests.Jobs.Training;
+using KafkaMl.Tests.Orchestration.Kubernetes;
 using KafkaMl.Web.Cli;
 using KafkaMl.Web.Jobs;
-using KafkaMl.Web.Services;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// An external, secured Kafka cluster: its settings (security protocol, SASL, TLS CA and client certificate) reach every
@@ -27,8 +17,6 @@ namespace KafkaMl.Tests.Production;
 /// </summary>
 public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture<SaslPortalFactory>
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2); // the machine is shared
-
     private KafkaEndpoint Endpoint => portal.Services.GetRequiredService<KafkaEndpoint>();
 
     [Fact]
@@ -219,7 +207,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         var health = await (await http.GetAsync("/healthz")).Content.ReadAsStringAsync(); // 503: the broker check fails SASL
         var status = await http.GetStringAsync("/api/status");
         // The control logger's consumer tried SASL and failed: the settings reached a client, which logged why.
-        await WaitUntilAsync(() => portal.Logs.Text.Contains("SASL", StringComparison.Ordinal));
+        await Eventually.Until(() => portal.Logs.Text.Contains("SASL", StringComparison.Ordinal), "the portal to log SASL", TimeSpan.FromMilliseconds(100));
 
         // The training job the portal would start, run for real (the `train` verb) against a stand-in of the portal's
         // job endpoints; it fetches its spec, then fails the SASL handshake while waiting for its control message.
@@ -229,20 +217,13 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         var environment = spec.Environment.ToDictionary(e => e.Key, e => (string?)e.Value);
         environment[JobEnvironment.PortalUrlVariable] = jobPortal.Url.ToString();
         using var job = KafkaMlProcess.Start(spec.Arguments, environment);
-        await job.WaitForLineAsync(line => line.Contains("SASL", StringComparison.Ordinal), Patience);
-        await job.StopAsync(Patience);
+        await job.WaitForLineAsync(line => line.Contains("SASL", StringComparison.Ordinal), Eventually.Patience);
+        await job.StopAsync(Eventually.Patience);
 
         Assert.Contains(portal.Logs.Entries, e => e.Contains($"sasl_plaintext, PLAIN as '{SaslPortalFactory.Username}'", StringComparison.Ordinal));
         Assert.DoesNotContain(SaslPortalFactory.Password, portal.Logs.Text, StringComparison.Ordinal);
         Assert.DoesNotContain(SaslPortalFactory.Password, job.Transcript, StringComparison.Ordinal);
         Assert.DoesNotContain(SaslPortalFactory.Password, health + status, StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (!condition())
-            await Task.Delay(100, timeout.Token);
     }
 
     private static string SelfSignedCertificatePem()

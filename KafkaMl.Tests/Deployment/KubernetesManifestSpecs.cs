@@ -1,14 +1,12 @@
-using k8s;
-using k8s.Models;
-using KafkaMl.Core;
-using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Orchestration.Kubernetes;
-using KafkaMl.Tests.Runners;
+using KafkaMl.Core;
+using KafkaMl.Tests.Orchestration.Kubernetes;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
+using k8s.Models;
+using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// <c>k8s/</c> renders offline, every object fits the Kubernetes schema, and the objects fit each other and KafkaMl: the

@@ -1,12 +1,11 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using k8s;
+using KafkaMl.Tests.Orchestration.Kubernetes;
 using k8s.Models;
-using KafkaMl.Tests.Runners;
-using KafkaMl.Tests.Support;
+using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// <c>k8s/</c> as <c>kubectl kustomize k8s</c> renders it (offline), loaded strictly into KubernetesClient's typed models:

@@ -1,11 +1,8 @@
 using KafkaMl.Core.Broker;
-using KafkaMl.Tests.Runners;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Logging;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Production;
+namespace KafkaMl.Tests.Deployment;
 
 /// <summary>
 /// The whole portal configured for an external cluster secured with SASL/PLAIN, every log entry captured. The "cluster"
@@ -44,7 +41,6 @@ public sealed class SaslPortalFactory : WebApplicationFactory<Program>
     {
         await base.DisposeAsync();
         Broker.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { }
+        InProcessPortal.DeleteDataDir(DataDir);
     }
 }

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using KafkaMl.Tests.Auth;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.EndToEnd;
 
@@ -41,7 +36,7 @@ public sealed partial class PortalProcessFixture : IAsyncLifetime
                 ["KafkaMl__Auth__AdminUserName"] = TestAdmin.UserName,
                 ["KafkaMl__Auth__AdminPassword"] = TestAdmin.Password,
             });
-        var line = await Portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), TimeSpan.FromSeconds(90));
+        var line = await Portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), Eventually.Patience);
         var url = new Uri(ListeningUrl().Match(line).Groups["url"].Value);
         var token = await PortalSignIn.CreateAdminTokenAsync(url, TestAdmin.UserName, TestAdmin.Password);
         Http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(60) };
@@ -61,22 +56,16 @@ public sealed partial class PortalProcessFixture : IAsyncLifetime
 
     public async Task<T> GetAsync<T>(string path) => (await Http.GetFromJsonAsync<T>(path, Json))!;
 
-    /// <summary>Polls a result until <paramref name="done"/> holds; fails with the result and the portal's transcript on timeout.</summary>
-    public async Task<ResultResponse> WaitForResultAsync(int resultId, Func<ResultResponse, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        ResultResponse result;
-        while (!done(result = await GetAsync<ResultResponse>($"/api/results/{resultId}")))
-        {
-            if (DateTime.UtcNow > deadline)
+    /// <summary>Polls a result until <paramref name="done"/> holds; fails with the result and the job's log on timeout.</summary>
+    public Task<ResultResponse> WaitForResultAsync(int resultId, Func<ResultResponse, bool> done) =>
+        Eventually.Until(
+            () => GetAsync<ResultResponse>($"/api/results/{resultId}"), done,
+            async result =>
             {
                 var log = await Http.GetStringAsync($"/api/results/{resultId}/log?lines=40").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "(no log)");
-                Assert.Fail($"Result {resultId} is {result.Status} after {timeout}: {JsonSerializer.Serialize(result, Json)}\njob log:\n{log}");
-            }
-            await Task.Delay(250);
-        }
-        return result;
-    }
+                return $"result {resultId} (now {result.Status}: {JsonSerializer.Serialize(result, Json)})\njob log:\n{log}";
+            },
+            TimeSpan.FromMilliseconds(250));
 
     public async Task DisposeAsync()
     {

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using Avro.Generic;
-using KafkaMl.Core.Formats;
 
 namespace KafkaMl.Tests.Formats;
 

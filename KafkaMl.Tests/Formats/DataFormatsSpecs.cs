@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using KafkaMl.Core.Formats;
-
 namespace KafkaMl.Tests.Formats;
 
 public sealed class DataFormatsSpecs

@@ -1,6 +1,3 @@
-using System.Text;
-using KafkaMl.Core.Formats;
-
 namespace KafkaMl.Tests.Formats;
 
 public sealed class JsonFormatSpecs

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Formats;
-
 namespace KafkaMl.Tests.Formats;
 
 public sealed class RawFormatSpecs

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using KafkaMl.Core.Formats;
 
 namespace KafkaMl.Tests.Formats;
 

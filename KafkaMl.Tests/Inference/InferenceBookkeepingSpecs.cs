@@ -1,8 +1,3 @@
-using System.Text;
-using Confluent.Kafka;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
-
 namespace KafkaMl.Tests.Inference;
 
 /// <summary>The engine's bookkeeping without Kafka or TorchSharp: offsets, output JSON, dead letters, stats.</summary>

@@ -1,24 +1,13 @@
-using System.Text;
-using Confluent.Kafka;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Training;
-using Xunit.Abstractions;
-
 namespace KafkaMl.Tests.Inference;
 
 /// <summary>The inference engine in this process, against the embedded broker.</summary>
 [Collection(InferenceBrokerCollection.Name)]
-public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOutputHelper output)
+public sealed class InferenceEngineSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
-    private static readonly TimeSpan Patience = InferenceBrokerFixture.Patience;
-
     [Fact]
     public async Task Each_input_gets_the_in_process_prediction_with_its_key_headers_partition_and_offset()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         var inputs = await broker.ProduceAsync(topics.Input, InferenceInputs.Messages(40));
 
@@ -30,7 +19,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
             Assert.Equal(40, answers.Count);
             foreach (var answer in answers)
             {
-                var key = InferenceBrokerFixture.KeyOf(answer);
+                var key = BrokerFixture.KeyOf(answer);
                 var input = inputs.Single(i => KeyOf(i) == key);
                 var expected = predictor.Predict(InferenceInputs.Decoder.Decode(default, input.Message.Value).Features);
                 var prediction = InferenceInputs.Parse(answer);
@@ -42,7 +31,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
                 Assert.Equal(Encoding.UTF8.GetString(input.Message.Headers.GetLastBytes("trace")), Encoding.UTF8.GetString(answer.Message.Headers.GetLastBytes("trace")));
             }
             Assert.StartsWith("{\"values\":[", Encoding.UTF8.GetString(answers[0].Message.Value!), StringComparison.Ordinal);
-            await WaitAsync(() => running.Engine.Stats.MessagesOut == 40, "40 deliveries counted");
+            await Eventually.Until(() => running.Engine.Stats.MessagesOut == 40, "40 deliveries counted");
             Assert.Equal((40L, 40L, 0L, 0L), (running.Engine.Stats.MessagesIn, running.Engine.Stats.MessagesOut, running.Engine.Stats.Errors, running.Engine.Stats.DeadLettered));
         }
     }
@@ -50,7 +39,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
     [Fact]
     public async Task A_message_of_the_wrong_length_is_dead_lettered_with_the_error_and_the_messages_after_it_are_still_predicted()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         var good = InferenceInputs.Messages(10).ToList();
         var undecodable = new Message<byte[]?, byte[]?> { Key = "bad-7"u8.ToArray(), Value = new byte[7], Headers = new Headers { { "trace", "t-bad"u8.ToArray() } } };
@@ -62,7 +51,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         var deadLetters = broker.ReadUntil(topics.DeadLetters, all => all.Count >= 2);
 
         Assert.Equal(10, answers.Count);
-        Assert.Equal(["bad-7", "bad-8"], deadLetters.Select(InferenceBrokerFixture.KeyOf));
+        Assert.Equal(["bad-7", "bad-8"], deadLetters.Select(BrokerFixture.KeyOf));
         var first = deadLetters[0];
         Assert.Equal(new byte[7], first.Message.Value);
         Assert.Equal("t-bad", Encoding.UTF8.GetString(first.Message.Headers.GetLastBytes("trace")));
@@ -70,14 +59,14 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         Assert.Equal($"{topics.Input}:0:{inputs[5].Offset.Value}", DeadLetters.SourceOf(first.Message.Headers));
         Assert.Contains("model was trained on samples of 3 values", DeadLetters.ErrorOf(deadLetters[1].Message.Headers));
         output.WriteLine($"dead-letter reasons: {string.Join(" | ", deadLetters.Select(d => DeadLetters.ErrorOf(d.Message.Headers)))}");
-        await WaitAsync(() => running.Engine.Stats.DeadLettered == 2 && running.Engine.Stats.MessagesOut == 10, "the dead letters and predictions counted");
+        await Eventually.Until(() => running.Engine.Stats.DeadLettered == 2 && running.Engine.Stats.MessagesOut == 10, "the dead letters and predictions counted");
         Assert.Equal((12L, 2L), (running.Engine.Stats.MessagesIn, running.Engine.Stats.Errors));
     }
 
     [Fact]
     public async Task A_message_the_model_fails_on_is_isolated_from_its_batch_and_dead_lettered()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var inner = InferenceModels.Hcopd();
         using var picky = new PickyModel(inner);
         var messages = InferenceInputs.Messages(30).ToList();
@@ -90,36 +79,36 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         var deadLetters = broker.ReadUntil(topics.DeadLetters, all => all.Count >= 1);
 
         Assert.Equal(30, answers.Count);
-        Assert.Equal("poison", InferenceBrokerFixture.KeyOf(Assert.Single(deadLetters)));
+        Assert.Equal("poison", BrokerFixture.KeyOf(Assert.Single(deadLetters)));
         Assert.Contains("a feature above 1000 is not allowed", DeadLetters.ErrorOf(deadLetters[0].Message.Headers));
-        await WaitAsync(() => running.Engine.Stats.DeadLettered == 1, "the dead letter counted");
+        await Eventually.Until(() => running.Engine.Stats.DeadLettered == 1, "the dead letter counted");
         Assert.True(running.Engine.Model.ModelCalls > running.Engine.Stats.Batches, "the failed batch was retried message by message");
     }
 
     [Fact]
     public async Task A_burst_of_queued_messages_takes_fewer_forward_passes_than_messages_and_a_lone_message_goes_alone()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         await broker.ProduceAsync(topics.Input, InferenceInputs.Messages(500));
 
         await using var running = Start(topics, InferenceModels.Served(module));
         var stats = running.Engine.Stats;
-        await WaitAsync(() => stats.MessagesOut == 500, "the burst predicted");
+        await Eventually.Until(() => stats.MessagesOut == 500, "the burst predicted");
         output.WriteLine($"burst: 500 messages in {stats.Batches} forward passes, largest {stats.LargestBatch}");
         Assert.True(stats.Batches < 500, $"{stats.Batches} forward passes for 500 queued messages");
         Assert.True(stats.LargestBatch > 1);
 
         var before = stats.Batches;
         await broker.ProduceAsync(topics.Input, [InferenceInputs.Message(1, "lone")]);
-        await WaitAsync(() => stats.MessagesOut == 501, "the lone message predicted");
+        await Eventually.Until(() => stats.MessagesOut == 501, "the lone message predicted");
         Assert.Equal(before + 1, stats.Batches);
     }
 
     [Fact]
     public async Task Stopping_mid_stream_and_starting_again_in_the_same_group_answers_every_input()
     {
-        var topics = broker.NewTopics();
+        var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         const int count = 1500;
         using var stopSending = new CancellationTokenSource();
@@ -133,7 +122,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         });
 
         var first = Start(topics, InferenceModels.Served(module));
-        await WaitAsync(() => first.Engine.Stats.MessagesOut >= 300, "the first engine under way");
+        await Eventually.Until(() => first.Engine.Stats.MessagesOut >= 300, "the first engine under way");
         await first.DisposeAsync();
         var answeredByFirst = first.Engine.Stats.MessagesOut;
         Assert.False(sending.IsCompleted, "the first engine stopped mid-stream");
@@ -143,7 +132,7 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
         var keys = Enumerable.Range(0, count).Select(i => $"k{i}").ToList();
         var answers = broker.ReadAnswers(topics.Output, keys);
 
-        var perKey = answers.GroupBy(InferenceBrokerFixture.KeyOf).ToDictionary(g => g.Key, g => g.Count());
+        var perKey = answers.GroupBy(BrokerFixture.KeyOf).ToDictionary(g => g.Key, g => g.Count());
         var duplicates = perKey.Values.Sum(n => n - 1);
         output.WriteLine($"first engine answered {answeredByFirst}, duplicates after the restart: {duplicates}");
         Assert.All(keys, k => Assert.True(perKey.ContainsKey(k), $"{k} has no prediction"));
@@ -168,22 +157,12 @@ public sealed class InferenceEngineSpecs(InferenceBrokerFixture broker, ITestOut
 
     private static string KeyOf(DeliveryResult<byte[]?, byte[]?> result) => Encoding.UTF8.GetString(result.Message.Key!);
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > Patience) throw new TimeoutException($"Not within {Patience}: {what}.");
-            await Task.Delay(20);
-        }
-    }
-
     private sealed record RunningEngine(InferenceEngine Engine, Task Run, CancellationTokenSource Stop) : IAsyncDisposable
     {
         public async ValueTask DisposeAsync()
         {
             await Stop.CancelAsync();
-            await Run.WaitAsync(Patience);
+            await Run.WaitAsync(Eventually.Patience);
             Stop.Dispose();
         }
     }

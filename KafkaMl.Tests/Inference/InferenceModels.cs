@@ -1,6 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

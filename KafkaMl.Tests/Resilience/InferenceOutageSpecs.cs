@@ -1,9 +1,5 @@
-using System.Text;
-using Confluent.Kafka;
 using KafkaMl.Core.Broker;
 using KafkaMl.Tests.Inference;
-using KafkaMl.Tests.Support;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Resilience;
 
@@ -15,7 +11,6 @@ namespace KafkaMl.Tests.Resilience;
 [Collection(ResilienceCollection.Name)]
 public sealed class InferenceOutageSpecs(ITestOutputHelper output) : IDisposable
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(8);
 
     private readonly EmbeddedBroker _broker = EmbeddedBroker.Start(new EmbeddedBrokerSettings(Port: 0));
@@ -31,7 +26,7 @@ public sealed class InferenceOutageSpecs(ITestOutputHelper output) : IDisposable
         using var files = InferenceModels.Save(module);
         using var first = StartReplica(files, input, output_, group, 0);
         using var second = StartReplica(files, input, output_, group, 1);
-        await first.WaitForLineAsync(l => l.Contains("holds [") && !l.Contains("holds []"), Patience, OutputStream.Stdout);
+        await first.WaitForLineAsync(l => l.Contains("holds [") && !l.Contains("holds []"), Eventually.Patience, OutputStream.Stdout);
 
         const int count = 3000, batch = 20;
         var quarterSent = new TaskCompletionSource();
@@ -52,10 +47,10 @@ public sealed class InferenceOutageSpecs(ITestOutputHelper output) : IDisposable
             await Task.WhenAll(deliveries);
         });
 
-        await quarterSent.Task.WaitAsync(Patience);
+        await quarterSent.Task.WaitAsync(Eventually.Patience);
         var cut = await _broker.InterruptAsync(Outage);
         Assert.False(sending.IsCompleted, "the stream ended before the outage was over");
-        await sending.WaitAsync(Patience);
+        await sending.WaitAsync(Eventually.Patience);
 
         var keys = Enumerable.Range(0, count).Select(i => $"k{i}").ToHashSet();
         var answers = ReadAnswers(output_, keys);
@@ -91,7 +86,7 @@ public sealed class InferenceOutageSpecs(ITestOutputHelper output) : IDisposable
         var all = new List<ConsumeResult<byte[]?, byte[]?>>();
         var missing = new HashSet<string>(keys);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (missing.Count > 0 && clock.Elapsed < Patience)
+        while (missing.Count > 0 && clock.Elapsed < Eventually.Patience)
         {
             if (consumer.Consume(50) is not { } result) continue;
             all.Add(result);

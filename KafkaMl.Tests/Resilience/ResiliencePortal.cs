@@ -1,14 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.EndToEnd;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Apis;
 
 namespace KafkaMl.Tests.Resilience;
 
@@ -19,8 +11,6 @@ namespace KafkaMl.Tests.Resilience;
 /// </summary>
 public sealed class ResiliencePortal : IAsyncLifetime
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromMinutes(4);
-
     private readonly int _port = FreePort();
 
     public EmbeddedBroker Broker { get; } = EmbeddedBroker.Start(new EmbeddedBrokerSettings(Port: 0));
@@ -55,7 +45,7 @@ public sealed class ResiliencePortal : IAsyncLifetime
         Portal = KafkaMlProcess.Start(
             [$"--urls=http://127.0.0.1:{_port}", $"--KafkaMl:DataDir={DataDir}", $"--KafkaMl:Kafka:BootstrapServers={Broker.BootstrapServers}", "--KafkaMl:Auth:Mode=open"],
             new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
-        await Portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), TimeSpan.FromSeconds(90));
+        await Portal.WaitForLineAsync(l => l.Contains("KafkaMl portal listening on"), Eventually.Patience);
     }
 
     public async Task<T> PostAsync<T>(string path, object body)
@@ -72,7 +62,7 @@ public sealed class ResiliencePortal : IAsyncLifetime
     public async Task<DeploymentResponse> DeployHcopdAsync(int epochs)
     {
         var name = $"resilience-{Guid.NewGuid():N}";
-        var model = await PostAsync<ModelResponse>("/api/models", new { name, code = TrainingPipelineTests.HcopdMlp });
+        var model = await PostAsync<ModelResponse>("/api/models", new { name, code = TrainingPipelineSpecs.HcopdMlp });
         var configuration = await PostAsync<ConfigurationResponse>("/api/configurations", new { name, modelIds = new[] { model.Id } });
         return await PostAsync<DeploymentResponse>("/api/deployments", new
         {
@@ -97,23 +87,22 @@ public sealed class ResiliencePortal : IAsyncLifetime
     /// <summary>Polls the result until <paramref name="done"/> holds (the portal may be restarting: failed polls are retried).</summary>
     public async Task<ResultResponse> WaitForResultAsync(int resultId, Func<ResultResponse, bool> done)
     {
-        var deadline = DateTime.UtcNow + Patience;
-        ResultResponse? result = null;
-        while (true)
-        {
-            try
+        var result = await Eventually.Until<ResultResponse?>(
+            async () =>
             {
-                result = await GetAsync<ResultResponse>($"/api/results/{resultId}");
-                if (done(result)) return result;
-            }
-            catch (HttpRequestException)
-            {
-                // Restarting.
-            }
-            Assert.True(DateTime.UtcNow < deadline,
-                $"Result {resultId} is {result?.Status} after {Patience}: {JsonSerializer.Serialize(result, PortalProcessFixture.Json)}\njob log:\n{JobLog(resultId)}");
-            await Task.Delay(250);
-        }
+                try
+                {
+                    return await GetAsync<ResultResponse>($"/api/results/{resultId}");
+                }
+                catch (HttpRequestException)
+                {
+                    return null; // restarting
+                }
+            },
+            r => r is not null && done(r),
+            r => $"result {resultId} (now {r?.Status}: {JsonSerializer.Serialize(r, PortalProcessFixture.Json)})\njob log:\n{JobLog(resultId)}",
+            TimeSpan.FromMilliseconds(250));
+        return result!;
     }
 
     /// <summary>The epochs the portal recorded for the result, in order.</summary>

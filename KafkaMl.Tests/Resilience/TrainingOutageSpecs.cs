@@ -1,8 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Tests.Runners;
-using KafkaMl.Tests.Support;
-using Xunit.Abstractions;
-
 namespace KafkaMl.Tests.Resilience;
 
 /// <summary>
@@ -53,7 +48,7 @@ public sealed class TrainingOutageSpecs(ResiliencePortal portal, ITestOutputHelp
         var job = int.Parse(File.ReadAllText(pidFile).Split(' ')[0]);
 
         await portal.KillAndRestartPortalAsync(down: TimeSpan.FromSeconds(10));
-        var adopted = await portal.Portal.WaitForLineAsync(l => l.Contains($"Adopted Training job kafkaml-train-{resultId} replica 0 (pid ", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        var adopted = await portal.Portal.WaitForLineAsync(l => l.Contains($"Adopted Training job kafkaml-train-{resultId} replica 0 (pid ", StringComparison.Ordinal), Eventually.Patience);
         var result = await portal.WaitForResultAsync(resultId, r => r.Status.IsFinal());
 
         output.WriteLine(adopted);
@@ -63,23 +58,13 @@ public sealed class TrainingOutageSpecs(ResiliencePortal portal, ITestOutputHelp
         Assert.Equal(24, result.ConfusionMatrix!.Sum(row => row.Sum()));
     }
 
-    private async Task WaitForEpochsAsync(int resultId, int count)
-    {
-        var deadline = DateTime.UtcNow + ResiliencePortal.Patience;
-        while ((await portal.EpochsAsync(resultId)).Count < count)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"result {resultId} recorded fewer than {count} epochs\n{portal.JobLog(resultId)}");
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForEpochsAsync(int resultId, int count) =>
+        Eventually.Until(
+            () => portal.EpochsAsync(resultId), epochs => epochs.Count >= count,
+            _ => $"result {resultId} to record {count} epochs\n{portal.JobLog(resultId)}", TimeSpan.FromMilliseconds(100));
 
-    private async Task WaitForJobLogAsync(int resultId, string text)
-    {
-        var deadline = DateTime.UtcNow + ResiliencePortal.Patience;
-        while (!portal.JobLog(resultId).Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the job of result {resultId} never logged '{text}'\n{portal.JobLog(resultId)}");
-            await Task.Delay(100);
-        }
-    }
+    private Task WaitForJobLogAsync(int resultId, string text) =>
+        Eventually.Until(
+            () => portal.JobLog(resultId), log => log.Contains(text, StringComparison.Ordinal),
+            log => $"the job of result {resultId} to log '{text}'\n{log}", TimeSpan.FromMilliseconds(100));
 }

@@ -1,6 +1,3 @@
-using KafkaMl.Core.Scripting;
-using KafkaMl.Tests.Support;
-
 namespace KafkaMl.Tests.Scripting;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using KafkaMl.Core.Scripting;
 
 namespace KafkaMl.Tests.Scripting;
 

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Scripting;
-
 namespace KafkaMl.Tests.Scripting;
 
 public sealed class ModelScriptSandboxSpecs(CompilerFixture fixture) : IClassFixture<CompilerFixture>

@@ -1,13 +1,10 @@
 using System.Globalization;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Sinks;
 using KafkaMl.Tests.Formats;
 
 namespace KafkaMl.Tests.Sinks;
 
 [Collection(SinkBrokerCollection.Name)]
-public sealed class FormatSinkSpecs(SinkBrokerFixture broker)
+public sealed class FormatSinkSpecs(BrokerFixture broker)
 {
     private static IReadOnlyList<(float[] Features, float[] Label)> HcopdRows() =>
         [.. File.ReadLines(AvroRecords.SharedDataPath("hcopd.csv")).Skip(1)

@@ -1,6 +1,3 @@
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Sinks;
-
 namespace KafkaMl.Tests.Sinks;
 
 public sealed class OffsetTrackerSpecs

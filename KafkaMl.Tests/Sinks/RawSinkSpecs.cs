@@ -1,13 +1,7 @@
-using System.Text;
-using KafkaMl.Core.Control;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Sinks;
-using Xunit.Abstractions;
-
 namespace KafkaMl.Tests.Sinks;
 
 [Collection(SinkBrokerCollection.Name)]
-public sealed class RawSinkSpecs(SinkBrokerFixture broker, ITestOutputHelper output)
+public sealed class RawSinkSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
     [Fact]
     public async Task The_control_message_ranges_sum_to_the_samples_sent_and_read_back_to_them()
@@ -22,7 +16,7 @@ public sealed class RawSinkSpecs(SinkBrokerFixture broker, ITestOutputHelper out
         var control = Assert.Single(broker.ReadAll(topics.Control));
         var received = ControlMessage.Read(control.Message.Key, control.Message.Value);
         Assert.Equal(17, received.DeploymentId);
-        Assert.Equal("17", Encoding.ASCII.GetString(control.Message.Key));
+        Assert.Equal("17", Encoding.ASCII.GetString(control.Message.Key!));
         Assert.Equal(1000, received.Message.TotalMsg);
         Assert.Equal(1000, TopicRanges.Total(received.Message.GetRanges()));
         Assert.Equal(result.Ranges, received.Message.GetRanges());

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Sinks;
-
 namespace KafkaMl.Tests.Sinks;
 
 /// <summary>Sample streams whose first feature is the sample's index, so samples read back in any order can be matched.</summary>
@@ -14,7 +12,7 @@ internal static class SinkSamples
             return (row, new[] { (float)(i % 2) });
         })];
 
-    public static KafkaSinkOptions Options(SinkBrokerFixture broker, (string Data, string Control) topics, long deploymentId = 17) => new()
+    public static KafkaSinkOptions Options(BrokerFixture broker, (string Data, string Control) topics, long deploymentId = 17) => new()
     {
         BootstrapServers = broker.BootstrapServers,
         Topic = topics.Data,

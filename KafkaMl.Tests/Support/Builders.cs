@@ -1,7 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Web.Apis;
-using Microsoft.EntityFrameworkCore;
-
 namespace KafkaMl.Tests.Support;
 
 /// <summary>Test data: valid by default, unique names, override only what a test is about.</summary>
@@ -53,7 +49,7 @@ public static class Builders
     }
 
     /// <summary>A deployment of the configuration with one <c>created</c> result per model.</summary>
-    public static async Task<Deployment> SeedDeploymentAsync(this TestDatabase database, int configurationId, params int[] modelIds)
+    public static async Task<Core.Domain.Deployment> SeedDeploymentAsync(this TestDatabase database, int configurationId, params int[] modelIds)
     {
         await using var db = database.CreateContext();
         var deployment = ADeployment(configurationId, modelIds);
@@ -62,7 +58,7 @@ public static class Builders
         return deployment;
     }
 
-    public static Deployment ADeployment(int configurationId, params int[] modelIds) => new()
+    public static Core.Domain.Deployment ADeployment(int configurationId, params int[] modelIds) => new()
     {
         ConfigurationId = configurationId,
         BatchSize = 10,
@@ -80,4 +76,16 @@ public static class Builders
             StatusChanged = DateTimeOffset.UtcNow,
         }).ToList(),
     };
+
+    /// <summary>Stores, through the portal's own services, a configuration of <paramref name="models"/> new models; returns its id.</summary>
+    public static async Task<int> SeedConfigurationOfNewModelsAsync(this IServiceProvider services, int models = 1)
+    {
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<KafkaMlDbContext>();
+        var configuration = new Configuration { Name = UniqueName("configuration") };
+        for (var i = 0; i < models; i++) configuration.Models.Add(AModel());
+        db.Configurations.Add(configuration);
+        await db.SaveChangesAsync();
+        return configuration.Id;
+    }
 }

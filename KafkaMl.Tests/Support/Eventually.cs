@@ -17,17 +17,32 @@ public static class Eventually
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
     /// <summary>Probes until <paramref name="done"/> accepts the value; returns it. Throws naming <paramref name="what"/> and the last value.</summary>
-    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? interval = null)
+    public static Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, string what, TimeSpan? interval = null) =>
+        Until(probe, done, last => $"{what}; last saw {last}", interval);
+
+    /// <summary>
+    /// Probes until <paramref name="done"/> accepts the value; returns it. At the timeout, <paramref name="waitingFor"/>
+    /// describes what was awaited from the last value (so the failure can carry a job's log or a service's counters).
+    /// </summary>
+    public static Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, Func<T, string> waitingFor, TimeSpan? interval = null) =>
+        Until(probe, done, last => Task.FromResult(waitingFor(last)), interval);
+
+    /// <summary>As above, for a description that must itself be fetched (e.g. a job log over HTTP).</summary>
+    public static async Task<T> Until<T>(Func<Task<T>> probe, Func<T, bool> done, Func<T, Task<string>> waitingFor, TimeSpan? interval = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (true)
         {
             var value = await probe();
             if (done(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {Patience} waiting for {what}; last saw {value}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Timed out after {Patience} waiting for {await waitingFor(value)}");
             await Task.Delay(interval ?? Interval, CancellationToken.None);
         }
     }
+
+    /// <summary>Probes until <paramref name="done"/> accepts the value; returns it.</summary>
+    public static Task<T> Until<T>(Func<T> probe, Func<T, bool> done, Func<T, string> waitingFor, TimeSpan? interval = null) =>
+        Until(() => Task.FromResult(probe()), done, waitingFor, interval);
 
     /// <summary>Probes until <paramref name="done"/> accepts the value; returns it.</summary>
     public static Task<T> Until<T>(Func<T> probe, Func<T, bool> done, string what, TimeSpan? interval = null) =>

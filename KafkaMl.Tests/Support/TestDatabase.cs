@@ -1,6 +1,4 @@
-using KafkaMl.Web.Data;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace KafkaMl.Tests.Support;

@@ -1,6 +1,3 @@
-using KafkaMl.Core.Training;
-using KafkaMl.Tests.Support;
-
 namespace KafkaMl.Tests.Training;
 
 public sealed class ElfVersionPatcherSpecs : IDisposable

@@ -1,7 +1,3 @@
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Training;
 using static TorchSharp.torch.nn;
 
 namespace KafkaMl.Tests.Training;

@@ -1,6 +1,3 @@
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Training;
-
 namespace KafkaMl.Tests.Training;
 
 /// <summary>The Kafka-ML paper's COPD example, trained in memory the way a training job does it.</summary>

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Training;
-
 namespace KafkaMl.Tests.Training;
 
 /// <summary>

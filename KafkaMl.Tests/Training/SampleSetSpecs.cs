@@ -1,6 +1,4 @@
 using System.Collections.Immutable;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Training;
 
 namespace KafkaMl.Tests.Training;
 

@@ -1,6 +1,3 @@
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Training;
 using TorchSharp;
 
 namespace KafkaMl.Tests.Training;

@@ -1,4 +1,3 @@
-using KafkaMl.Core.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using KafkaMl.Core.Training;
 
 namespace KafkaMl.Tests.Training;
 

@@ -1,5 +1,3 @@
-using KafkaMl.Core.Training;
-
 namespace KafkaMl.Tests.Training;
 
 public sealed class TorchNativeSpecs
@@ -78,20 +76,17 @@ public sealed class TorchNativeSpecs
         Assert.NotEqual(TorchNativeFix.Failed, first.Fix);
     }
 
-    [Fact]
+    [LinuxFact]
     public void The_library_in_the_apps_runtimes_directory_is_among_those_checked()
     {
-        if (!OperatingSystem.IsLinux()) return;
-
         var expected = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", TorchNative.LibraryFileName));
 
         Assert.Contains(expected, TorchNative.Status.Libraries);
     }
 
-    [Fact]
+    [LinuxFact]
     public void After_EnsureLoadable_every_library_found_accepts_this_systems_libstdcxx()
     {
-        if (!OperatingSystem.IsLinux()) return;
         TorchNative.EnsureLoadable();
         var libStdCxx = TorchNative.Status.LibStdCxx;
         Assert.NotNull(libStdCxx);
@@ -106,10 +101,9 @@ public sealed class TorchNativeSpecs
         }
     }
 
-    [Fact]
+    [LinuxFact]
     public void The_fix_is_applied_exactly_when_the_system_libstdcxx_lacks_GLIBCXX_3_4_32()
     {
-        if (!OperatingSystem.IsLinux()) return;
         var status = TorchNative.Status;
         var lacks = !ElfVersionPatcher.ReadDefinedVersions(status.LibStdCxx!).Contains("GLIBCXX_3.4.32");
 

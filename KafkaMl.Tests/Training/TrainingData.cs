@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Training;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 

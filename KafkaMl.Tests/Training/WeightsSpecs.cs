@@ -1,7 +1,3 @@
-using System.Text;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Domain;
-using KafkaMl.Core.Training;
 using static TorchSharp.torch;
 
 namespace KafkaMl.Tests.Training;

@@ -1,0 +1,72 @@
+using KafkaMl.Core.Jobs.Training;
+
+namespace KafkaMl.Tests.Jobs.Training;
+
+/// <summary>
+/// An in-memory portal for <see cref="Core.Jobs.Training.TrainingJob"/>: serves a spec, records every report in order,
+/// and keeps copies of the uploaded weight files (the job deletes its own).
+/// </summary>
+internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly List<object> _reports = [];
+    private readonly TaskCompletionSource _deployed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "kafkaml-tests", "job-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>When set, a report this returns non-null for fails with that exception instead of being recorded.</summary>
+    public Func<object, Exception?>? Refuse { get; init; }
+
+    /// <summary>Every report in the order the job made it: <see cref="TrainingStatusReport"/>, <see cref="EpochReportDto"/>, <see cref="TrainingResultReport"/>.</summary>
+    public IReadOnlyList<object> Reports
+    {
+        get { lock (_gate) return [.. _reports]; }
+    }
+
+    public IReadOnlyList<TrainingStatusReport> Statuses => [.. Reports.OfType<TrainingStatusReport>()];
+
+    public IReadOnlyList<EpochReportDto> Epochs => [.. Reports.OfType<EpochReportDto>()];
+
+    public TrainingResultReport? Result => Reports.OfType<TrainingResultReport>().SingleOrDefault();
+
+    /// <summary>Copies of the uploaded files, or null before the result.</summary>
+    public TrainingArtifacts? Artifacts { get; private set; }
+
+    /// <summary>Completes when the job reported <c>deployed</c> (it is about to wait for its control message).</summary>
+    public Task Deployed => _deployed.Task;
+
+    public Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken) => Task.FromResult(spec);
+
+    public Task ReportStatusAsync(TrainingStatusReport report, CancellationToken cancellationToken)
+    {
+        var refused = Record(report);
+        if (refused is null && report.Status == "deployed") _deployed.TrySetResult();
+        return refused is null ? Task.CompletedTask : Task.FromException(refused);
+    }
+
+    public Task ReportEpochAsync(EpochReportDto report, CancellationToken cancellationToken) =>
+        Record(report) is { } refused ? Task.FromException(refused) : Task.CompletedTask;
+
+    public Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)
+    {
+        if (Refuse?.Invoke(report) is { } refused) return Task.FromException(refused);
+        Directory.CreateDirectory(_directory);
+        var copy = new TrainingArtifacts(Path.Combine(_directory, "model.dat"), Path.Combine(_directory, "model.safetensors"));
+        File.Copy(artifacts.WeightsPath, copy.WeightsPath);
+        File.Copy(artifacts.SafetensorsPath, copy.SafetensorsPath);
+        Artifacts = copy;
+        lock (_gate) _reports.Add(report);
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory)) Directory.Delete(_directory, recursive: true);
+    }
+
+    private Exception? Record(object report)
+    {
+        if (Refuse?.Invoke(report) is { } refused) return refused;
+        lock (_gate) _reports.Add(report);
+        return null;
+    }
+}

@@ -56,9 +56,6 @@ public static class InferenceJobRoutes
 
     public static string Stats(int inferenceId) => $"{Spec(inferenceId)}/stats";
 
-    /// <summary>Dead-letter topic of an input topic; the name itself lives in <see cref="Streaming.TopicNames.DeadLetter"/>.</summary>
-    public static string DeadLetterTopic(string inputTopic) => Streaming.TopicNames.DeadLetter(inputTopic);
-
     /// <summary>Header of a dead-lettered message that carries the error.</summary>
     public const string ErrorHeader = "kafkaml-error";
 }

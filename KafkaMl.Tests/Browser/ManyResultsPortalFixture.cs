@@ -41,7 +41,7 @@ public sealed class ManyResultsPortalFixture : BrowserPortalFixture
                 var members = Enumerable.Range(0, ModelsPerConfiguration).Select(k => models[(d + k) % Models]).ToList();
                 var configuration = new Configuration { Name = $"compare-{d + 1:000}", Description = "seeded for the render measurement", Models = members };
                 var deployedAt = start.AddHours(d);
-                var deployment = new Core.Domain.Deployment
+                var deployment = new Deployment
                 {
                     Configuration = configuration,
                     BatchSize = 10, Epochs = EpochsPerResult, LearningRate = 0.01, Optimizer = Optimizer.Adam, Loss = Loss.CrossEntropy,

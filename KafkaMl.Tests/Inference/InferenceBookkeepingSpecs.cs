@@ -1,3 +1,5 @@
+using KafkaMl.Core.Streaming;
+
 namespace KafkaMl.Tests.Inference;
 
 /// <summary>The engine's bookkeeping without Kafka or TorchSharp: offsets, output JSON, dead letters, stats.</summary>
@@ -68,7 +70,7 @@ public sealed class InferenceBookkeepingSpecs
         Assert.Equal(new byte[] { 7 }, letter.Headers.GetLastBytes("trace"));
         Assert.Equal("RAW data: 3 bytes", Encoding.UTF8.GetString(letter.Headers.GetLastBytes(InferenceJobRoutes.ErrorHeader)));
         Assert.Equal("sensors:1:42", DeadLetters.SourceOf(letter.Headers));
-        Assert.Equal("sensors.dlq", InferenceJobRoutes.DeadLetterTopic("sensors"));
+        Assert.Equal("sensors.dlq", TopicNames.DeadLetter("sensors"));
     }
 
     [Fact]

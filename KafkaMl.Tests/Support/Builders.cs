@@ -49,7 +49,7 @@ public static class Builders
     }
 
     /// <summary>A deployment of the configuration with one <c>created</c> result per model.</summary>
-    public static async Task<Core.Domain.Deployment> SeedDeploymentAsync(this TestDatabase database, int configurationId, params int[] modelIds)
+    public static async Task<Deployment> SeedDeploymentAsync(this TestDatabase database, int configurationId, params int[] modelIds)
     {
         await using var db = database.CreateContext();
         var deployment = ADeployment(configurationId, modelIds);
@@ -58,7 +58,7 @@ public static class Builders
         return deployment;
     }
 
-    public static Core.Domain.Deployment ADeployment(int configurationId, params int[] modelIds) => new()
+    public static Deployment ADeployment(int configurationId, params int[] modelIds) => new()
     {
         ConfigurationId = configurationId,
         BatchSize = 10,

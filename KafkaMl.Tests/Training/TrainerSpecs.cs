@@ -204,7 +204,7 @@ public sealed class TrainerSpecs
     [Fact]
     public void Settings_follow_the_deployment_and_its_rate_overrides()
     {
-        var deployment = new Core.Domain.Deployment
+        var deployment = new Deployment
         {
             BatchSize = 10, Epochs = 7, LearningRate = 0.01, Optimizer = Optimizer.RmsProp, Loss = Loss.Mae, Metrics = ["mse"],
             Shuffle = false, EarlyStoppingPatience = 3, EarlyStoppingMinDelta = 0.1, TestRate = 0.3,

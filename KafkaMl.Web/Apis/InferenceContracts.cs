@@ -1,3 +1,4 @@
+using KafkaMl.Core.Streaming;
 using System.Text.Json.Nodes;
 using KafkaMl.Core.Orchestration;
 
@@ -45,7 +46,7 @@ public sealed record InferenceResponse(
         ResultInputResponse.ParseObject(inference.InputConfig) ?? [],
         inference.InputTopic,
         inference.OutputTopic,
-        InferenceJobRoutes.DeadLetterTopic(inference.InputTopic),
+        TopicNames.DeadLetter(inference.InputTopic),
         InferenceOrchestrator.ConsumerGroup(inference.Id),
         inference.Status,
         inference.StatusChanged,

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using k8s.Models;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Deployment;
+namespace KafkaMl.Tests.Packaging;
 
 /// <summary>
 /// The Dockerfile's structure, since no Docker engine exists here to build it: an SDK build stage and an ASP.NET runtime

@@ -6,7 +6,7 @@ using k8s.Models;
 using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Deployment;
+namespace KafkaMl.Tests.Packaging;
 
 /// <summary>
 /// <c>k8s/</c> renders offline, every object fits the Kubernetes schema, and the objects fit each other and KafkaMl: the

@@ -2,7 +2,7 @@ using KafkaMl.Core.Broker;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Deployment;
+namespace KafkaMl.Tests.Packaging;
 
 /// <summary>
 /// The whole portal configured for an external cluster secured with SASL/PLAIN, every log entry captured. The "cluster"

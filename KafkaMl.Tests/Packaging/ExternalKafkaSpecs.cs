@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Deployment;
+namespace KafkaMl.Tests.Packaging;
 
 /// <summary>
 /// An external, secured Kafka cluster: its settings (security protocol, SASL, TLS CA and client certificate) reach every

@@ -5,7 +5,7 @@ using k8s.Models;
 using k8s;
 
 // Folder Deployment/, namespace Production: a namespace named Deployment would hide the domain type.
-namespace KafkaMl.Tests.Deployment;
+namespace KafkaMl.Tests.Packaging;
 
 /// <summary>
 /// <c>k8s/</c> as <c>kubectl kustomize k8s</c> renders it (offline), loaded strictly into KubernetesClient's typed models:

@@ -289,6 +289,7 @@ public sealed partial class InferenceEngine
     private void SetAssignment()
     {
         lock (_assignmentGate) _assignment = [.. _partitions.Keys.Order()];
+        Stats.SetPartitions(_assignment);
     }
 
     private void Report(InferenceProgressKind kind, IReadOnlyList<int> partitions) =>

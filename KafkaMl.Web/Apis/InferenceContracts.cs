@@ -67,6 +67,12 @@ public sealed record InferenceStatsResponse(
     IReadOnlyList<InferenceStatsReport> Replicas,
     IReadOnlyList<RecentPrediction> Recent)
 {
+    /// <summary>How many distinct input partitions the live replicas report holding (0 before any replica reported them).</summary>
+    public int AssignedPartitions { get; init; }
+
     public static InferenceStatsResponse From(InferenceLiveStats stats) =>
-        new(stats.MessagesIn, stats.MessagesOut, stats.Errors, stats.DeadLettered, stats.Replicas, stats.Recent);
+        new(stats.MessagesIn, stats.MessagesOut, stats.Errors, stats.DeadLettered, stats.Replicas, stats.Recent)
+        {
+            AssignedPartitions = stats.Replicas.SelectMany(r => r.Partitions ?? []).Distinct().Count(),
+        };
 }

@@ -33,5 +33,11 @@ public sealed class KafkaOptions : Streaming.KafkaSecurityOptions
 
     public string ControlTopic { get; set; } = DefaultControlTopic;
 
+    /// <summary>Partitions of the topics a deploy creates (input, output, dead letters) when the request names none; existing topics keep theirs.</summary>
+    public int TopicPartitions { get; set; } = 4;
+
+    /// <summary>Replication factor of the topics a deploy creates on a real cluster (the embedded broker has one copy).</summary>
+    public short TopicReplicationFactor { get; set; } = 1;
+
     public bool UseEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
 }

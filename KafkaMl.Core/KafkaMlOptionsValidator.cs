@@ -19,6 +19,10 @@ public sealed class KafkaMlOptionsValidator : IValidateOptions<KafkaMlOptions>
             failures.Add($"KafkaMl:Kafka:EmbeddedPort must be 0-65535; got {options.Kafka.EmbeddedPort}.");
         if (TopicNames.Problem(options.Kafka.ControlTopic) is { } topicProblem)
             failures.Add($"KafkaMl:Kafka:ControlTopic: {topicProblem}");
+        if (options.Kafka.TopicPartitions is < 1 or > TopicCreator.MaxPartitions)
+            failures.Add($"KafkaMl:Kafka:TopicPartitions must be 1-{TopicCreator.MaxPartitions}; got {options.Kafka.TopicPartitions}.");
+        if (options.Kafka.TopicReplicationFactor < 1)
+            failures.Add($"KafkaMl:Kafka:TopicReplicationFactor must be at least 1; got {options.Kafka.TopicReplicationFactor}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

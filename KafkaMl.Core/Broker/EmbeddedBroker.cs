@@ -127,9 +127,9 @@ public sealed class EmbeddedBroker : IDisposable
 
     /// <summary>
     /// Creates <paramref name="name"/> with <paramref name="partitions"/> partitions (0 or less: the
-    /// settings' default). A topic that already exists is left as it is.
+    /// settings' default). A topic that already exists is left as it is. True when the topic was created.
     /// </summary>
-    public void CreateTopic(string name, int partitions = 4)
+    public bool CreateTopic(string name, int partitions = 4)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         if (partitions <= 0) partitions = _defaultPartitions;
@@ -143,10 +143,10 @@ public sealed class EmbeddedBroker : IDisposable
         {
             case ErrorCode.NoError:
                 _logger.LogInformation("Embedded broker created topic {Topic} with {Partitions} partitions", name, partitions);
-                break;
+                return true;
             case ErrorCode.TopicAlreadyExists:
                 _logger.LogDebug("Embedded broker already has topic {Topic}", name);
-                break;
+                return false;
             default:
                 throw new InvalidOperationException(
                     $"The embedded broker could not create topic '{name}' with {partitions} partitions: {new Error(result).Reason} ({result}).");

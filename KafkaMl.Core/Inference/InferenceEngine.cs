@@ -26,6 +26,10 @@ namespace KafkaMl.Core.Inference;
 /// model throw (found by predicting the batch's messages one by one) goes to <c>&lt;input&gt;.dlq</c>
 /// (<see cref="DeadLetters"/>), is counted, and its offset is stored once the dead letter is delivered. Only a
 /// fatal Kafka error or an undeliverable answer stops the replica (after committing what was delivered).</para>
+/// <para><b>Incremental rebalancing.</b> Replicas use the cooperative-sticky assignor
+/// (<see cref="KafkaClientConfig.ReplicaConsumer"/>): when a replica joins or leaves, the assigned and revoked
+/// handlers get only the partitions that move, and the replica keeps consuming the ones it keeps through the
+/// rebalance. The bookkeeping (<see cref="Assignment"/>) adds and removes exactly those.</para>
 /// <para>The consume loop runs on a thread of its own (the model's dispose scopes and <c>no_grad</c> are per
 /// thread); delivery reports arrive on the producer's thread. The engine writes nothing to the console.</para>
 /// </remarks>
@@ -247,6 +251,7 @@ public sealed partial class InferenceEngine
 
     // ---- the group ----
 
+    /// <summary>Cooperative rebalancing: <paramref name="partitions"/> are only the ones added (often none); the others stay.</summary>
     private void OnAssigned(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartition> partitions)
     {
         foreach (var tp in partitions) _partitions[tp.Partition.Value] = new PartitionProgress(tp.Partition.Value);
@@ -255,7 +260,10 @@ public sealed partial class InferenceEngine
         Report(InferenceProgressKind.Assigned, [.. partitions.Select(p => p.Partition.Value)]);
     }
 
-    /// <summary>Inside <c>Consume</c> or <c>Close</c>, on the consuming thread: answer, deliver and commit before letting go.</summary>
+    /// <summary>
+    /// Inside <c>Consume</c> or <c>Close</c>, on the consuming thread: answer, deliver and commit before letting go. With
+    /// cooperative rebalancing <paramref name="partitions"/> are only the ones moving to another replica.
+    /// </summary>
     private void OnRevoked(IConsumer<byte[]?, byte[]?> consumer, List<TopicPartitionOffset> partitions)
     {
         ProcessBatch(); // messages consumed while gathering a batch
@@ -281,6 +289,7 @@ public sealed partial class InferenceEngine
     private void SetAssignment()
     {
         lock (_assignmentGate) _assignment = [.. _partitions.Keys.Order()];
+        Stats.SetPartitions(_assignment);
     }
 
     private void Report(InferenceProgressKind kind, IReadOnlyList<int> partitions) =>
@@ -292,7 +301,8 @@ public sealed partial class InferenceEngine
 
     private IConsumer<byte[]?, byte[]?> BuildConsumer()
     {
-        var config = KafkaClientConfig.LowLatencyConsumer(_options.BootstrapServers, _options.ConsumerGroup, _options.EffectiveClientId, _options.KafkaSettings, _options.FetchWaitMaxMs);
+        var config = KafkaClientConfig.ReplicaConsumer(_options.BootstrapServers, _options.ConsumerGroup, _options.EffectiveClientId,
+            _options.GroupInstanceId, _options.SessionTimeoutMs, _options.KafkaSettings, _options.FetchWaitMaxMs);
         return new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetKeyDeserializer(Deserializers.ByteArray)
             .SetValueDeserializer(Deserializers.ByteArray)

@@ -21,6 +21,21 @@ public sealed record InferenceEngineOptions
     /// <summary>This replica's name (in the stats reports and the client id): an index locally, the pod name on Kubernetes.</summary>
     public string Replica { get; init; } = "0";
 
+    /// <summary>
+    /// <c>session.timeout.ms</c> of the input consumer: how long the group waits for a replica that stopped without leaving
+    /// (killed) before its partitions go to the others. <see cref="KafkaClientConfig.ReplicaSessionTimeoutMs"/> by default
+    /// (a real cluster's minimum); <see cref="KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs"/> suits the embedded broker.
+    /// </summary>
+    public int SessionTimeoutMs { get; init; } = KafkaClientConfig.ReplicaSessionTimeoutMs;
+
+    /// <summary>
+    /// <c>group.instance.id</c> (static group membership), or null for a dynamic member. A static member that restarts
+    /// within <see cref="SessionTimeoutMs"/> gets its partitions back without a rebalance; one that stops does not leave the
+    /// group, so its partitions wait for the session timeout. Unique per live replica (a second member with the same id
+    /// fences the first): <see cref="StaticMemberId"/> makes one from the group and a replica index.
+    /// </summary>
+    public string? GroupInstanceId { get; init; }
+
     /// <summary>The Kafka client id; by default <c>kafkaml-infer-&lt;group&gt;-r&lt;replica&gt;</c>.</summary>
     public string? ClientId { get; init; }
 
@@ -58,6 +73,15 @@ public sealed record InferenceEngineOptions
     /// <summary><see cref="TopicNames.DeadLetter"/> of <see cref="InputTopic"/>.</summary>
     public string DeadLetterTopic => TopicNames.DeadLetter(InputTopic);
 
+    /// <summary>
+    /// The <see cref="GroupInstanceId"/> of replica <paramref name="replica"/> of <paramref name="consumerGroup"/>:
+    /// <c>&lt;group&gt;-&lt;replica&gt;</c> when the replica's name is an index (stable across restarts, as the local
+    /// runner gives), null otherwise (a pod name changes at every restart, so static membership would only delay
+    /// stopping).
+    /// </summary>
+    public static string? StaticMemberId(string consumerGroup, string replica) =>
+        replica.Length is > 0 and <= 6 && replica.All(char.IsAsciiDigit) ? $"{consumerGroup}-{replica}" : null;
+
     internal string EffectiveClientId => ClientId ?? $"kafkaml-infer-{ConsumerGroup}-r{Replica}";
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
@@ -75,6 +99,7 @@ public sealed record InferenceEngineOptions
         if (LingerMs < 0) throw new ArgumentException($"linger.ms cannot be negative (was {LingerMs}).");
         if (LatencyWindow < 1) throw new ArgumentException($"The latency window must hold at least 1 sample (was {LatencyWindow}).");
         if (RecentPredictions < 0) throw new ArgumentException($"The recent predictions cannot be negative (was {RecentPredictions}).");
+        if (SessionTimeoutMs < 1_000) throw new ArgumentException($"The session timeout must be at least 1000 ms (was {SessionTimeoutMs}).");
         if (string.IsNullOrWhiteSpace(Replica)) throw new ArgumentException("The replica needs a name (an index or the pod name).");
     }
 }

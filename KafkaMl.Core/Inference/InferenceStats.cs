@@ -17,6 +17,7 @@ public sealed class InferenceStats
     private long _batches;
     private long _predicted;
     private int _largestBatch;
+    private int[] _partitions = [];
 
     public InferenceStats(string replica, int latencyWindow = 1024, int recentPredictions = 20)
     {
@@ -74,6 +75,11 @@ public sealed class InferenceStats
     internal void AddRecent(int partition, long offset, ReadOnlySpan<float> values, int? prediction) =>
         _recent.Add(partition, offset, values, prediction);
 
+    /// <summary>The input partitions the replica holds now (set by the engine at each assignment change).</summary>
+    public IReadOnlyList<int> Partitions => Volatile.Read(ref _partitions);
+
+    internal void SetPartitions(int[] partitions) => Volatile.Write(ref _partitions, partitions);
+
     /// <summary>The latency percentiles (ms) over the recent window; nulls before the first delivery.</summary>
     public (double? P50, double? P99) Latency() => _latency.Percentiles();
 
@@ -81,7 +87,7 @@ public sealed class InferenceStats
     public InferenceStatsReport Snapshot()
     {
         var (p50, p99) = Latency();
-        return new InferenceStatsReport(Replica, MessagesIn, MessagesOut, Errors, DeadLettered, p50, p99, _recent.Snapshot());
+        return new InferenceStatsReport(Replica, MessagesIn, MessagesOut, Errors, DeadLettered, p50, p99, _recent.Snapshot()) { Partitions = Partitions };
     }
 
     /// <summary>The last <c>capacity</c> latencies, in milliseconds; percentiles by sorting a copy (cheap for ~1k values every few seconds).</summary>

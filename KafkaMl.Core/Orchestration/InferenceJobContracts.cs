@@ -38,6 +38,10 @@ public sealed record InferenceStatsReport(
     double? LatencyP99Ms,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RecentPrediction>? Recent)
 {
+    /// <summary>The input partitions the replica holds (sent by replicas since issue 14; null from older ones).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<int>? Partitions { get; init; }
+
     /// <summary>When the portal received the report (set by the portal; replicas send none, so it stays off their wire).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DateTimeOffset ReportedAt { get; init; }

@@ -90,6 +90,44 @@ public static class KafkaClientConfig
     }
 
     /// <summary>
+    /// <c>session.timeout.ms</c> of inference replicas against a real cluster: the lowest a Kafka broker accepts by
+    /// default (<c>group.min.session.timeout.ms</c> = 6 s), so a replica killed without leaving the group has its
+    /// partitions taken over about 6 s later (librdkafka's default is 45 s).
+    /// </summary>
+    public const int ReplicaSessionTimeoutMs = 6_000;
+
+    /// <summary>
+    /// <c>session.timeout.ms</c> of inference replicas against the embedded broker. Its group coordinator (librdkafka's
+    /// mock cluster) holds every rebalance round open for the session timeout less one second, whoever has rejoined, and
+    /// drops a silent member after the session timeout: measured, 3 s gives a joining replica its partitions ~4 s after
+    /// it subscribes (two cooperative rounds of ~2 s) and a SIGKILLed replica's partitions a new owner ~5 s after the kill,
+    /// where 6 s takes ~10 s and ~11 s.
+    /// </summary>
+    public const int EmbeddedReplicaSessionTimeoutMs = 3_000;
+
+    /// <summary>
+    /// The consumer of an inference replica: a <see cref="LowLatencyConsumer"/> with the cooperative-sticky assignor (a
+    /// joining or leaving replica moves only the partitions concerned; the others keep consuming through the rebalance),
+    /// <paramref name="sessionTimeoutMs"/>, and static group membership when <paramref name="groupInstanceId"/> is given
+    /// (a restarted replica with the same id gets its partitions back without a rebalance, on brokers that implement
+    /// it). <paramref name="settings"/> still win.
+    /// </summary>
+    public static ConsumerConfig ReplicaConsumer(
+        string bootstrapServers, string groupId, string clientId,
+        string? groupInstanceId = null,
+        int sessionTimeoutMs = ReplicaSessionTimeoutMs,
+        IEnumerable<KeyValuePair<string, string>>? settings = null,
+        int fetchWaitMaxMs = LowLatencyFetchWaitMaxMs)
+    {
+        var config = LowLatencyConsumer(bootstrapServers, groupId, clientId, settings: null, fetchWaitMaxMs);
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        config.SessionTimeoutMs = sessionTimeoutMs;
+        config.HeartbeatIntervalMs = Math.Min(config.HeartbeatIntervalMs ?? 1_000, Math.Max(100, sessionTimeoutMs / 3));
+        config.GroupInstanceId = string.IsNullOrWhiteSpace(groupInstanceId) ? null : groupInstanceId;
+        return Override(config, settings);
+    }
+
+    /// <summary>
     /// A <see cref="Producer(string, string, int, IEnumerable{KeyValuePair{string, string}}?)"/> that sends at
     /// once (<c>linger.ms</c> <paramref name="lingerMs"/>, 0 by default; librdkafka still batches whatever queues
     /// up while a request is in flight) with Nagle off: for answers someone is waiting for (predictions).

@@ -7,7 +7,8 @@ namespace KafkaMl.Web.Apis;
 /// <summary>
 /// <c>POST /api/inferences</c>: serve a finished result. <c>InputFormat</c> and <c>InputConfig</c> default to the
 /// stream the result trained on; <c>InputConfig</c> is a JSON object with the format's snake_case keys (or a
-/// string holding one). <c>Replicas</c>: 1 to 16, default 1.
+/// string holding one). <c>Replicas</c>: 1 to 16, default 1. <c>Partitions</c>: of the topics the deploy creates
+/// (input, output, dead letters) when they do not exist yet; default <c>KafkaMl:Kafka:TopicPartitions</c>.
 /// </summary>
 public sealed record InferenceRequest(
     int? ResultId,
@@ -15,7 +16,8 @@ public sealed record InferenceRequest(
     string? InputFormat,
     JsonNode? InputConfig,
     string? InputTopic,
-    string? OutputTopic);
+    string? OutputTopic,
+    int? Partitions = null);
 
 /// <summary><c>POST /api/inferences/{id}/scale</c>.</summary>
 public sealed record InferenceScaleRequest(int? Replicas);
@@ -37,6 +39,9 @@ public sealed record InferenceResponse(
     string? Error,
     InferenceStatsResponse Stats)
 {
+    /// <summary>What deserves attention without stopping the deploy (e.g. fewer input partitions than replicas); older clients ignore it.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public static InferenceResponse From(Inference inference, string modelName, InferenceLiveStats stats) => new(
         inference.Id,
         inference.ResultId,
@@ -63,6 +68,12 @@ public sealed record InferenceStatsResponse(
     IReadOnlyList<InferenceStatsReport> Replicas,
     IReadOnlyList<RecentPrediction> Recent)
 {
+    /// <summary>How many distinct input partitions the live replicas report holding (0 before any replica reported them).</summary>
+    public int AssignedPartitions { get; init; }
+
     public static InferenceStatsResponse From(InferenceLiveStats stats) =>
-        new(stats.MessagesIn, stats.MessagesOut, stats.Errors, stats.DeadLettered, stats.Replicas, stats.Recent);
+        new(stats.MessagesIn, stats.MessagesOut, stats.Errors, stats.DeadLettered, stats.Replicas, stats.Recent)
+        {
+            AssignedPartitions = stats.Replicas.SelectMany(r => r.Partitions ?? []).Distinct().Count(),
+        };
 }

@@ -52,7 +52,7 @@ public static class InferencesApi
         return outcome.Value is { } inference ? TypedResults.Ok(inference) : Problems.NotFound(outcome.Failure!);
     }
 
-    public static async Task<Results<Created<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>>> CreateInference(
+    public static async Task<Results<Created<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>, ProblemHttpResult>> CreateInference(
         InferenceRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
     {
         var outcome = await inferences.CreateAsync(request, cancellationToken);
@@ -60,6 +60,7 @@ public static class InferencesApi
         {
             OutcomeKind.Ok => TypedResults.Created($"/api/inferences/{outcome.Value!.Id}", outcome.Value),
             OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
+            OutcomeKind.Unavailable => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Kafka unavailable", detail: outcome.Problem),
             _ => Problems.NotFound(outcome.Failure!),
         };
     }

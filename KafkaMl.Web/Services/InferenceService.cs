@@ -1,5 +1,7 @@
 using KafkaMl.Web.Jobs;
 using System.Text.Json.Nodes;
+using KafkaMl.Core;
+using Microsoft.Extensions.Options;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Orchestration;
@@ -28,7 +30,9 @@ public sealed record InferenceDraft(
 public sealed class InferenceService(
     IDbContextFactory<KafkaMlDbContext> contexts,
     InferenceOrchestrator orchestrator,
-    InferenceMonitor monitor)
+    InferenceMonitor monitor,
+    ITopicCreator topics,
+    IOptions<KafkaMlOptions> options)
 {
     /// <summary>What result <paramref name="resultId"/> offers an inference; null when it does not exist.</summary>
     public async Task<InferenceDraft?> DraftAsync(int resultId, CancellationToken cancellationToken = default)
@@ -77,6 +81,9 @@ public sealed class InferenceService(
             Add("replicas", $"An inference runs 1 to {InferenceOrchestrator.MaxReplicas} replicas ({replicas} given).");
         inference.Replicas = replicas;
 
+        if (request.Partitions is < 1 or > TopicCreator.MaxPartitions)
+            Add("partitions", $"Topics have 1 to {TopicCreator.MaxPartitions} partitions ({request.Partitions} given).");
+
         inference.InputTopic = request.InputTopic?.Trim() ?? "";
         inference.OutputTopic = request.OutputTopic?.Trim() ?? "";
         if (TopicNames.Problem(inference.InputTopic) is { } inputProblem) Add("inputTopic", inputProblem);
@@ -122,7 +129,11 @@ public sealed class InferenceService(
         }
     }
 
-    /// <summary>Creates the inference (status created) and has its replicas started in the background.</summary>
+    /// <summary>
+    /// Creates the inference (status created) and has its replicas started in the background, once its input, output
+    /// and dead-letter topics exist (made here when missing, so replicas never start on a topic that is not there): a
+    /// topic Kafka refuses answers 400 on its field, an unreachable Kafka 503, and nothing is saved or started.
+    /// </summary>
     public async Task<Outcome<InferenceResponse>> CreateAsync(InferenceRequest request, CancellationToken cancellationToken = default)
     {
         if (request.ResultId is not { } resultId) return Outcome.Invalid("resultId", "The result to serve is required.");
@@ -130,6 +141,25 @@ public sealed class InferenceService(
         if (draft is null) return Outcome.NotFound($"Result {resultId} does not exist.");
         var (errors, inference) = Check(request, draft);
         if (errors.Count > 0) return Outcome.Invalid(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+
+        IReadOnlyList<TopicState> states;
+        try
+        {
+            var kafka = options.Value.Kafka;
+            states = await topics.EnsureAsync(
+                [inference.InputTopic, inference.OutputTopic, TopicNames.DeadLetter(inference.InputTopic)],
+                request.Partitions ?? kafka.TopicPartitions, kafka.TopicReplicationFactor, cancellationToken);
+        }
+        catch (TopicCreationException e) when (e.Problem == TopicCreationProblem.Unavailable)
+        {
+            return Outcome.Unavailable($"The topics of the inference could not be created; nothing was deployed. {e.Message}");
+        }
+        catch (TopicCreationException e)
+        {
+            var field = e.Topic == inference.OutputTopic ? "outputTopic" : "inputTopic";
+            return Outcome.Invalid(field, e.Message);
+        }
+        var warnings = Warnings(states[0], inference.Replicas);
 
         inference.Status = InferenceStatus.Created;
         inference.StatusChanged = DateTimeOffset.UtcNow;
@@ -148,8 +178,14 @@ public sealed class InferenceService(
         // Saved first, then started: replicas never run for an inference that does not exist.
         orchestrator.EnqueueStart(inference.Id);
         await monitor.NotifyStatusAsync(inference.Id, inference.Status);
-        return Outcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None));
+        return Outcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None) with { Warnings = warnings });
     }
+
+    /// <summary>A replica beyond the input topic's partition count would hold no partition: said, not refused.</summary>
+    public static IReadOnlyList<string> Warnings(TopicState input, int replicas) =>
+        input.Partitions is { } partitions && partitions < replicas
+            ? [$"The input topic '{input.Name}' has {partitions} partition(s) for {replicas} replicas: {replicas - partitions} replica(s) will sit idle."]
+            : [];
 
     /// <summary>The inferences, newest first; only those serving <paramref name="resultId"/> when given.</summary>
     public async Task<IReadOnlyList<InferenceResponse>> ListAsync(int? resultId = null, CancellationToken cancellationToken = default)

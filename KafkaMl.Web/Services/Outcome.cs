@@ -17,6 +17,9 @@ public enum OutcomeKind
 
     /// <summary>Something outside the portal (job runner, Kafka) failed (5xx).</summary>
     Failed,
+
+    /// <summary>Something outside the portal (Kafka) cannot be reached now; the same request may succeed later (503).</summary>
+    Unavailable,
 }
 
 /// <summary>
@@ -79,4 +82,6 @@ public static class Outcome
     public static Failure Conflict(string reason) => new(OutcomeKind.Conflict, reason, NoErrors, NoExtensions);
 
     public static Failure Failed(string problem) => new(OutcomeKind.Failed, problem, NoErrors, NoExtensions);
+
+    public static Failure Unavailable(string problem) => new(OutcomeKind.Unavailable, problem, NoErrors, NoExtensions);
 }

@@ -1,3 +1,5 @@
+using KafkaMl.Core.Broker;
+using KafkaMl.Core.Streaming;
 using KafkaMl.Web.Auth;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -29,6 +31,9 @@ public static class PortalServicesExtensions
         services.TryAddSingleton<DeploymentService>();
         services.TryAddSingleton<ResultService>();
         services.TryAddSingleton<InferenceService>();
+        // Deploys make their topics: through the embedded broker's own API when it runs in this process, else the admin API.
+        services.TryAddSingleton<ITopicCreator>(sp => TopicCreator.For(
+            sp.GetRequiredService<KafkaEndpoint>(), sp.GetService<EmbeddedBroker>(), sp.GetService<ILoggerFactory>()));
         services.TryAddScoped<DatasourceService>();
         return services;
     }

@@ -34,6 +34,16 @@ public sealed record InferenceJobOptions
     /// <summary><c>fetch.wait.max.ms</c>; null: low latency for the embedded broker, <see cref="ExternalFetchWaitMs"/> for a real cluster.</summary>
     public int? FetchWaitMs { get; init; }
 
+    /// <summary>
+    /// Whether Kafka is the portal's embedded broker (its <c>/api/status</c> says; null when unknown, e.g. without a
+    /// portal). It sets the group membership: the embedded broker gets the short
+    /// <see cref="KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs"/> and dynamic members (its coordinator does not
+    /// implement static membership); a real cluster gets <see cref="KafkaClientConfig.ReplicaSessionTimeoutMs"/> and
+    /// static members named by <see cref="InferenceEngineOptions.StaticMemberId"/>; unknown gets the former's timeout
+    /// with dynamic members.
+    /// </summary>
+    public bool? EmbeddedBroker { get; init; }
+
     /// <summary>Time between stats reports and stats lines.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -76,5 +86,7 @@ public sealed record InferenceJobOptions
         LingerMs = LingerMs,
         FetchWaitMaxMs = FetchWaitMs ?? KafkaClientConfig.LowLatencyFetchWaitMaxMs,
         KafkaSettings = KafkaSettings,
+        SessionTimeoutMs = EmbeddedBroker == true ? KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs : KafkaClientConfig.ReplicaSessionTimeoutMs,
+        GroupInstanceId = EmbeddedBroker == false ? InferenceEngineOptions.StaticMemberId(group, Replica) : null,
     };
 }

@@ -22,7 +22,11 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
             ?? portalKafka
             ?? throw new InferenceSetupException($"Where is Kafka? Neither --bootstrap-servers, {JobEnvironment.BootstrapServersVariable} nor the portal's /api/status says.");
         // The embedded broker holds empty fetches for the whole wait; a real cluster answers when data arrives.
-        options = options with { FetchWaitMs = options.FetchWaitMs ?? (embedded == false ? InferenceJobOptions.ExternalFetchWaitMs : null) };
+        options = options with
+        {
+            FetchWaitMs = options.FetchWaitMs ?? (embedded == false ? InferenceJobOptions.ExternalFetchWaitMs : null),
+            EmbeddedBroker = options.EmbeddedBroker ?? embedded,
+        };
         var weights = Path.Combine(Path.GetTempPath(), $"kafkaml-infer-{spec.InferenceId}-r{options.Replica}-{Guid.NewGuid():N}.bin");
         try
         {

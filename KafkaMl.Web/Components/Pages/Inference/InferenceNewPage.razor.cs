@@ -85,6 +85,7 @@ public sealed partial class InferenceNewPage
             {
                 case OutcomeKind.Ok:
                     Snackbar.Add($"Inference {outcome.Value!.Id} deployed; its replicas are starting.", Severity.Success);
+                    foreach (var warning in outcome.Value.Warnings) Snackbar.Add(warning, Severity.Warning);
                     Navigation.NavigateTo($"inferences/{outcome.Value.Id}");
                     break;
                 case OutcomeKind.Invalid:

@@ -1,0 +1,51 @@
+using Confluent.Kafka;
+using KafkaMl.Core.Inference;
+using KafkaMl.Core.Jobs.Inference;
+using KafkaMl.Core.Streaming;
+
+namespace KafkaMl.Tests.InferenceReadiness;
+
+/// <summary>How a replica joins its group: assignor, session timeout and static membership, per broker.</summary>
+public sealed class ReplicaMembershipSpecs
+{
+    [Fact]
+    public void A_replica_consumer_uses_the_cooperative_sticky_assignor_with_the_given_session_timeout_and_instance_id()
+    {
+        var config = KafkaClientConfig.ReplicaConsumer("kafka:9092", "inference-7", "client", "inference-7-1", sessionTimeoutMs: 3_000);
+
+        Assert.Equal(PartitionAssignmentStrategy.CooperativeSticky, config.PartitionAssignmentStrategy);
+        Assert.Equal((3_000, 1_000), (config.SessionTimeoutMs, config.HeartbeatIntervalMs));
+        Assert.Equal("inference-7-1", config.GroupInstanceId);
+        Assert.False(config.EnableAutoOffsetStore);
+    }
+
+    [Fact]
+    public void Extra_kafka_settings_still_win_over_the_replica_defaults()
+    {
+        var config = KafkaClientConfig.ReplicaConsumer("kafka:9092", "g", "client", settings: [new("session.timeout.ms", "10000"), new("partition.assignment.strategy", "range")]);
+
+        Assert.Equal(10_000, config.SessionTimeoutMs);
+        Assert.Equal(PartitionAssignmentStrategy.Range, config.PartitionAssignmentStrategy);
+        Assert.Null(config.GroupInstanceId);
+    }
+
+    [Theory]
+    [InlineData("0", "inference-7-0")]
+    [InlineData("12", "inference-7-12")]
+    [InlineData("kafkaml-inference-7-5d9c8-x2v4q", null)]
+    public void Only_a_replica_index_names_a_static_member(string replica, string? expected) =>
+        Assert.Equal(expected, InferenceEngineOptions.StaticMemberId("inference-7", replica));
+
+    [Theory]
+    [InlineData(true, KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs, null)]
+    [InlineData(false, KafkaClientConfig.ReplicaSessionTimeoutMs, "group-3")]
+    [InlineData(null, KafkaClientConfig.ReplicaSessionTimeoutMs, null)]
+    public void The_broker_decides_the_session_timeout_and_whether_members_are_static(bool? embedded, int sessionTimeoutMs, string? instanceId)
+    {
+        var job = new InferenceJobOptions { Portal = new Uri("http://localhost:5080"), Replica = "3", EmbeddedBroker = embedded };
+
+        var engine = job.EngineOptions("kafka:9092", "in", "out", "group", "model");
+
+        Assert.Equal((sessionTimeoutMs, instanceId), (engine.SessionTimeoutMs, engine.GroupInstanceId));
+    }
+}

@@ -2,21 +2,20 @@ using System.Text.Json;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Tests.Inference;
 using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Services;
 
-namespace KafkaMl.Tests.InferenceReadiness;
+namespace KafkaMl.Tests.Inference;
 
 /// <summary>Replicas report the partitions they hold; the API counts the partitions assigned over the live replicas.</summary>
 [Collection(InferenceBrokerCollection.Name)]
-public sealed class AssignmentReportSpecs(InferenceBrokerFixture broker)
+public sealed class AssignmentReportSpecs(BrokerFixture broker)
 {
     [Fact]
     public async Task A_replicas_stats_report_carries_the_partitions_it_holds()
     {
-        var topics = broker.NewTopics(partitions: 3);
+        var topics = broker.NewInferenceTopics(partitions: 3);
         using var module = InferenceModels.Hcopd();
         var engine = new InferenceEngine(InferenceModels.Served(module), new RawDecoder(new RawFormatConfig()), new InferenceEngineOptions
         {
@@ -30,7 +29,7 @@ public sealed class AssignmentReportSpecs(InferenceBrokerFixture broker)
 
         var report = await Eventually.Until(() => engine.Stats.Snapshot(), r => r.Partitions?.Count == 3, "a report with the 3 partitions");
         await stop.CancelAsync();
-        await run.WaitAsync(InferenceBrokerFixture.Patience);
+        await run.WaitAsync(Eventually.Patience);
 
         Assert.Equal([0, 1, 2], report.Partitions);
         var sent = JsonSerializer.Deserialize<InferenceStatsReport>(JsonSerializer.Serialize(report, JsonSerializerOptions.Web), JsonSerializerOptions.Web)!;

@@ -3,7 +3,7 @@ using KafkaMl.Core.Inference;
 using KafkaMl.Core.Jobs.Inference;
 using KafkaMl.Core.Streaming;
 
-namespace KafkaMl.Tests.InferenceReadiness;
+namespace KafkaMl.Tests.Streaming;
 
 /// <summary>How a replica joins its group: assignor, session timeout and static membership, per broker.</summary>
 public sealed class ReplicaMembershipSpecs

@@ -6,12 +6,12 @@ using KafkaMl.Core.Broker;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Tests.Apis;
-using KafkaMl.Tests.Orchestration;
+using KafkaMl.Tests.Support;
 using KafkaMl.Web.Apis;
 using Microsoft.Extensions.DependencyInjection;
-using static KafkaMl.Tests.Apis.InferenceTestData;
+using static KafkaMl.Tests.Support.InferenceTestData;
 
-namespace KafkaMl.Tests.InferenceReadiness;
+namespace KafkaMl.Tests.Services;
 
 /// <summary>
 /// A deploy makes its input, output and dead-letter topics before any replica starts: the real portal on its embedded
@@ -20,7 +20,7 @@ namespace KafkaMl.Tests.InferenceReadiness;
 [Collection(OrchestrationPortalCollection.Name)]
 public sealed class TopicsBeforeReplicasSpecs(OrchestrationPortalFactory portal)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+
     private readonly HttpClient http = portal.CreateClient();
 
     private EmbeddedBroker Broker => portal.Services.GetRequiredService<EmbeddedBroker>();
@@ -32,7 +32,7 @@ public sealed class TopicsBeforeReplicasSpecs(OrchestrationPortalFactory portal)
         var id = Guid.NewGuid().ToString("N")[..8];
 
         var created = await http.CreateAsync(new { resultId, replicas = 2, inputTopic = $"fresh-in-{id}", outputTopic = $"fresh-out-{id}", partitions = 6 });
-        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Patience);
+        await portal.Runner.WaitForStartAsync(JobSpec.InferenceName(created.Id), Eventually.Patience);
 
         Assert.Equal(6, Partitions(created.InputTopic));
         Assert.Equal(6, Partitions(created.OutputTopic));

@@ -3,10 +3,9 @@ using KafkaMl.Core.Broker;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Inference;
 using KafkaMl.Tests.Support;
 
-namespace KafkaMl.Tests.InferenceReadiness;
+namespace KafkaMl.Tests.Inference;
 
 /// <summary>
 /// The defect of issue 14: a replica that subscribed before its input topic existed was rebalanced when the topic
@@ -40,7 +39,7 @@ public sealed class FirstMessageSpecs
             await producer.ProduceAsync(input, InferenceInputs.Message(1));
         await Eventually.Until(() => engine.Stats.MessagesOut == 1, "the first message answered");
         await stop.CancelAsync();
-        await run.WaitAsync(InferenceBrokerFixture.Patience);
+        await run.WaitAsync(Eventually.Patience);
 
         var beforeStopping = changes.TakeWhile(c => c.Kind != InferenceProgressKind.Stopping).ToList();
         var assigned = Assert.Single(beforeStopping, c => c.Kind == InferenceProgressKind.Assigned);

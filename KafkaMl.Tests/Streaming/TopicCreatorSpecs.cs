@@ -1,7 +1,7 @@
 using KafkaMl.Core.Broker;
 using KafkaMl.Core.Streaming;
 
-namespace KafkaMl.Tests.InferenceReadiness;
+namespace KafkaMl.Tests.Streaming;
 
 /// <summary>The admin-API topic creator against clusters that cannot do everything: no CreateTopics API, or no broker at all.</summary>
 public sealed class TopicCreatorSpecs

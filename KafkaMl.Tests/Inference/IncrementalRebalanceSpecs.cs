@@ -2,20 +2,19 @@ using System.Collections.Concurrent;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Inference;
 using KafkaMl.Tests.Support;
 using Xunit.Abstractions;
 
-namespace KafkaMl.Tests.InferenceReadiness;
+namespace KafkaMl.Tests.Inference;
 
 /// <summary>Replicas rebalance incrementally (cooperative-sticky) on the real embedded broker.</summary>
 [Collection(InferenceBrokerCollection.Name)]
-public sealed class IncrementalRebalanceSpecs(InferenceBrokerFixture broker, ITestOutputHelper output)
+public sealed class IncrementalRebalanceSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
     [Fact]
     public async Task A_joining_replica_takes_only_the_partitions_that_move_and_the_first_keeps_the_rest_without_losing_an_input()
     {
-        var topics = broker.NewTopics(partitions: 4);
+        var topics = broker.NewInferenceTopics(partitions: 4);
         using var module = InferenceModels.Hcopd();
         var first = Start(topics, module, "0");
         await Eventually.Until(() => first.Engine.Assignment.Count == 4, "the first replica holding all 4 partitions");
@@ -77,7 +76,7 @@ public sealed class IncrementalRebalanceSpecs(InferenceBrokerFixture broker, ITe
         public async ValueTask DisposeAsync()
         {
             if (!Stop.IsCancellationRequested) await Stop.CancelAsync();
-            await Run.WaitAsync(InferenceBrokerFixture.Patience);
+            await Run.WaitAsync(Eventually.Patience);
         }
     }
 }

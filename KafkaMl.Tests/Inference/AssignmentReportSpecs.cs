@@ -1,11 +1,3 @@
-using System.Text.Json;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Apis;
-using KafkaMl.Web.Services;
-
 namespace KafkaMl.Tests.Inference;
 
 /// <summary>Replicas report the partitions they hold; the API counts the partitions assigned over the live replicas.</summary>

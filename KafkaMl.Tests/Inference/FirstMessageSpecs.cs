@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Support;
 
 namespace KafkaMl.Tests.Inference;
 

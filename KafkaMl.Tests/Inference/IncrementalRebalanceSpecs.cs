@@ -1,9 +1,4 @@
 using System.Collections.Concurrent;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Support;
-using Xunit.Abstractions;
 
 namespace KafkaMl.Tests.Inference;
 

@@ -1,14 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Confluent.Kafka;
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Streaming;
-using KafkaMl.Tests.Apis;
-using KafkaMl.Tests.Support;
-using KafkaMl.Web.Apis;
-using Microsoft.Extensions.DependencyInjection;
 using static KafkaMl.Tests.Support.InferenceTestData;
 
 namespace KafkaMl.Tests.Services;
@@ -20,7 +10,6 @@ namespace KafkaMl.Tests.Services;
 [Collection(OrchestrationPortalCollection.Name)]
 public sealed class TopicsBeforeReplicasSpecs(OrchestrationPortalFactory portal)
 {
-
     private readonly HttpClient http = portal.CreateClient();
 
     private EmbeddedBroker Broker => portal.Services.GetRequiredService<EmbeddedBroker>();

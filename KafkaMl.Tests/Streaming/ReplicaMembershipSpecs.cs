@@ -1,7 +1,4 @@
-using Confluent.Kafka;
-using KafkaMl.Core.Inference;
 using KafkaMl.Core.Jobs.Inference;
-using KafkaMl.Core.Streaming;
 
 namespace KafkaMl.Tests.Streaming;
 

@@ -1,5 +1,4 @@
 using KafkaMl.Core.Broker;
-using KafkaMl.Core.Streaming;
 
 namespace KafkaMl.Tests.Streaming;
 

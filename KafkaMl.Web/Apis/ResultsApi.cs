@@ -8,13 +8,6 @@ namespace KafkaMl.Web.Apis;
 /// </summary>
 public static class ResultsApi
 {
-    /// <summary>Entries of the bundle <c>GET /api/results/{id}/model</c> answers.</summary>
-    public const string ScriptEntry = ResultService.ScriptEntry;
-    public const string MetadataEntry = ResultService.MetadataEntry;
-
-    public const int DefaultLogLines = ResultService.DefaultLogLines;
-    public const int MaxLogLines = ResultService.MaxLogLines;
-
     public static RouteGroupBuilder MapResultsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/results").WithTags("Results").WithProblemJson();

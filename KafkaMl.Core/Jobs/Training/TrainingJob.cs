@@ -39,11 +39,6 @@ public static class TrainingJob
     /// <summary>Safetensors metadata key holding the model's name.</summary>
     public const string ModelMetadataKey = "kafkaml.model";
 
-    /// <summary>The weight files' names in the work directory (<see cref="ResultFiles"/>).</summary>
-    public const string WeightsFileName = ResultFiles.Weights;
-
-    public const string SafetensorsFileName = ResultFiles.Safetensors;
-
     /// <summary>
     /// Runs the job; never throws for what goes wrong in it (the outcome says), only for bad arguments.
     /// <paramref name="log"/> receives progress lines for the job's log.

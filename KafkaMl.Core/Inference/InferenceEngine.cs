@@ -310,7 +310,7 @@ public sealed partial class InferenceEngine
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler(OnLost)
             .SetErrorHandler((_, error) => OnClientError("consumer", error))
-            .SetLogHandler((_, log) => OnClientLog(log))
+            .SetLogHandler((_, log) => KafkaClientConfig.Log(_logger, log))
             .Build();
     }
 
@@ -322,7 +322,7 @@ public sealed partial class InferenceEngine
             .SetKeySerializer(Serializers.ByteArray)
             .SetValueSerializer(Serializers.ByteArray)
             .SetErrorHandler((_, error) => OnClientError("producer", error))
-            .SetLogHandler((_, log) => OnClientLog(log))
+            .SetLogHandler((_, log) => KafkaClientConfig.Log(_logger, log))
             .Build();
     }
 
@@ -330,12 +330,6 @@ public sealed partial class InferenceEngine
     {
         if (error.IsFatal) Fail(new InferenceEngineException($"The {client} failed fatally: {error.Reason} ({error.Code})"));
         else _logger.LogWarning("Kafka {Client} of replica {Replica}: {Reason}", client, _options.Replica, error.Reason);
-    }
-
-    private void OnClientLog(LogMessage log)
-    {
-        var level = KafkaClientConfig.ToLogLevel(log.Level);
-        if (_logger.IsEnabled(level)) _logger.Log(level, "librdkafka {Facility}: {Message}", log.Facility, log.Message);
     }
 }
 

@@ -91,7 +91,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         var environment = JobEnvironment.Kafka(Endpoint);
         var options = CliOptions.Parse(["--result", "7", "-X", "sasl.username=override"], ["--result", "-X"], []);
 
-        var settings = SendRequest.KafkaSettings(options, name => environment.GetValueOrDefault(name));
+        var settings = VerbKafkaSettings.From(options, name => environment.GetValueOrDefault(name));
 
         Assert.Equal("sasl_plaintext", settings["security.protocol"]);
         Assert.Equal("PLAIN", settings["sasl.mechanism"]);
@@ -105,7 +105,7 @@ public sealed class ExternalKafkaSpecs(SaslPortalFactory portal) : IClassFixture
         var options = CliOptions.Parse(["--result", "7"], ["--result", "-X"], []);
         var environment = new Dictionary<string, string> { ["KafkaMl__Kafka__SecurityProtocol"] = "sasl_plaintext", ["KafkaMl__Kafka__SaslMechanism"] = "GSSAPI" };
 
-        var error = Assert.Throws<CliUsageException>(() => SendRequest.KafkaSettings(options, name => environment.GetValueOrDefault(name)));
+        var error = Assert.Throws<CliUsageException>(() => VerbKafkaSettings.From(options, name => environment.GetValueOrDefault(name)));
 
         Assert.Contains("KafkaMl:Kafka:SaslMechanism must be one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512; got 'GSSAPI'", error.Message, StringComparison.Ordinal);
         Assert.Contains("KafkaMl:Kafka:SaslUsername is required with sasl_plaintext", error.Message, StringComparison.Ordinal);

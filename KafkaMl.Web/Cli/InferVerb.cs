@@ -111,8 +111,6 @@ public static class InferVerb
         return end == InferenceJobEnd.Failed ? Failed : 0;
     }
 
-    internal static string StatsLine(string replica, InferenceStats stats) => InferenceJobLines.Stats(replica, stats);
-
     /// <summary>The replica's lines on stdout, its errors on stderr.</summary>
     private sealed class ConsoleOutput : IInferenceJobOutput
     {
@@ -139,7 +137,7 @@ public static class InferVerb
         var replica = (options.Get("--replica") ?? Environment.GetEnvironmentVariable(ReplicaVariable))?.Trim();
         if (string.IsNullOrEmpty(replica)) replica = options.Has("--replica") ? throw new CliUsageException("--replica needs a name.") : "0";
 
-        var settings = SendRequest.KafkaSettings(options);
+        var settings = VerbKafkaSettings.From(options);
         JsonObject inputConfig;
         try
         {

@@ -125,10 +125,6 @@ internal sealed record SendRequest
         };
     }
 
-    /// <summary>The librdkafka settings of every verb; see <see cref="VerbKafkaSettings.From"/> (kept here for the verbs that call it).</summary>
-    internal static Dictionary<string, string> KafkaSettings(CliOptions options, Func<string, string?>? environment = null) =>
-        VerbKafkaSettings.From(options, environment);
-
     /// <summary>
     /// A relative input path as given when it exists; otherwise the first match in a parent directory.
     /// <c>dotnet run --project KafkaMl.Web</c> starts the verb in the project directory, so a path

@@ -148,7 +148,7 @@ public static class TrainVerb
                 TorchThreads = threads == 0 ? null : threads,
                 Standardize = !options.Flag("--no-standardize"),
                 DataTimeout = TimeSpan.FromSeconds(timeout),
-                KafkaSettings = SendRequest.KafkaSettings(options, environment),
+                KafkaSettings = VerbKafkaSettings.From(options, environment),
             };
         }
 

@@ -64,7 +64,7 @@ public sealed class ControlMessageWaiter
         config.EnableAutoOffsetStore = false;
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
         var consumer = new ConsumerBuilder<byte[], byte[]>(config)
-            .SetLogHandler((_, entry) => _logger.Log(KafkaClientConfig.ToLogLevel(entry.Level), "librdkafka {Facility}: {Message}", entry.Facility, entry.Message))
+            .SetLogHandler((_, entry) => KafkaClientConfig.Log(_logger, entry))
             .SetErrorHandler((_, error) => _logger.Log(error.IsFatal ? LogLevel.Error : LogLevel.Warning, "Kafka: {Reason}", error.Reason))
             .Build();
         IAdminClient admin;

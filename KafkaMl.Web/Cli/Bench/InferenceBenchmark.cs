@@ -1,3 +1,4 @@
+using KafkaMl.Core.Jobs.Inference;
 using System.Globalization;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Formats;
@@ -187,7 +188,7 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
             await ready.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
             var latency = await MeasureLatencyAsync(bootstrap, input, outputTopic, settings, inputs, "data streams (in-process engine)", cancellationToken);
             rows.Add(new Row("data streams", "1 replica, engine in this process", PaperStreams, latency));
-            notes.Add($"  data streams, engine in this process: {InferVerb.StatsLine("0", engine.Stats)}");
+            notes.Add($"  data streams, engine in this process: {InferenceJobLines.Stats("0", engine.Stats)}");
             if (settings.ThroughputReplicas.Count > 0)
             {
                 await Console.Error.WriteLineAsync("throughput: engine in this process");

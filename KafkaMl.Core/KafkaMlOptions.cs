@@ -39,5 +39,11 @@ public sealed class KafkaOptions : Streaming.KafkaSecurityOptions
     /// <summary>Replication factor of the topics a deploy creates on a real cluster (the embedded broker has one copy).</summary>
     public short TopicReplicationFactor { get; set; } = 1;
 
+    /// <summary>
+    /// The group protocol of inference replicas: <c>consumer</c> (KIP-848, Kafka 4.0+: partitions move member by member)
+    /// or <c>classic</c>; empty: <c>consumer</c> on the embedded broker, <c>classic</c> on an external cluster.
+    /// </summary>
+    public string? GroupProtocol { get; set; }
+
     public bool UseEmbedded => string.IsNullOrWhiteSpace(BootstrapServers);
 }

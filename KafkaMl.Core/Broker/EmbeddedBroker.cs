@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Confluent.Kafka;
+using KafkaMl.Core.Streaming;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -113,6 +114,9 @@ public sealed class EmbeddedBroker : IDisposable
         _cluster = _native.CreateCluster(_rk, brokers: 1);
         // A development broker: let a group's first member start at once instead of after 3 s.
         _native.SetGroupInitialRebalanceDelay(_cluster, 0);
+        // Consumer-protocol (KIP-848) groups, which inference replicas use here: a killed member's partitions move after
+        // the same session timeout as classic replicas, and assignment changes travel with heartbeats this frequent.
+        _native.SetConsumerGroupTimings(_cluster, KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs, KafkaClientConfig.EmbeddedConsumerGroupHeartbeatMs);
         MockBootstrapServers = _native.Bootstraps(_cluster);
         var target = ParseEndPoint(MockBootstrapServers.Split(',')[0]);
 

@@ -34,6 +34,8 @@ internal sealed unsafe class LibRdKafkaMock
     private readonly delegate* unmanaged<nint, byte*, int, int, int> _topicCreate;
     private readonly delegate* unmanaged<nint, int, byte*, int, void> _brokerSetHostPort;
     private readonly delegate* unmanaged<nint, int, void> _groupInitialRebalanceDelayMs;
+    private readonly delegate* unmanaged<nint, int, void> _consumerGroupSessionTimeoutMs;
+    private readonly delegate* unmanaged<nint, int, void> _consumerGroupHeartbeatIntervalMs;
 
     private LibRdKafkaMock(string libraryPath, nint lib)
     {
@@ -52,6 +54,8 @@ internal sealed unsafe class LibRdKafkaMock
         _topicCreate = (delegate* unmanaged<nint, byte*, int, int, int>)Export(lib, "rd_kafka_mock_topic_create");
         _brokerSetHostPort = (delegate* unmanaged<nint, int, byte*, int, void>)Export(lib, "rd_kafka_mock_broker_set_host_port");
         _groupInitialRebalanceDelayMs = (delegate* unmanaged<nint, int, void>)Export(lib, "rd_kafka_mock_group_initial_rebalance_delay_ms");
+        _consumerGroupSessionTimeoutMs = (delegate* unmanaged<nint, int, void>)Export(lib, "rd_kafka_mock_set_group_consumer_session_timeout_ms");
+        _consumerGroupHeartbeatIntervalMs = (delegate* unmanaged<nint, int, void>)Export(lib, "rd_kafka_mock_set_group_consumer_heartbeat_interval_ms");
     }
 
     /// <summary>The librdkafka file both Confluent.Kafka and the mock cluster run on.</summary>
@@ -139,6 +143,13 @@ internal sealed unsafe class LibRdKafkaMock
     }
 
     public void SetGroupInitialRebalanceDelay(nint mc, int delayMs) => _groupInitialRebalanceDelayMs(mc, delayMs);
+
+    /// <summary>Consumer-protocol groups (KIP-848): how long a silent member keeps its partitions, and how often members heartbeat.</summary>
+    public void SetConsumerGroupTimings(nint mc, int sessionTimeoutMs, int heartbeatIntervalMs)
+    {
+        _consumerGroupSessionTimeoutMs(mc, sessionTimeoutMs);
+        _consumerGroupHeartbeatIntervalMs(mc, heartbeatIntervalMs);
+    }
 
     private void SetConf(nint conf, string name, string value)
     {

@@ -23,6 +23,12 @@ public class Inference : IWorkloadRecord<InferenceStatus>
 
     public string OutputTopic { get; set; } = "";
 
+    /// <summary>
+    /// Partitions of the input topic when it was deployed: the service is running once its replicas hold them all.
+    /// Null for a service deployed before the count was kept (then one reporting replica makes it running).
+    /// </summary>
+    public int? InputPartitions { get; set; }
+
     public InferenceStatus Status { get; set; } = InferenceStatus.Created;
 
     public DateTimeOffset StatusChanged { get; set; }

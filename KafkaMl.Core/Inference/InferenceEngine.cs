@@ -302,7 +302,7 @@ public sealed partial class InferenceEngine
     private IConsumer<byte[]?, byte[]?> BuildConsumer()
     {
         var config = KafkaClientConfig.ReplicaConsumer(_options.BootstrapServers, _options.ConsumerGroup, _options.EffectiveClientId,
-            _options.GroupInstanceId, _options.SessionTimeoutMs, _options.KafkaSettings, _options.FetchWaitMaxMs);
+            _options.GroupInstanceId, _options.SessionTimeoutMs, _options.KafkaSettings, _options.FetchWaitMaxMs, _options.GroupProtocol);
         return new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetKeyDeserializer(Deserializers.ByteArray)
             .SetValueDeserializer(Deserializers.ByteArray)

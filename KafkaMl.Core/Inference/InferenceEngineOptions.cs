@@ -29,6 +29,13 @@ public sealed record InferenceEngineOptions
     public int SessionTimeoutMs { get; init; } = KafkaClientConfig.ReplicaSessionTimeoutMs;
 
     /// <summary>
+    /// The group protocol: <see cref="Confluent.Kafka.GroupProtocol.Classic"/> (cooperative-sticky, rebalanced in rounds
+    /// with every member) by default; <see cref="Confluent.Kafka.GroupProtocol.Consumer"/> (KIP-848: the coordinator moves
+    /// partitions member by member, with no group-wide rounds; Kafka 4.0+ and the embedded broker) where the broker has it.
+    /// </summary>
+    public Confluent.Kafka.GroupProtocol GroupProtocol { get; init; } = Confluent.Kafka.GroupProtocol.Classic;
+
+    /// <summary>
     /// <c>group.instance.id</c> (static group membership), or null for a dynamic member. A static member that restarts
     /// within <see cref="SessionTimeoutMs"/> gets its partitions back without a rebalance; one that stops does not leave the
     /// group, so its partitions wait for the session timeout. Unique per live replica (a second member with the same id

@@ -13,7 +13,21 @@ namespace KafkaMl.Core.Inference;
 public sealed class InferenceReporter(InferencePortalClient client, Func<InferenceStatsReport> snapshot, TimeSpan interval, ILogger? logger = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
+    private readonly SemaphoreSlim _soon = new(0, 1);
     private int _failures;
+
+    /// <summary>Has the next report posted now rather than at the next interval (several requests make one report).</summary>
+    public void ReportSoon()
+    {
+        try
+        {
+            _soon.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A report is already due.
+        }
+    }
 
     /// <summary>Reports accepted by the portal so far.</summary>
     public int Accepted { get; private set; }
@@ -21,11 +35,12 @@ public sealed class InferenceReporter(InferencePortalClient client, Func<Inferen
     /// <summary>Posts until cancelled (returns <see cref="StatsPostOutcome.Accepted"/>) or the portal says the inference is gone.</summary>
     public async Task<StatsPostOutcome> RunAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(interval);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // Every interval, or sooner when asked (the replica's partitions changed).
+                await _soon.WaitAsync(interval, cancellationToken).ConfigureAwait(false);
                 if (await PostOnceAsync(cancellationToken).ConfigureAwait(false) == StatsPostOutcome.Gone) return StatsPostOutcome.Gone;
             }
         }

@@ -88,6 +88,9 @@ public static class JobEnvironment
     /// <summary>Environment variable holding the control topic.</summary>
     public const string ControlTopicVariable = "KafkaMl__Kafka__ControlTopic";
 
+    /// <summary>The group protocol inference replicas use (<c>KafkaMl:Kafka:GroupProtocol</c>), when the portal sets one.</summary>
+    public const string GroupProtocolVariable = "KafkaMl__Kafka__GroupProtocol";
+
     /// <summary>Environment variable naming the replica (an index locally, the pod name on Kubernetes: treat it as opaque).</summary>
     public const string ReplicaVariable = "KAFKAML_REPLICA";
 
@@ -111,6 +114,7 @@ public static class JobEnvironment
             [BootstrapServersVariable] = kafka.BootstrapServers,
             [ControlTopicVariable] = kafka.ControlTopic,
         };
+        if (!string.IsNullOrWhiteSpace(kafka.GroupProtocol)) environment[GroupProtocolVariable] = kafka.GroupProtocol;
         return environment;
     }
 }

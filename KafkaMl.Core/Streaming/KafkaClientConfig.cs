@@ -106,24 +106,42 @@ public static class KafkaClientConfig
     public const int EmbeddedReplicaSessionTimeoutMs = 3_000;
 
     /// <summary>
+    /// The embedded broker's heartbeat interval for consumer-protocol (KIP-848) groups, which replicas on it use: each
+    /// heartbeat carries assignment changes, so a joining replica gets its partitions within about two intervals
+    /// (measured 0.65 s for a second replica, against 5.2 s for the classic protocol's two cooperative rounds).
+    /// </summary>
+    public const int EmbeddedConsumerGroupHeartbeatMs = 500;
+
+    /// <summary>
     /// The consumer of an inference replica: a <see cref="LowLatencyConsumer"/> with the cooperative-sticky assignor (a
     /// joining or leaving replica moves only the partitions concerned; the others keep consuming through the rebalance),
     /// <paramref name="sessionTimeoutMs"/>, and static group membership when <paramref name="groupInstanceId"/> is given
     /// (a restarted replica with the same id gets its partitions back without a rebalance, on brokers that implement
-    /// it). <paramref name="settings"/> still win.
+    /// it). <paramref name="protocol"/> <see cref="GroupProtocol.Consumer"/> (KIP-848) leaves assignment and timings to the
+    /// coordinator instead. <paramref name="settings"/> still win.
     /// </summary>
     public static ConsumerConfig ReplicaConsumer(
         string bootstrapServers, string groupId, string clientId,
         string? groupInstanceId = null,
         int sessionTimeoutMs = ReplicaSessionTimeoutMs,
         IEnumerable<KeyValuePair<string, string>>? settings = null,
-        int fetchWaitMaxMs = LowLatencyFetchWaitMaxMs)
+        int fetchWaitMaxMs = LowLatencyFetchWaitMaxMs,
+        GroupProtocol protocol = GroupProtocol.Classic)
     {
         var config = LowLatencyConsumer(bootstrapServers, groupId, clientId, settings: null, fetchWaitMaxMs);
         config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
         config.SessionTimeoutMs = sessionTimeoutMs;
         config.HeartbeatIntervalMs = Math.Min(config.HeartbeatIntervalMs ?? 1_000, Math.Max(100, sessionTimeoutMs / 3));
         config.GroupInstanceId = string.IsNullOrWhiteSpace(groupInstanceId) ? null : groupInstanceId;
+        if (protocol == GroupProtocol.Consumer)
+        {
+            // KIP-848: the coordinator assigns (incrementally) and sets the session timeout and heartbeat interval;
+            // librdkafka refuses these client-side settings under this protocol.
+            config.GroupProtocol = GroupProtocol.Consumer;
+            config.PartitionAssignmentStrategy = null;
+            config.SessionTimeoutMs = null;
+            config.HeartbeatIntervalMs = null;
+        }
         return Override(config, settings);
     }
 

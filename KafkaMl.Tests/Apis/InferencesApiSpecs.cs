@@ -144,22 +144,56 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
     public async Task The_detail_shows_each_reporting_replicas_stats_and_the_totals()
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);
-        var created = await http.CreateAsync(ARequest(resultId, replicas: 2));
-        var token = portal.Services.GetRequiredService<JobTokens>().ForInference(created.Id);
+        var created = await http.CreateAsync(ARequest(resultId, replicas: 2, partitions: 4));
 
-        foreach (var replica in new[] { "kafkaml-infer-1-abc", "kafkaml-infer-1-def" })
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, InferenceJobRoutes.Stats(created.Id)) { Content = JsonContent.Create(AStatsReport(replica, 5), options: Json) };
-            request.Headers.Add(JobEnvironment.TokenHeader, token);
-            using var response = await http.SendAsync(request);
-            Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
-        }
+        await ReportAsync(created.Id, AStatsReport("kafkaml-infer-1-abc", 5, partitions: [0, 1]));
+        await ReportAsync(created.Id, AStatsReport("kafkaml-infer-1-def", 5, partitions: [2, 3]));
         var detail = await GetAsync(created.Id);
 
         Assert.Equal(InferenceStatus.Running, detail.Status);
         Assert.Equal(["kafkaml-infer-1-abc", "kafkaml-infer-1-def"], detail.Stats.Replicas.Select(r => r.Replica));
         Assert.Equal((10L, 10L), (detail.Stats.MessagesIn, detail.Stats.MessagesOut));
         Assert.Equal(2, detail.Stats.Recent.Count);
+        Assert.Equal((4, 4), (detail.Stats.AssignedPartitions, detail.InputPartitions));
+    }
+
+    [Fact]
+    public async Task Running_is_not_reported_while_a_partition_of_the_input_is_unassigned()
+    {
+        var resultId = await portal.SeedResultAsync(portal.DataDir);
+        var created = await http.CreateAsync(ARequest(resultId, replicas: 2, partitions: 3));
+
+        await ReportAsync(created.Id, AStatsReport("0", partitions: [0]));
+        await ReportAsync(created.Id, AStatsReport("1", partitions: [1]));
+        var partly = await GetAsync(created.Id);
+        await ReportAsync(created.Id, AStatsReport("1", partitions: [1, 2]));
+        var whole = await GetAsync(created.Id);
+
+        Assert.NotEqual(InferenceStatus.Running, partly.Status);
+        Assert.Equal((2, 3), (partly.Stats.AssignedPartitions, partly.InputPartitions));
+        Assert.Equal(InferenceStatus.Running, whole.Status);
+    }
+
+    [Fact]
+    public async Task Scaling_above_the_input_partition_count_warns_that_replicas_would_sit_idle()
+    {
+        var resultId = await portal.SeedResultAsync(portal.DataDir);
+        var created = await http.CreateAsync(ARequest(resultId, replicas: 1, partitions: 2));
+
+        using var response = await http.PostAsJsonAsync($"/api/inferences/{created.Id}/scale", new { replicas = 3 }, Json);
+        var scaled = await response.Content.ReadFromJsonAsync<InferenceResponse>(Json);
+
+        Assert.Equal(3, scaled!.Replicas);
+        Assert.Contains(scaled.Warnings, w => w.Contains("1 replica(s) will sit idle", StringComparison.Ordinal));
+    }
+
+    /// <summary>Posts <paramref name="report"/> as one of inference <paramref name="id"/>'s replicas would.</summary>
+    private async Task ReportAsync(int id, InferenceStatsReport report)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, InferenceJobRoutes.Stats(id)) { Content = JsonContent.Create(report, options: Json) };
+        request.Headers.Add(JobEnvironment.TokenHeader, portal.Services.GetRequiredService<JobTokens>().ForInference(id));
+        using var response = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
     [Fact]

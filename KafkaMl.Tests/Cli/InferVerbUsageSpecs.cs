@@ -12,6 +12,8 @@ public sealed class InferVerbUsageSpecs
     [InlineData("--inference", "0")]
     [InlineData("--inference", "3", "--portal", "ftp://portal")]
     [InlineData("--inference", "3", "--no-such-option")]
+    [InlineData("--inference", "3", "--group-protocol", "fast")]
+    [InlineData("--inference", "3", "--group-protocol", "1")]
     public async Task Infer_with_an_incomplete_or_contradictory_command_line_is_a_usage_error(params string[] args)
     {
         Assert.Equal(InferVerb.BadUsage, await InferVerb.RunAsync(args, CancellationToken.None));

@@ -2,16 +2,18 @@ using System.Collections.Concurrent;
 
 namespace KafkaMl.Tests.Inference;
 
-/// <summary>Replicas rebalance incrementally (cooperative-sticky) on the real embedded broker.</summary>
+/// <summary>Replicas rebalance incrementally on the real embedded broker: classic cooperative-sticky groups and KIP-848 consumer groups alike.</summary>
 [Collection(InferenceBrokerCollection.Name)]
 public sealed class IncrementalRebalanceSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
-    [Fact]
-    public async Task A_joining_replica_takes_only_the_partitions_that_move_and_the_first_keeps_the_rest_without_losing_an_input()
+    [Theory]
+    [InlineData(GroupProtocol.Classic)]
+    [InlineData(GroupProtocol.Consumer)]
+    public async Task A_joining_replica_takes_only_the_partitions_that_move_and_the_first_keeps_the_rest_without_losing_an_input(GroupProtocol protocol)
     {
         var topics = broker.NewInferenceTopics(partitions: 4);
         using var module = InferenceModels.Hcopd();
-        var first = Start(topics, module, "0");
+        var first = Start(topics, module, "0", protocol);
         await Eventually.Until(() => first.Engine.Assignment.Count == 4, "the first replica holding all 4 partitions");
 
         const int count = 600;
@@ -23,7 +25,7 @@ public sealed class IncrementalRebalanceSpecs(BrokerFixture broker, ITestOutputH
                 await Task.Delay(50);
             }
         });
-        var second = Start(topics, module, "1");
+        var second = Start(topics, module, "1", protocol);
         await Eventually.Until(() => second.Engine.Assignment.Count > 0 && first.Engine.Assignment.Union(second.Engine.Assignment).Count() == 4,
             "the two replicas sharing the 4 partitions");
         await sending;
@@ -44,7 +46,8 @@ public sealed class IncrementalRebalanceSpecs(BrokerFixture broker, ITestOutputH
         Assert.All(beforeStopping.Where(c => c.Kind == InferenceProgressKind.Revoked), c => Assert.NotEmpty(c.Assignment));
     }
 
-    private RunningReplica Start(InferenceTopics topics, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> module, string replica)
+    private RunningReplica Start(
+        InferenceTopics topics, TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> module, string replica, GroupProtocol protocol)
     {
         var changes = new ConcurrentQueue<InferenceProgress>();
         var engine = new InferenceEngine(InferenceModels.Served(module), new RawDecoder(new RawFormatConfig()), new InferenceEngineOptions
@@ -56,6 +59,7 @@ public sealed class IncrementalRebalanceSpecs(BrokerFixture broker, ITestOutputH
             ModelName = "hcopd",
             Replica = replica,
             SessionTimeoutMs = KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs,
+            GroupProtocol = protocol,
         });
         var stop = new CancellationTokenSource();
         return new RunningReplica(engine, engine.RunAsync(new Recorder(changes), stop.Token), stop, changes);

@@ -12,7 +12,7 @@ namespace KafkaMl.Tests.Jobs;
 public sealed class InferenceOrchestrationSpecs(OrchestrationPortalFactory portal)
 {
     /// <summary>An inference row in <paramref name="status"/>, written without enqueuing a start (the test runs the jobs).</summary>
-    private async Task<int> SeedInferenceAsync(InferenceStatus status, DateTimeOffset? statusChanged = null, int replicas = 2)
+    private async Task<int> SeedInferenceAsync(InferenceStatus status, DateTimeOffset? statusChanged = null, int replicas = 2, int? inputPartitions = null)
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);
         using var scope = portal.Services.CreateScope();
@@ -21,7 +21,7 @@ public sealed class InferenceOrchestrationSpecs(OrchestrationPortalFactory porta
         var inference = new KafkaMl.Core.Domain.Inference
         {
             ResultId = resultId, Replicas = replicas, InputFormat = "RAW", InputConfig = "{}", InputTopic = $"in-{id}", OutputTopic = $"out-{id}",
-            Status = status, StatusChanged = statusChanged ?? DateTimeOffset.UtcNow,
+            Status = status, StatusChanged = statusChanged ?? DateTimeOffset.UtcNow, InputPartitions = inputPartitions,
         };
         db.Inferences.Add(inference);
         await db.SaveChangesAsync();
@@ -81,6 +81,23 @@ public sealed class InferenceOrchestrationSpecs(OrchestrationPortalFactory porta
 
         await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
 
+        Assert.Equal(InferenceStatus.Running, (await ReadAsync(id)).Status);
+    }
+
+    [Fact]
+    public async Task Reconcile_keeps_an_inference_deployed_while_one_of_its_input_partitions_is_unassigned()
+    {
+        var id = await SeedInferenceAsync(InferenceStatus.Deployed, inputPartitions: 4);
+        portal.Runner.SetState(JobSpec.InferenceName(id), new JobState(JobPhase.Running, ReadyReplicas: 2));
+        var monitor = portal.Services.GetRequiredService<InferenceMonitor>();
+        await monitor.RecordAsync(id, AStatsReport("0", partitions: [0, 1]));
+        await monitor.RecordAsync(id, AStatsReport("1", partitions: [2]));
+
+        await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
+        Assert.Equal(InferenceStatus.Deployed, (await ReadAsync(id)).Status);
+
+        await monitor.RecordAsync(id, AStatsReport("1", partitions: [2, 3]));
+        await RunAsync<ReconcileWorkloadJob>(job => job.RunAsync(JobKind.Inference, CancellationToken.None));
         Assert.Equal(InferenceStatus.Running, (await ReadAsync(id)).Status);
     }
 

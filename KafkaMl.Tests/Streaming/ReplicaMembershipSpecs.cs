@@ -17,6 +17,29 @@ public sealed class ReplicaMembershipSpecs
     }
 
     [Fact]
+    public void A_consumer_protocol_replica_leaves_assignment_and_timings_to_the_coordinator()
+    {
+        var config = KafkaClientConfig.ReplicaConsumer("kafka:9092", "inference-7", "client", sessionTimeoutMs: 3_000, protocol: GroupProtocol.Consumer);
+
+        Assert.Equal(GroupProtocol.Consumer, config.GroupProtocol);
+        Assert.Null(config.PartitionAssignmentStrategy);
+        Assert.Equal(((int?)null, (int?)null), (config.SessionTimeoutMs, config.HeartbeatIntervalMs));
+    }
+
+    [Theory]
+    [InlineData(true, null, GroupProtocol.Consumer)]
+    [InlineData(false, null, GroupProtocol.Classic)]
+    [InlineData(null, null, GroupProtocol.Classic)]
+    [InlineData(false, GroupProtocol.Consumer, GroupProtocol.Consumer)]
+    [InlineData(true, GroupProtocol.Classic, GroupProtocol.Classic)]
+    public void The_embedded_broker_gets_the_consumer_protocol_unless_one_is_given(bool? embedded, GroupProtocol? given, GroupProtocol expected)
+    {
+        var job = new InferenceJobOptions { Portal = new Uri("http://localhost:5080"), EmbeddedBroker = embedded, GroupProtocol = given };
+
+        Assert.Equal(expected, job.EngineOptions("kafka:9092", "in", "out", "group", "model").GroupProtocol);
+    }
+
+    [Fact]
     public void Extra_kafka_settings_still_win_over_the_replica_defaults()
     {
         var config = KafkaClientConfig.ReplicaConsumer("kafka:9092", "g", "client", settings: [new("session.timeout.ms", "10000"), new("partition.assignment.strategy", "range")]);

@@ -44,11 +44,11 @@ public static class InferenceTestData
         return result.Id;
     }
 
-    /// <summary>A valid create request for <paramref name="resultId"/> with fresh topics.</summary>
-    public static object ARequest(int resultId, int replicas = 1)
+    /// <summary>A valid create request for <paramref name="resultId"/> with fresh topics (of <paramref name="partitions"/> when given).</summary>
+    public static object ARequest(int resultId, int replicas = 1, int? partitions = null)
     {
         var id = Guid.NewGuid().ToString("N")[..8];
-        return new { resultId, replicas, inputTopic = $"in-{id}", outputTopic = $"out-{id}" };
+        return new { resultId, replicas, inputTopic = $"in-{id}", outputTopic = $"out-{id}", partitions };
     }
 
     /// <summary>Creates an inference over HTTP (asserting 201) and returns it.</summary>
@@ -60,6 +60,7 @@ public static class InferenceTestData
         return JsonSerializer.Deserialize<InferenceResponse>(text, Json)!;
     }
 
-    public static InferenceStatsReport AStatsReport(string replica, long messagesOut = 5) =>
-        new(replica, messagesOut, messagesOut, 0, 0, 1.5, 4.0, [new RecentPrediction(0, 7, [0.1f, 0.9f], 1, DateTimeOffset.UtcNow)]);
+    /// <summary>A replica's report; holding <paramref name="partitions"/> when given (none reported otherwise).</summary>
+    public static InferenceStatsReport AStatsReport(string replica, long messagesOut = 5, int[]? partitions = null) =>
+        new(replica, messagesOut, messagesOut, 0, 0, 1.5, 4.0, [new RecentPrediction(0, 7, [0.1f, 0.9f], 1, DateTimeOffset.UtcNow)]) { Partitions = partitions };
 }

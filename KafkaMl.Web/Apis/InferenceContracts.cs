@@ -42,6 +42,9 @@ public sealed record InferenceResponse(
     /// <summary>What deserves attention without stopping the deploy (e.g. fewer input partitions than replicas); older clients ignore it.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>Partitions of the input topic at deploy (null when unknown): running once <c>stats.assignedPartitions</c> reaches it.</summary>
+    public int? InputPartitions { get; init; }
+
     public static InferenceResponse From(Inference inference, string modelName, InferenceLiveStats stats) => new(
         inference.Id,
         inference.ResultId,
@@ -56,7 +59,10 @@ public sealed record InferenceResponse(
         inference.Status,
         inference.StatusChanged,
         inference.Error,
-        InferenceStatsResponse.From(stats));
+        InferenceStatsResponse.From(stats))
+    {
+        InputPartitions = inference.InputPartitions,
+    };
 }
 
 /// <summary>Totals over the live replicas, each replica's last report, and the latest predictions (newest first).</summary>
@@ -74,6 +80,6 @@ public sealed record InferenceStatsResponse(
     public static InferenceStatsResponse From(InferenceLiveStats stats) =>
         new(stats.MessagesIn, stats.MessagesOut, stats.Errors, stats.DeadLettered, stats.Replicas, stats.Recent)
         {
-            AssignedPartitions = stats.Replicas.SelectMany(r => r.Partitions ?? []).Distinct().Count(),
+            AssignedPartitions = stats.AssignedPartitions,
         };
 }

@@ -35,7 +35,7 @@ public static class InferenceJobsApi
         api.MapPost("/stats", ReportStats)
             .WithName("ReportInferenceStats")
             .WithSummary("A replica reports its counters, latency percentiles and latest predictions")
-            .WithDescription("The first report moves a deployed inference to running.");
+            .WithDescription("The first report by which the replicas hold every input partition moves a deployed inference to running.");
         return api;
     }
 
@@ -86,13 +86,17 @@ public static class InferenceJobsApi
         if (report.MessagesIn < 0 || report.MessagesOut < 0 || report.Errors < 0 || report.DeadLettered < 0)
             return Problems.Validation("messagesIn", "Counters cannot be negative.");
 
-        var status = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId).Select(i => (InferenceStatus?)i.Status).SingleOrDefaultAsync(cancellationToken);
-        if (status is null) return InferenceNotFound(inferenceId);
-        if (status.Value.IsFinal()) return EndedConflict(inferenceId, status.Value);
+        var inference = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId)
+            .Select(i => new { i.Status, i.InputPartitions }).SingleOrDefaultAsync(cancellationToken);
+        if (inference is null) return InferenceNotFound(inferenceId);
+        var status = inference.Status;
+        if (status.IsFinal()) return EndedConflict(inferenceId, status);
 
         await monitor.RecordAsync(inferenceId, report with { Replica = report.Replica.Trim(), Recent = report.Recent ?? [] });
-        // A replica reporting means the service runs (the start job may not even have marked it deployed yet).
+        // Replicas holding every input partition mean the service serves (the start job may not even have marked it
+        // deployed yet); until then it stays deployed, however many replicas report.
         if (status != InferenceStatus.Running
+            && monitor.Get(inferenceId).Serves(inference.InputPartitions)
             && await db.Inferences.TryMoveAsync(inferenceId, [InferenceStatus.Created, InferenceStatus.Deployed], InferenceStatus.Running, null, cancellationToken))
         {
             await monitor.NotifyStatusAsync(inferenceId, InferenceStatus.Running);

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using Confluent.Kafka;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Jobs.Inference;
@@ -43,6 +44,8 @@ public static class InferVerb
           --fetch-wait-ms N        fetch.wait.max.ms of the input consumer (default 1, for the embedded broker, which
                                    holds empty fetches that long; 100 when the portal says its Kafka is external)
           --stats-interval S       seconds between stats reports and stats lines (default 2)
+          --group-protocol P       consumer (KIP-848: partitions move member by member; Kafka 4.0+) or classic
+                                   (default: consumer on the portal's embedded broker, classic elsewhere)
           -X KEY=VALUE             librdkafka setting for the consumer and the producer, repeatable
           --verbose                log at Debug level
 
@@ -62,7 +65,7 @@ public static class InferVerb
 
     private static readonly string[] Valued =
     [
-        "--inference", "--portal", "--bootstrap-servers", "--replica", "--torch-threads", "--max-batch", "--linger-ms", "--fetch-wait-ms", "--stats-interval", "-X",
+        "--inference", "--portal", "--bootstrap-servers", "--replica", "--torch-threads", "--max-batch", "--linger-ms", "--fetch-wait-ms", "--stats-interval", "--group-protocol", "-X",
         "--model-script", "--weights", "--scaler", "--loss", "--model-name", "--input-format", "--input-config", "--input-topic", "--output-topic", "--group",
     ];
 
@@ -150,8 +153,21 @@ public static class InferVerb
         var format = options.Get("--input-format") ?? RawFormat.FormatName;
         if (!DataFormats.TryGet(format, out _)) throw new CliUsageException($"--input-format: '{format}' is not one of {string.Join(", ", DataFormats.Names)}.");
 
+        var protocolText = options.Get("--group-protocol") ?? Environment.GetEnvironmentVariable(JobEnvironment.GroupProtocolVariable);
+        GroupProtocol? protocol = null;
+        if (!string.IsNullOrWhiteSpace(protocolText))
+        {
+            protocol = protocolText.Trim().ToLowerInvariant() switch
+            {
+                "consumer" => GroupProtocol.Consumer,
+                "classic" => GroupProtocol.Classic,
+                _ => throw new CliUsageException($"--group-protocol: '{protocolText}' is not consumer or classic."),
+            };
+        }
+
         var job = new InferenceJobOptions
         {
+            GroupProtocol = protocol,
             InferenceId = inference,
             Portal = portal,
             Token = Environment.GetEnvironmentVariable(JobEnvironment.TokenVariable),

@@ -19,7 +19,7 @@ public static class KafkaHostingExtensions
         var kafka = builder.Configuration.GetKafkaMlOptions().Kafka;
         if (!kafka.UseEmbedded || KafkaSecurity.IsConfigured(kafka))
         {
-            builder.Services.AddSingleton(new KafkaEndpoint(kafka.BootstrapServers?.Trim() ?? "", false, kafka.ControlTopic, ResolveSecurity(kafka)));
+            builder.Services.AddSingleton(new KafkaEndpoint(kafka.BootstrapServers?.Trim() ?? "", false, kafka.ControlTopic, ResolveSecurity(kafka), kafka.GroupProtocol?.Trim()));
             return builder;
         }
 
@@ -34,7 +34,7 @@ public static class KafkaHostingExtensions
             throw;
         }
         builder.Services.AddSingleton(broker); // disposed with the container
-        builder.Services.AddSingleton(new KafkaEndpoint(broker.BootstrapServers, true, kafka.ControlTopic));
+        builder.Services.AddSingleton(new KafkaEndpoint(broker.BootstrapServers, true, kafka.ControlTopic, GroupProtocol: kafka.GroupProtocol?.Trim()));
         return builder;
     }
 

@@ -9,7 +9,7 @@ namespace KafkaMl.Web.Jobs;
 
 /// <summary>
 /// Inference services as a workload kind: <c>infer --inference &lt;id&gt;</c> × replicas, running until stopped.
-/// Replicas reporting stats make a deployed inference running; a workload the runner reports failed, one that ended
+/// Replicas reporting stats that hold every input partition make a deployed inference running; a workload the runner reports failed, one that ended
 /// (a service never should), or one it no longer knows past the grace period (the portal restarted, the Deployment
 /// was removed) fails the inference, and what is left of it is stopped.
 /// </summary>
@@ -36,10 +36,14 @@ public sealed class InferenceWorkload(JobTokens tokens, JobEnvironmentBuilder en
         _ => null,
     };
 
-    /// <summary>A deployed inference whose replicas report stats is running.</summary>
+    /// <summary>A deployed inference whose reporting replicas hold every input partition is running.</summary>
     public override async Task ReconcileHealthyAsync(KafkaMlDbContext db, WorkloadRow row, CancellationToken cancellationToken)
     {
-        if (row.Status is InferenceStatus.Deployed && monitor.Get(row.Id).Replicas.Count > 0)
+        if (row.Status is not InferenceStatus.Deployed) return;
+        var stats = monitor.Get(row.Id);
+        if (stats.Replicas.Count == 0) return;
+        var partitions = await db.Inferences.Where(i => i.Id == row.Id).Select(i => i.InputPartitions).SingleOrDefaultAsync(cancellationToken);
+        if (stats.Serves(partitions))
             await MoveAndNotifyAsync(db, row, [InferenceStatus.Deployed], InferenceStatus.Running, null, cancellationToken);
     }
 

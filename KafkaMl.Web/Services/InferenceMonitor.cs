@@ -18,6 +18,16 @@ public sealed record InferenceLiveStats(
     IReadOnlyList<InferenceStatsPoint> History)
 {
     public static readonly InferenceLiveStats None = new([], 0, 0, 0, 0, [], []);
+
+    /// <summary>The distinct input partitions the live replicas report holding.</summary>
+    public int AssignedPartitions => Replicas.SelectMany(r => r.Partitions ?? []).Distinct().Count();
+
+    /// <summary>
+    /// Whether the service serves its whole input: every one of its <paramref name="inputPartitions"/> is held by a
+    /// replica that reported (any reporting replica when the count is unknown). A service is running only then.
+    /// </summary>
+    public bool Serves(int? inputPartitions) =>
+        Replicas.Count > 0 && (inputPartitions is not { } partitions || AssignedPartitions >= partitions);
 }
 
 /// <summary>What changed on an inference: its status (saved), or a replica's stats (held in memory).</summary>

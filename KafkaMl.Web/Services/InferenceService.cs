@@ -159,7 +159,8 @@ public sealed class InferenceService(
             var field = e.Topic == inference.OutputTopic ? "outputTopic" : "inputTopic";
             return Outcome.Invalid(field, e.Message);
         }
-        var warnings = Warnings(states[0], inference.Replicas);
+        inference.InputPartitions = states[0].Partitions;
+        var warnings = Warnings(inference.InputTopic, inference.InputPartitions, inference.Replicas);
 
         inference.Status = InferenceStatus.Created;
         inference.StatusChanged = DateTimeOffset.UtcNow;
@@ -182,9 +183,9 @@ public sealed class InferenceService(
     }
 
     /// <summary>A replica beyond the input topic's partition count would hold no partition: said, not refused.</summary>
-    public static IReadOnlyList<string> Warnings(TopicState input, int replicas) =>
-        input.Partitions is { } partitions && partitions < replicas
-            ? [$"The input topic '{input.Name}' has {partitions} partition(s) for {replicas} replicas: {replicas - partitions} replica(s) will sit idle."]
+    public static IReadOnlyList<string> Warnings(string inputTopic, int? inputPartitions, int replicas) =>
+        inputPartitions is { } partitions && partitions < replicas
+            ? [$"The input topic '{inputTopic}' has {partitions} partition(s) for {replicas} replicas: {replicas - partitions} replica(s) will sit idle."]
             : [];
 
     /// <summary>The inferences, newest first; only those serving <paramref name="resultId"/> when given.</summary>
@@ -230,10 +231,12 @@ public sealed class InferenceService(
         if (replicas is not { } count || count is < 1 or > InferenceOrchestrator.MaxReplicas)
             return Outcome.Invalid("replicas", $"An inference runs 1 to {InferenceOrchestrator.MaxReplicas} replicas ({replicas?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} given).");
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var status = await db.Inferences.AsNoTracking().Where(i => i.Id == id).Select(i => (InferenceStatus?)i.Status).SingleOrDefaultAsync(cancellationToken);
-        if (status is null) return InferenceNotFound(id);
+        var current = await db.Inferences.AsNoTracking().Where(i => i.Id == id)
+            .Select(i => new { i.Status, i.InputTopic, i.InputPartitions }).SingleOrDefaultAsync(cancellationToken);
+        if (current is null) return InferenceNotFound(id);
+        var status = current.Status;
         if (status is InferenceStatus.Stopped or InferenceStatus.Failed)
-            return Outcome.Conflict($"Inference {id} is {status.Value.ToName()}; deploy the result again instead of scaling it.", "inferenceId", id);
+            return Outcome.Conflict($"Inference {id} is {status.ToName()}; deploy the result again instead of scaling it.", "inferenceId", id);
 
         // Saved first: a start still to come then starts this many (and a start under way scales to it once it has
         // started: StartWorkloadJob); a workload the runner already runs is scaled now.
@@ -249,8 +252,9 @@ public sealed class InferenceService(
                 return Outcome.Failed($"The job runner could not scale inference {id}: {e.Message}");
             }
         }
-        await monitor.NotifyStatusAsync(id, status.Value);
-        return await GetAsync(id, cancellationToken);
+        await monitor.NotifyStatusAsync(id, status);
+        var warnings = Warnings(current.InputTopic, current.InputPartitions, count);
+        return (await GetAsync(id, cancellationToken)).Map(response => response with { Warnings = warnings });
     }
 
     /// <summary>Stops the replicas, then deletes the inference (its topics stay: they are the user's data).</summary>

@@ -47,6 +47,9 @@ public sealed record Outcome<T>(T? Value, Failure? Failure)
     public IReadOnlyDictionary<string, string[]> Errors => Failure?.Errors ?? Outcome.NoErrors;
 
     public static implicit operator Outcome<T>(Failure failure) => new(default, failure);
+
+    /// <summary>The value changed by <paramref name="change"/> when there is one; the failure as it is otherwise.</summary>
+    public Outcome<T> Map(Func<T, T> change) => Failure is null && Value is { } value ? new(change(value), null) : this;
 }
 
 /// <summary>The value of a use case that answers nothing but success (a delete).</summary>

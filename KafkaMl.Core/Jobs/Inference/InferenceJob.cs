@@ -42,14 +42,16 @@ public static class InferenceJob
         ArgumentNullException.ThrowIfNull(output);
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var portal = options.InferenceId is { } id ? new InferencePortalClient(options.Portal, id, options.Token, logger: logger) : null;
+        var startup = new StartupTimeline();
         InferenceSetup setup;
         try
         {
             TorchNative.EnsureLoadable();
             torch.set_num_threads(options.TorchThreads);
+            startup.Mark("torch");
             setup = portal is null
-                ? await InferenceSetup.FromFilesAsync(options, stopping.Token)
-                : await InferenceSetup.FromPortalAsync(options, portal, stopping.Token);
+                ? await InferenceSetup.FromFilesAsync(options, startup, stopping.Token)
+                : await InferenceSetup.FromPortalAsync(options, portal, startup, stopping.Token);
         }
         catch (Exception e) when (e is InferenceSetupException or InferencePortalException or DataFormatException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException or ArgumentException or InvalidOperationException)
         {
@@ -60,11 +62,12 @@ public static class InferenceJob
         {
             return InferenceJobEnd.Stopped;
         }
-        return await ServeAsync(options, setup, portal, output, logger, stopping);
+        return await ServeAsync(options, setup, portal, startup, output, logger, stopping);
     }
 
     private static async Task<InferenceJobEnd> ServeAsync(
-        InferenceJobOptions options, InferenceSetup setup, InferencePortalClient? portal, IInferenceJobOutput output, ILogger logger, CancellationTokenSource stopping)
+        InferenceJobOptions options, InferenceSetup setup, InferencePortalClient? portal, StartupTimeline startup, IInferenceJobOutput output, ILogger logger,
+        CancellationTokenSource stopping)
     {
         var replica = setup.Options.Replica;
         InferenceEngine engine;
@@ -78,11 +81,19 @@ public static class InferenceJob
             return InferenceJobEnd.Failed;
         }
 
+        var reporter = portal is null ? null : new InferenceReporter(portal, engine.Stats.Snapshot, options.StatsInterval, logger);
+        var assigned = false;
         var run = engine.RunAsync(new LineProgress(p =>
         {
             if (InferenceJobLines.Progress(p, setup) is { } line) output.Line(line);
+            if (p.Kind is not (InferenceProgressKind.Assigned or InferenceProgressKind.Revoked or InferenceProgressKind.Lost)) return;
+            // The portal counts held partitions to say running: tell it now, not at the next tick.
+            reporter?.ReportSoon();
+            if (assigned) return;
+            assigned = true;
+            startup.Mark("group join");
+            output.Line(InferenceJobLines.Startup(replica, startup));
         }), stopping.Token);
-        var reporter = portal is null ? null : new InferenceReporter(portal, engine.Stats.Snapshot, options.StatsInterval, logger);
         var reporting = reporter is null ? Task.FromResult(false) : Task.Run(() => ReportUntilGoneAsync(reporter, replica, output, stopping));
 
         // Stats lines while running (only when something changed).

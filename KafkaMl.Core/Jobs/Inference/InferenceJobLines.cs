@@ -30,6 +30,9 @@ public static class InferenceJobLines
         };
     }
 
+    /// <summary>Once, at the first assignment: where the start-up went (<see cref="StartupTimeline"/>).</summary>
+    public static string Startup(string replica, StartupTimeline startup) => $"{LinePrefix}{replica} startup: {startup.Text()}";
+
     public static string Stats(string replica, InferenceStats stats) => $"{LinePrefix}{replica} stats: {StatsText(stats)}";
 
     public static string Gone(string replica) => $"{LinePrefix}{replica}: the portal says the inference was deleted or stopped; stopping";

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Confluent.Kafka;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Streaming;
@@ -44,6 +45,12 @@ public sealed record InferenceJobOptions
     /// </summary>
     public bool? EmbeddedBroker { get; init; }
 
+    /// <summary>
+    /// The consumer group protocol; null: KIP-848's consumer protocol on the embedded broker (partitions move member by
+    /// member within a heartbeat or two), the classic one elsewhere (brokers before Kafka 4.0 lack the other).
+    /// </summary>
+    public GroupProtocol? GroupProtocol { get; init; }
+
     /// <summary>Time between stats reports and stats lines.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -88,5 +95,6 @@ public sealed record InferenceJobOptions
         KafkaSettings = KafkaSettings,
         SessionTimeoutMs = EmbeddedBroker == true ? KafkaClientConfig.EmbeddedReplicaSessionTimeoutMs : KafkaClientConfig.ReplicaSessionTimeoutMs,
         GroupInstanceId = EmbeddedBroker == false ? InferenceEngineOptions.StaticMemberId(group, Replica) : null,
+        GroupProtocol = GroupProtocol ?? (EmbeddedBroker == true ? Confluent.Kafka.GroupProtocol.Consumer : Confluent.Kafka.GroupProtocol.Classic),
     };
 }

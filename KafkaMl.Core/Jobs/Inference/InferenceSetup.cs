@@ -14,7 +14,7 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
     /// From the portal: the inference's spec and trained weights (retried while the portal restarts), and Kafka's
     /// address from <c>/api/status</c> when the options do not give it.
     /// </summary>
-    public static async Task<InferenceSetup> FromPortalAsync(InferenceJobOptions options, InferencePortalClient portal, CancellationToken cancellationToken)
+    public static async Task<InferenceSetup> FromPortalAsync(InferenceJobOptions options, InferencePortalClient portal, StartupTimeline startup, CancellationToken cancellationToken)
     {
         var spec = await portal.GetSpecAsync(cancellationToken);
         var (portalKafka, embedded) = await portal.GetKafkaStatusAsync(cancellationToken);
@@ -31,8 +31,10 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
         try
         {
             await portal.DownloadWeightsAsync(weights, cancellationToken);
+            startup.Mark("portal");
             var scaler = spec.Scaler is null ? null : FeatureScaler.FromJson(spec.Scaler.ToJsonString());
             var model = await LoadModelAsync(spec.ModelCode, weights, scaler, spec.Loss, cancellationToken);
+            startup.Mark("model");
             var decoder = DataFormats.CreateDecoder(spec.InputFormat, spec.InputConfig);
             var engine = options.EngineOptions(bootstrap, spec.InputTopic, spec.OutputTopic, spec.ConsumerGroup, spec.ModelName);
             return new InferenceSetup(model, decoder, engine, $"of inference {spec.InferenceId} ");
@@ -44,11 +46,12 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
     }
 
     /// <summary>Without a portal: the model script, weights and scaler from files, the topics from the options.</summary>
-    public static async Task<InferenceSetup> FromFilesAsync(InferenceJobOptions options, CancellationToken cancellationToken)
+    public static async Task<InferenceSetup> FromFilesAsync(InferenceJobOptions options, StartupTimeline startup, CancellationToken cancellationToken)
     {
         var code = await File.ReadAllTextAsync(options.ModelScript!, cancellationToken);
         var scaler = options.Scaler is null ? null : FeatureScaler.Load(options.Scaler);
         var model = await LoadModelAsync(code, options.Weights!, scaler, options.Loss, cancellationToken);
+        startup.Mark("model");
         var decoder = DataFormats.CreateDecoder(options.InputFormat, options.InputConfig);
         var bootstrap = options.BootstrapServers
             ?? throw new InferenceSetupException($"Where is Kafka? Give --bootstrap-servers or {JobEnvironment.BootstrapServersVariable}.");

@@ -210,10 +210,14 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
                 "--input-topic", input, "--output-topic", outputTopic, "--group", group, "--bootstrap-servers", bootstrap,
                 "--replica", r.ToString(CultureInfo.InvariantCulture), "--max-batch", settings.MaxBatch.ToString(CultureInfo.InvariantCulture),
                 "--torch-threads", "1", "--stats-interval", "1",
+                "--group-protocol", broker.IsEmbedded ? "consumer" : "classic",
             ])).ToList();
             try
             {
                 await InferenceReplica.WaitForGroupAsync(children, settings.Partitions, TimeSpan.FromSeconds(180), cancellationToken);
+                foreach (var child in children)
+                    if (child.LastLine($"replica {child.Index} startup: ") is { } startup)
+                        notes.Add($"  {replicas} process(es), {startup}");
                 if (settings.IsolationReplicas.Contains(replicas))
                 {
                     var latency = await MeasureLatencyAsync(bootstrap, input, outputTopic, settings, inputs, $"isolation ({replicas} process(es))", cancellationToken);

@@ -212,6 +212,9 @@ namespace KafkaMl.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("InputPartitions")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("InputTopic")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -66,7 +66,12 @@ public sealed partial class InferenceDetailPage : IDisposable
 
     private Task StopAsync() => ActAsync("Stopping", async () => (await Inferences.StopAsync(Id)).Failure, $"Inference {Id} stopped.");
 
-    private Task ScaleAsync() => ActAsync("Scaling", async () => (await Inferences.ScaleAsync(Id, scaleTo)).Failure, $"Inference {Id} scaled to {scaleTo} replica(s).");
+    private Task ScaleAsync() => ActAsync("Scaling", async () =>
+    {
+        var outcome = await Inferences.ScaleAsync(Id, scaleTo);
+        foreach (var warning in outcome.Value?.Warnings ?? []) Snackbar.Add(warning, Severity.Warning);
+        return outcome.Failure;
+    }, $"Inference {Id} scaled to {scaleTo} replica(s).");
 
     private async Task DeleteAsync()
     {

@@ -8,6 +8,9 @@ namespace KafkaMl.Web.Hosting;
 
 public static class HangfireHostingExtensions
 {
+    /// <summary>How soon a worker finds an enqueued job (a deploy's start, a stop).</summary>
+    public static readonly TimeSpan QueuePollInterval = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Hangfire with persistent SQLite storage beside the portal's database, and one server.</summary>
     public static IHostApplicationBuilder AddKafkaMlJobs(this IHostApplicationBuilder builder)
     {
@@ -17,7 +20,10 @@ public static class HangfireHostingExtensions
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(storagePath, new SQLiteStorageOptions()));
+            // The SQLite storage has no wake-up on enqueue: workers find a new job only when they poll, every 15 s by
+            // default, which a deploy waited through before its replicas started. Polling twice a second costs a few
+            // small queries.
+            .UseSQLiteStorage(storagePath, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval }));
         builder.Services.AddHangfireServer(server =>
         {
             server.WorkerCount = Math.Max(2, Environment.ProcessorCount);

@@ -1,3 +1,4 @@
+using KafkaMl.Core;
 using KafkaMl.Core.Jobs.Inference;
 
 namespace KafkaMl.Tests.Streaming;
@@ -37,6 +38,31 @@ public sealed class ReplicaMembershipSpecs
         var job = new InferenceJobOptions { Portal = new Uri("http://localhost:5080"), EmbeddedBroker = embedded, GroupProtocol = given };
 
         Assert.Equal(expected, job.EngineOptions("kafka:9092", "in", "out", "group", "model").GroupProtocol);
+    }
+
+    [Theory]
+    [InlineData("consumer", true)]
+    [InlineData("Classic", true)]
+    [InlineData("", true)]
+    [InlineData("kip848", false)]
+    public void The_portal_accepts_only_a_known_group_protocol(string protocol, bool valid)
+    {
+        var options = new KafkaMlOptions { Kafka = new KafkaOptions { GroupProtocol = protocol } };
+
+        var validation = new KafkaMlOptionsValidator().Validate(null, options);
+
+        Assert.Equal(valid, validation.Succeeded);
+        if (!valid) Assert.Contains("KafkaMl:Kafka:GroupProtocol", validation.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_portal_hands_its_group_protocol_to_the_replicas_it_starts_and_none_when_unset()
+    {
+        var told = JobEnvironment.Kafka(new KafkaEndpoint("kafka:9092", false, "control", GroupProtocol: "consumer"));
+        var unset = JobEnvironment.Kafka(new KafkaEndpoint("kafka:9092", false, "control"));
+
+        Assert.Equal("consumer", told[JobEnvironment.GroupProtocolVariable]);
+        Assert.False(unset.ContainsKey(JobEnvironment.GroupProtocolVariable));
     }
 
     [Fact]

@@ -32,20 +32,6 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
         return (await ResultsApi.DownloadVersionModel(resultId, version, Results(db), Ct)).Result;
     }
 
-    private static ModelVersionReport AVersion(int version, long samplesSeen = 256, double valAccuracy = 0.8) => new(
-        version,
-        samplesSeen,
-        new Dictionary<string, double> { ["loss"] = 0.4, ["accuracy"] = 0.82 },
-        new Dictionary<string, double> { ["loss"] = 0.45, ["accuracy"] = valAccuracy },
-        null,
-        new JsonObject { ["kind"] = "standard", ["mean"] = new JsonArray(version, 0.0, 0.0), ["std"] = new JsonArray(1.0, 1.0, 1.0) });
-
-    private static IFormCollection AVersionForm(ModelVersionReport report, string weights) => new FormCollection(
-        new Dictionary<string, StringValues> { [TrainingJobRoutes.VersionPart] = JsonSerializer.Serialize(report, JsonSerializerOptions.Web) },
-        new FormFileCollection { FormFile(TrainingJobRoutes.WeightsPart, "model.dat", Encoding.ASCII.GetBytes(weights)) });
-
-    private static FormFile FormFile(string part, string name, byte[] content) => new(new MemoryStream(content), 0, content.Length, part, name);
-
     private static (Dictionary<string, byte[]> Entries, JsonNode Metadata) Unzip(IResult download)
     {
         var file = Assert.IsType<FileContentHttpResult>(download);
@@ -90,8 +76,8 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
 
-        Assert.IsType<NoContent>(await PublishAsync(resultId, AVersionForm(AVersion(1, samplesSeen: 256, valAccuracy: 0.7), "weights-one")));
-        Assert.IsType<NoContent>(await PublishAsync(resultId, AVersionForm(AVersion(2, samplesSeen: 768, valAccuracy: 0.8), "weights-two")));
+        Assert.IsType<NoContent>(await PublishAsync(resultId, AVersionForm(AVersionReport(1, samplesSeen: 256, valAccuracy: 0.7), "weights-one")));
+        Assert.IsType<NoContent>(await PublishAsync(resultId, AVersionForm(AVersionReport(2, samplesSeen: 768, valAccuracy: 0.8), "weights-two")));
 
         var versions = await VersionsAsync(resultId);
         Assert.Equal([(1, 256L, 0.7), (2, 768L, 0.8)], versions.Select(v => (v.Version, v.SamplesSeen, v.ValMetrics["accuracy"])));
@@ -111,7 +97,7 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     public async Task The_versions_json_has_the_issues_fields_in_camel_case()
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
-        await PublishAsync(resultId, AVersionForm(AVersion(1), "w"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(1), "w"));
 
         var json = JsonSerializer.SerializeToElement(await VersionsAsync(resultId), JsonSerializerOptions.Web)[0];
 
@@ -123,9 +109,9 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     public async Task A_version_sent_again_is_a_retry_kept_once_with_its_first_weights()
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
-        await PublishAsync(resultId, AVersionForm(AVersion(1, samplesSeen: 100), "first"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(1, samplesSeen: 100), "first"));
 
-        var again = await PublishAsync(resultId, AVersionForm(AVersion(1, samplesSeen: 999), "second"));
+        var again = await PublishAsync(resultId, AVersionForm(AVersionReport(1, samplesSeen: 999), "second"));
 
         Assert.IsType<NoContent>(again);
         Assert.Equal(100, Assert.Single(await VersionsAsync(resultId)).SamplesSeen);
@@ -136,9 +122,9 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     public async Task A_version_that_skips_a_number_is_refused_naming_the_one_expected()
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
-        await PublishAsync(resultId, AVersionForm(AVersion(1), "w"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(1), "w"));
 
-        var result = await PublishAsync(resultId, AVersionForm(AVersion(3), "w"));
+        var result = await PublishAsync(resultId, AVersionForm(AVersionReport(3), "w"));
 
         var messages = ApiAssert.ValidationProblem(result, "version.version");
         Assert.Contains("publish version 2 next", Assert.Single(messages));
@@ -150,7 +136,7 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
         var form = new FormCollection(
-            new Dictionary<string, StringValues> { [TrainingJobRoutes.VersionPart] = JsonSerializer.Serialize(AVersion(1), JsonSerializerOptions.Web) },
+            new Dictionary<string, StringValues> { [TrainingJobRoutes.VersionPart] = JsonSerializer.Serialize(AVersionReport(1), JsonSerializerOptions.Web) },
             new FormFileCollection());
 
         ApiAssert.ValidationProblem(await PublishAsync(resultId, form), TrainingJobRoutes.WeightsPart);
@@ -165,7 +151,7 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     {
         var resultId = await Harness.SeedResultAsync(final);
 
-        Assert.IsType<Conflict<ProblemDetails>>(await PublishAsync(resultId, AVersionForm(AVersion(1), "w")));
+        Assert.IsType<Conflict<ProblemDetails>>(await PublishAsync(resultId, AVersionForm(AVersionReport(1), "w")));
         Assert.Empty(await VersionsAsync(resultId));
     }
 
@@ -174,7 +160,7 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Deployed);
 
-        await PublishAsync(resultId, AVersionForm(AVersion(1), "w"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(1), "w"));
 
         Assert.Equal(TrainingStatus.Training, (await Harness.ReadResultAsync(resultId)).Status);
     }
@@ -186,8 +172,8 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
 
         var noResult = Assert.IsType<NotFound<ProblemDetails>>(await ListAsync(999));
         var noneYet = Assert.IsType<NotFound<ProblemDetails>>(await DownloadAsync(resultId, 1));
-        await PublishAsync(resultId, AVersionForm(AVersion(1), "w"));
-        await PublishAsync(resultId, AVersionForm(AVersion(2), "w"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(1), "w"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(2), "w"));
         var noSuchVersion = Assert.IsType<NotFound<ProblemDetails>>(await DownloadAsync(resultId, 7));
         var noResultModel = Assert.IsType<NotFound<ProblemDetails>>(await DownloadAsync(999, 1));
 
@@ -201,7 +187,7 @@ public sealed class ResultVersionsApiSpecs : HarnessSpecBase
     public async Task Deleting_a_result_deletes_its_versions_and_their_files()
     {
         var resultId = await Harness.SeedResultAsync(TrainingStatus.Training);
-        await PublishAsync(resultId, AVersionForm(AVersion(1), "w"));
+        await PublishAsync(resultId, AVersionForm(AVersionReport(1), "w"));
         await Harness.SetStatusAsync(resultId, TrainingStatus.Stopped);
 
         await using (var db = Harness.CreateContext()) await Results(db).DeleteAsync(resultId, Ct);

@@ -39,6 +39,55 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
     }
 
     [Fact]
+    public async Task The_incremental_settings_show_only_while_incremental_is_ticked()
+    {
+        var page = await OpenFormAsync();
+        Assert.Empty(page.FindAll("[data-testid=deployment-incremental-settings]"));
+
+        page.Input("deployment-incremental").Change(true);
+
+        page.WaitForAssertion(() => Assert.Equal("256", page.Input("deployment-window-size").GetAttribute("value")));
+        Assert.Equal("60000", page.Input("deployment-stream-timeout").GetAttribute("value"));
+        Assert.Equal(["val_loss", "loss", "val_accuracy", "accuracy"],
+            page.Input("deployment-monitoring-metric").QuerySelectorAll("option").Select(o => o.GetAttribute("value")));
+
+        page.Input("deployment-incremental").Change(false);
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=deployment-incremental-settings]")));
+    }
+
+    [Fact]
+    public async Task A_bad_window_size_gets_the_apis_message_beside_the_field_and_nothing_is_deployed()
+    {
+        var page = await OpenFormAsync();
+        page.Input("deployment-incremental").Change(true);
+
+        page.Fill("deployment-window-size", "0");
+        page.Click("deployment-submit");
+
+        page.WaitForAssertion(() => Assert.Equal("The window size must be 1 to 1000000 samples (0 given).", page.FieldError("deployment-window-size")));
+        await AssertNothingDeployedAsync();
+    }
+
+    [Fact]
+    public async Task A_ticked_incremental_deployment_is_stored_with_its_settings()
+    {
+        var page = await OpenFormAsync();
+        page.Input("deployment-incremental").Change(true);
+        page.Input("deployment-indefinite").Change(true);
+        page.Input("deployment-monitoring-metric").Change("val_accuracy");
+        page.Fill("deployment-window-size", "64");
+
+        page.Click("deployment-submit");
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        page.WaitForAssertion(() => Assert.Matches(@"/deployments/\d+$", navigation.Uri));
+        await using var db = Training.CreateContext();
+        var settings = (await db.Deployments.SingleAsync()).Incremental;
+        Assert.Equal(new IncrementalSettings(60_000, true, "val_accuracy", MetricChange.Up, 0.05, 64, 1), settings);
+    }
+
+    [Fact]
     public async Task Without_a_configuration_the_choice_says_so_and_nothing_is_deployed()
     {
         var page = await OpenFormAsync();

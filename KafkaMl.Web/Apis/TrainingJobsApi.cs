@@ -16,7 +16,8 @@ namespace KafkaMl.Web.Apis;
 
 /// <summary>
 /// What training jobs (the <c>train</c> verb) report, under <see cref="TrainingJobRoutes"/>: the job fetches its spec,
-/// then reports its status, each epoch and finally its result with the weights. Every request carries the job's
+/// then reports its status, each epoch, the model versions it publishes while it trains (incremental training) and
+/// finally its result with the weights. Every request carries the job's
 /// token (<see cref="JobEnvironment.TokenHeader"/>), valid for its own result only: 401 without one, 403 with
 /// another result's. A report on a result that is already finished, failed or stopped answers 409 so the job exits.
 /// </summary>

@@ -26,7 +26,7 @@ namespace KafkaMl.Core.Orchestration;
 /// report with it; 409 (the result was stopped or is already final) fails it with
 /// <see cref="TrainingResultClosedException"/>, which stops the job. Other 4xx answers fail only that report.</para>
 /// </remarks>
-public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
+public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, IAsyncDisposable
 {
     /// <summary>The API's JSON: camelCase (web defaults); NaN metrics of a diverged loss are written as <c>"NaN"</c>.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -136,6 +136,20 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
         Assert.NotNull(page.Find("[data-testid=csv-upload-file]"));
     }
 
+    [Fact]
+    public async Task The_deployment_page_shows_an_incremental_deployments_settings()
+    {
+        var configuration = await Training.Database.SeedConfigurationAsync((await Training.Database.SeedModelAsync()).Id);
+        var request = OrchestrationBuilders.ADeploymentRequest(configuration.Id) with { Incremental = true, Indefinite = true, MonitoringMetric = "val_accuracy", WindowSize = 64 };
+        var deploymentId = (await Services.GetRequiredService<DeploymentService>().CreateAsync(request, Ct)).Value!.Id;
+
+        var page = RenderWithProviders<DeploymentDetailPage>(("Id", deploymentId));
+
+        page.WaitForAssertion(() => Assert.Equal(
+            "until stopped: windows of 64 samples × 1 epoch(s); a new version when val_accuracy goes up by 0.05 or more",
+            page.Find("[data-testid=deployment-incremental] td:last-child").TextContent.Trim()));
+    }
+
     private async Task<IRenderedComponent<IComponent>> OpenFormAsync()
     {
         var model = await Training.Database.SeedModelAsync();

@@ -42,6 +42,12 @@ public class Deployment
     /// </summary>
     public int Seed { get; set; }
 
+    /// <summary>
+    /// Set for an incremental deployment, which trains on an open stream (an online control message) and publishes
+    /// model versions; null for a bounded (batch) deployment.
+    /// </summary>
+    public IncrementalSettings? Incremental { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>One training result per model of the configuration.</summary>

@@ -58,6 +58,9 @@ public class TrainingResult : IWorkloadRecord<TrainingStatus>
     /// <summary>The per-epoch history, one row per epoch.</summary>
     public List<EpochMetric> Epochs { get; set; } = [];
 
+    /// <summary>The published models, version 1 first (a bounded training has only version 1).</summary>
+    public List<ModelVersion> Versions { get; set; } = [];
+
     /// <summary>Inference services serving this result.</summary>
     public List<Inference> Inferences { get; set; } = [];
 }

@@ -26,7 +26,7 @@ namespace KafkaMl.Core.Orchestration;
 /// report with it; 409 (the result was stopped or is already final) fails it with
 /// <see cref="TrainingResultClosedException"/>, which stops the job. Other 4xx answers fail only that report.</para>
 /// </remarks>
-public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
+public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, IAsyncDisposable
 {
     /// <summary>The API's JSON: camelCase (web defaults); NaN metrics of a diverged loss are written as <c>"NaN"</c>.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -94,14 +94,29 @@ public sealed class PortalClient : ITrainingReporter, IAsyncDisposable
     public Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(report);
+        return EnqueueUpload("result upload", TrainingJobRoutes.Result(_resultId), TrainingJobRoutes.ReportPart, JsonSerializer.Serialize(report, Json), artifacts, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the publication of a model version (multipart, like the result upload), in order with the other reports;
+    /// the files must stay until the task completes. Sending the same version again is harmless (the portal keeps one).
+    /// </summary>
+    public Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        return EnqueueUpload($"version {report.Version.ToString(CultureInfo.InvariantCulture)} publication", TrainingJobRoutes.Versions(_resultId),
+            TrainingJobRoutes.VersionPart, JsonSerializer.Serialize(report, Json), artifacts, cancellationToken);
+    }
+
+    private Task EnqueueUpload(string what, string route, string jsonPart, string json, TrainingArtifacts artifacts, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(artifacts);
-        var json = JsonSerializer.Serialize(report, Json);
-        return Enqueue("result upload", TrainingJobRoutes.Result(_resultId), () =>
+        return Enqueue(what, route, () =>
         {
             var form = new MultipartFormDataContent();
             try
             {
-                form.Add(new StringContent(json, Encoding.UTF8, "application/json"), TrainingJobRoutes.ReportPart);
+                form.Add(new StringContent(json, Encoding.UTF8, "application/json"), jsonPart);
                 form.Add(FileContent(artifacts.WeightsPath), TrainingJobRoutes.WeightsPart, Path.GetFileName(artifacts.WeightsPath));
                 form.Add(FileContent(artifacts.SafetensorsPath), TrainingJobRoutes.SafetensorsPart, Path.GetFileName(artifacts.SafetensorsPath));
                 return form;

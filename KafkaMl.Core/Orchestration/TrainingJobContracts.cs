@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using KafkaMl.Core.Domain;
 using KafkaMl.Core.Streaming;
 
 namespace KafkaMl.Core.Orchestration;
@@ -7,7 +8,11 @@ namespace KafkaMl.Core.Orchestration;
 // /api/jobs/training/{resultId}. Jobs never touch the database; the portal records what they report.
 // JSON is camelCase like the rest of the API.
 
-/// <summary><c>GET /api/jobs/training/{resultId}</c>: everything the job needs besides the data stream.</summary>
+/// <summary>
+/// <c>GET /api/jobs/training/{resultId}</c>: everything the job needs besides the data stream.
+/// <paramref name="Incremental"/> is set for an incremental deployment (it trains on an online control message's open
+/// stream and publishes versions), null for a bounded one.
+/// </summary>
 public sealed record TrainingJobSpec(
     int ResultId,
     int DeploymentId,
@@ -25,7 +30,8 @@ public sealed record TrainingJobSpec(
     double? EarlyStoppingMinDelta,
     double? ValidationRate,
     double? TestRate,
-    int Seed);
+    int Seed,
+    IncrementalSettings? Incremental = null);
 
 /// <summary><c>POST .../status</c>: <c>deployed</c> (waiting for data), <c>training</c> (data found) or <c>failed</c>.</summary>
 public sealed record TrainingStatusReport(string Status, string? Error = null, TrainingDataReport? Data = null);
@@ -49,6 +55,20 @@ public sealed record TrainingResultReport(
     double TrainingSeconds,
     JsonObject? Scaler);
 
+/// <summary>
+/// <c>POST .../versions</c> (multipart: a <c>version</c> JSON part of this shape plus the weight files, as for the
+/// result): publishes model version <paramref name="Version"/> of a result that is still training. Versions are
+/// numbered by the job from 1 without gaps; the same version sent again (a retry) is accepted once.
+/// </summary>
+/// <param name="SamplesSeen">Stream samples trained and validated on so far.</param>
+public sealed record ModelVersionReport(
+    int Version,
+    long SamplesSeen,
+    IReadOnlyDictionary<string, double> TrainMetrics,
+    IReadOnlyDictionary<string, double> ValMetrics,
+    IReadOnlyDictionary<string, double>? TestMetrics,
+    JsonObject? Scaler);
+
 /// <summary>The routes and names both sides of the training job's HTTP conversation use.</summary>
 public static class TrainingJobRoutes
 {
@@ -60,8 +80,13 @@ public static class TrainingJobRoutes
 
     public static string Result(int resultId) => $"{Spec(resultId)}/result";
 
+    public static string Versions(int resultId) => $"{Spec(resultId)}/versions";
+
     /// <summary>Multipart part holding the <see cref="TrainingResultReport"/> JSON.</summary>
     public const string ReportPart = "report";
+
+    /// <summary>Multipart part holding the <see cref="ModelVersionReport"/> JSON.</summary>
+    public const string VersionPart = "version";
 
     /// <summary>Multipart part holding TorchSharp's own weights file (<c>module.save</c>).</summary>
     public const string WeightsPart = "weights";

@@ -8,7 +8,7 @@ namespace KafkaMl.Tests.Apis;
 public sealed class ResultsApiSpecs : HarnessSpecBase
 {
     /// <summary>The service the handlers call, over contexts like <paramref name="db"/>.</summary>
-    private ResultService Results(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier, Harness.Runner);
+    private ResultService Results(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier, Harness.Runner, Harness.KafkaMlOptions);
 
     /// <summary>A result the job reported on from start to finish (data, two epochs, upload).</summary>
     private async Task<int> FinishedResultAsync()

@@ -39,6 +39,55 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
     }
 
     [Fact]
+    public async Task The_incremental_settings_show_only_while_incremental_is_ticked()
+    {
+        var page = await OpenFormAsync();
+        Assert.Empty(page.FindAll("[data-testid=deployment-incremental-settings]"));
+
+        page.Input("deployment-incremental").Change(true);
+
+        page.WaitForAssertion(() => Assert.Equal("256", page.Input("deployment-window-size").GetAttribute("value")));
+        Assert.Equal("60000", page.Input("deployment-stream-timeout").GetAttribute("value"));
+        Assert.Equal(["val_loss", "loss", "val_accuracy", "accuracy"],
+            page.Input("deployment-monitoring-metric").QuerySelectorAll("option").Select(o => o.GetAttribute("value")));
+
+        page.Input("deployment-incremental").Change(false);
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=deployment-incremental-settings]")));
+    }
+
+    [Fact]
+    public async Task A_bad_window_size_gets_the_apis_message_beside_the_field_and_nothing_is_deployed()
+    {
+        var page = await OpenFormAsync();
+        page.Input("deployment-incremental").Change(true);
+
+        page.Fill("deployment-window-size", "0");
+        page.Click("deployment-submit");
+
+        page.WaitForAssertion(() => Assert.Equal("The window size must be 1 to 1000000 samples (0 given).", page.FieldError("deployment-window-size")));
+        await AssertNothingDeployedAsync();
+    }
+
+    [Fact]
+    public async Task A_ticked_incremental_deployment_is_stored_with_its_settings()
+    {
+        var page = await OpenFormAsync();
+        page.Input("deployment-incremental").Change(true);
+        page.Input("deployment-indefinite").Change(true);
+        page.Input("deployment-monitoring-metric").Change("val_accuracy");
+        page.Fill("deployment-window-size", "64");
+
+        page.Click("deployment-submit");
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        page.WaitForAssertion(() => Assert.Matches(@"/deployments/\d+$", navigation.Uri));
+        await using var db = Training.CreateContext();
+        var settings = (await db.Deployments.SingleAsync()).Incremental;
+        Assert.Equal(new IncrementalSettings(60_000, true, "val_accuracy", MetricChange.Up, 0.05, 64, 1), settings);
+    }
+
+    [Fact]
     public async Task Without_a_configuration_the_choice_says_so_and_nothing_is_deployed()
     {
         var page = await OpenFormAsync();
@@ -85,6 +134,20 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
         Assert.Contains($"deployment_id={deploymentId}", page.Text("deployment-python-snippet"));
         Assert.All(results, id => Assert.Equal($"results/{id}", page.Find($"[data-testid=result-link-{id}]").GetAttribute("href")));
         Assert.NotNull(page.Find("[data-testid=csv-upload-file]"));
+    }
+
+    [Fact]
+    public async Task The_deployment_page_shows_an_incremental_deployments_settings()
+    {
+        var configuration = await Training.Database.SeedConfigurationAsync((await Training.Database.SeedModelAsync()).Id);
+        var request = OrchestrationBuilders.ADeploymentRequest(configuration.Id) with { Incremental = true, Indefinite = true, MonitoringMetric = "val_accuracy", WindowSize = 64 };
+        var deploymentId = (await Services.GetRequiredService<DeploymentService>().CreateAsync(request, Ct)).Value!.Id;
+
+        var page = RenderWithProviders<DeploymentDetailPage>(("Id", deploymentId));
+
+        page.WaitForAssertion(() => Assert.Equal(
+            "until stopped: windows of 64 samples × 1 epoch(s); a new version when val_accuracy goes up by 0.05 or more",
+            page.Find("[data-testid=deployment-incremental] td:last-child").TextContent.Trim()));
     }
 
     private async Task<IRenderedComponent<IComponent>> OpenFormAsync()

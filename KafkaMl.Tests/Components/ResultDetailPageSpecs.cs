@@ -41,6 +41,25 @@ public sealed class ResultDetailPageSpecs : PortalComponentContext
     }
 
     [Fact]
+    public async Task A_published_version_appears_in_the_versions_table_with_its_metrics_and_download_link()
+    {
+        var resultId = await Training.SeedResultAsync(TrainingStatus.Training);
+        var page = RenderWithProviders<ResultDetailPage>(("Id", resultId));
+        page.WaitForElement("[data-testid=versions-none]");
+
+        await using (var db = Training.CreateContext())
+        {
+            var form = OrchestrationBuilders.AVersionForm(OrchestrationBuilders.AVersionReport(1, samplesSeen: 512, valAccuracy: 0.84), "weights");
+            await TrainingJobsApi.PublishVersion(resultId, form, db, Training.Orchestrator, Training.Notifier, Ct);
+        }
+
+        page.WaitForAssertion(() => Assert.Equal($"api/results/{resultId}/versions/1/model", page.Find("[data-testid=version-download-1]").GetAttribute("href")));
+        var cells = page.FindAll("[data-testid=versions] tr[data-version='1'] td").Select(c => c.TextContent.Trim()).ToList();
+        Assert.Equal(["1", "512", "0.45", "0.84"], new[] { cells[0], cells[2], cells[3], cells[4] });
+        Assert.Equal(["Version", "Published", "Samples seen", "Val. Loss", "Val. Accuracy", ""], page.FindAll("[data-testid=versions] th").Select(h => h.TextContent.Trim()));
+    }
+
+    [Fact]
     public async Task A_status_notification_changes_the_status_chip_and_shows_the_stream()
     {
         var resultId = await Training.SeedResultAsync(TrainingStatus.Deployed);

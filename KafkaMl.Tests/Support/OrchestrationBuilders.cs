@@ -62,6 +62,19 @@ public static class OrchestrationBuilders
         new Dictionary<string, StringValues> { [TrainingJobRoutes.ReportPart] = JsonSerializer.Serialize(AResultReport(), JsonSerializerOptions.Web) },
         new FormFileCollection());
 
+    public static ModelVersionReport AVersionReport(int version, long samplesSeen = 256, double valAccuracy = 0.8) => new(
+        version,
+        samplesSeen,
+        new Dictionary<string, double> { ["loss"] = 0.4, ["accuracy"] = 0.82 },
+        new Dictionary<string, double> { ["loss"] = 0.45, ["accuracy"] = valAccuracy },
+        null,
+        new JsonObject { ["kind"] = "standard", ["mean"] = new JsonArray(version, 0.0, 0.0), ["std"] = new JsonArray(1.0, 1.0, 1.0) });
+
+    /// <summary>The multipart form a job publishes a version with: the version report as a field, the weights (no safetensors).</summary>
+    public static IFormCollection AVersionForm(ModelVersionReport report, string weights) => new FormCollection(
+        new Dictionary<string, StringValues> { [TrainingJobRoutes.VersionPart] = JsonSerializer.Serialize(report, JsonSerializerOptions.Web) },
+        new FormFileCollection { File(TrainingJobRoutes.WeightsPart, "model.dat", Encoding.ASCII.GetBytes(weights)) });
+
     private static FormFile File(string part, string fileName, byte[] content) =>
         new(new MemoryStream(content), 0, content.Length, part, fileName);
 }

@@ -4,6 +4,10 @@ namespace KafkaMl.Web.Apis;
 /// Body of <c>POST /api/deployments</c>. Everything is nullable so a missing or wrong field is answered field by
 /// field; <c>optimizer</c>, <c>loss</c> and <c>metrics</c> take their wire names in any case.
 /// Defaults: learningRate 0.001, optimizer adam, loss cross_entropy, metrics none, shuffle true, a random seed.
+/// <para>The incremental group (Kafka-ML's names in camelCase) applies only with <c>incremental: true</c>, which makes
+/// <c>epochs</c> optional (it is then <c>epochsPerWindow</c>): streamTimeoutMs 60000, indefinite false,
+/// monitoringMetric val_loss, change up for accuracy and down otherwise, improvement 0.05, windowSize 256,
+/// epochsPerWindow 1 (ranges: <see cref="KafkaMl.Web.Services.DeploymentRules"/>).</para>
 /// </summary>
 public sealed record DeploymentRequest(
     int? ConfigurationId,
@@ -17,14 +21,25 @@ public sealed record DeploymentRequest(
     EarlyStoppingRequest? EarlyStopping = null,
     double? ValidationRate = null,
     double? TestRate = null,
-    int? Seed = null);
+    int? Seed = null,
+    bool? Incremental = null,
+    int? StreamTimeoutMs = null,
+    bool? Indefinite = null,
+    string? MonitoringMetric = null,
+    string? Change = null,
+    double? Improvement = null,
+    int? WindowSize = null,
+    int? EpochsPerWindow = null);
 
 /// <summary>Stop when the validation loss has not improved by <c>minDelta</c> (default 0) for <c>patience</c> epochs.</summary>
 public sealed record EarlyStoppingRequest(int? Patience, double? MinDelta = null);
 
 public sealed record EarlyStoppingResponse(int Patience, double MinDelta);
 
-/// <summary>A deployment as the API shows it, with one result per model of its configuration.</summary>
+/// <summary>
+/// A deployment as the API shows it, with one result per model of its configuration. The incremental group is null
+/// for a bounded deployment (<c>incremental</c> false).
+/// </summary>
 public sealed record DeploymentResponse(
     int Id,
     int ConfigurationId,
@@ -40,6 +55,14 @@ public sealed record DeploymentResponse(
     double? ValidationRate,
     double? TestRate,
     int Seed,
+    bool Incremental,
+    int? StreamTimeoutMs,
+    bool? Indefinite,
+    string? MonitoringMetric,
+    MetricChange? Change,
+    double? Improvement,
+    int? WindowSize,
+    int? EpochsPerWindow,
     DateTimeOffset CreatedAt,
     IReadOnlyList<DeploymentResultSummary> Results)
 {
@@ -58,6 +81,14 @@ public sealed record DeploymentResponse(
         deployment.ValidationRate,
         deployment.TestRate,
         deployment.Seed,
+        deployment.Incremental is not null,
+        deployment.Incremental?.StreamTimeoutMs,
+        deployment.Incremental?.Indefinite,
+        deployment.Incremental?.MonitoringMetric,
+        deployment.Incremental?.Change,
+        deployment.Incremental?.Improvement,
+        deployment.Incremental?.WindowSize,
+        deployment.Incremental?.EpochsPerWindow,
         deployment.CreatedAt,
         results.OrderBy(r => r.Id).ToList());
 }

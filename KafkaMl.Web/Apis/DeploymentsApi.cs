@@ -24,7 +24,9 @@ public static class DeploymentsApi
             .WithName("CreateDeployment")
             .WithSummary("Deploy a configuration for training")
             .WithDescription("Creates one training result per model of the configuration (status created) and starts one training "
-                + "job per result in the background; each job then waits on the control topic for this deployment's data.");
+                + "job per result in the background; each job then waits on the control topic for this deployment's data. "
+                + "With incremental: true the jobs train on an open stream (an online control message) and publish model versions; "
+                + "streamTimeoutMs, indefinite, monitoringMetric, change, improvement, windowSize and epochsPerWindow then apply.");
         api.MapDelete("/{id:int}", DeleteDeployment)
             .WithName("DeleteDeployment")
             .WithSummary("Delete a deployment")

@@ -66,3 +66,26 @@ public sealed record EpochMetricsResponse(
     IReadOnlyDictionary<string, double> Train,
     IReadOnlyDictionary<string, double> Validation,
     DateTimeOffset RecordedAt);
+
+/// <summary>
+/// One published model version of a result (<c>GET /api/results/{id}/versions</c>): its number, when it was
+/// published, the stream samples seen by then, its metrics at publication and the feature scaler it uses.
+/// </summary>
+public sealed record ModelVersionResponse(
+    int Version,
+    DateTimeOffset PublishedAt,
+    long SamplesSeen,
+    IReadOnlyDictionary<string, double> TrainMetrics,
+    IReadOnlyDictionary<string, double> ValMetrics,
+    IReadOnlyDictionary<string, double> TestMetrics,
+    JsonObject? Scaler)
+{
+    public static ModelVersionResponse From(ModelVersion version) => new(
+        version.Version,
+        version.PublishedAt,
+        version.SamplesSeen,
+        version.TrainMetrics,
+        version.ValMetrics,
+        version.TestMetrics,
+        ResultInputResponse.ParseObject(version.Scaler));
+}

@@ -36,6 +36,16 @@ public static class ResultsApi
             .WithDescription("A zip with the script (model.csx), TorchSharp's weights (model.dat), the same weights as safetensors "
                 + "(model.safetensors, loadable by PyTorch) and metadata.json (settings, metrics, input format, scaler, versions). "
                 + "409 until the result is finished.");
+        api.MapGet("/{id:int}/versions", ListVersions)
+            .WithName("ListResultVersions")
+            .WithSummary("The published model versions of a result")
+            .WithDescription("Version 1 first: each with publishedAt, samplesSeen, trainMetrics, valMetrics, testMetrics and its scaler. "
+                + "A bounded training has version 1 only; an incremental one publishes a version each time its monitored metric improves.");
+        api.MapGet("/{id:int}/versions/{version:int}/model", DownloadVersionModel)
+            .WithName("DownloadResultVersionModel")
+            .WithSummary("Download one published version of the model")
+            .WithDescription("The same zip as /model, with that version's weights, scaler and metrics (metadata.json names the version). "
+                + "Available once the version is published, whatever the result's status; 404 for an unknown result or version.");
         api.MapGet("/{id:int}/log", GetLog)
             .WithName("GetResultLog")
             .WithSummary("The end of the training job's log (text)");
@@ -98,6 +108,20 @@ public static class ResultsApi
             OutcomeKind.NotFound => Problems.NotFound(outcome.Failure!),
             _ => Problems.Conflict(outcome.Failure!),
         };
+    }
+
+    public static async Task<Results<Ok<List<ModelVersionResponse>>, NotFound<ProblemDetails>>> ListVersions(
+        int id, [FromServices] ResultService results, CancellationToken cancellationToken)
+    {
+        var outcome = await results.VersionsAsync(id, cancellationToken);
+        return outcome.Value is { } versions ? TypedResults.Ok(versions) : Problems.NotFound(outcome.Failure!);
+    }
+
+    public static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> DownloadVersionModel(
+        int id, int version, [FromServices] ResultService results, CancellationToken cancellationToken)
+    {
+        var outcome = await results.VersionBundleAsync(id, version, cancellationToken);
+        return outcome.Value is { } bundle ? TypedResults.File(bundle.Zip, "application/zip", bundle.FileName) : Problems.NotFound(outcome.Failure!);
     }
 
     public static async Task<Results<ContentHttpResult, NotFound<ProblemDetails>>> GetLog(

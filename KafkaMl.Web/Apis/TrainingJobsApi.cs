@@ -16,11 +16,12 @@ namespace KafkaMl.Web.Apis;
 
 /// <summary>
 /// What training jobs (the <c>train</c> verb) report, under <see cref="TrainingJobRoutes"/>: the job fetches its spec,
-/// then reports its status, each epoch and finally its result with the weights. Every request carries the job's
+/// then reports its status, each epoch, the model versions it publishes while it trains (incremental training) and
+/// finally its result with the weights. Every request carries the job's
 /// token (<see cref="JobEnvironment.TokenHeader"/>), valid for its own result only: 401 without one, 403 with
 /// another result's. A report on a result that is already finished, failed or stopped answers 409 so the job exits.
 /// </summary>
-public static class TrainingJobsApi
+public static partial class TrainingJobsApi
 {
     /// <summary>Largest result upload (weights of big models included).</summary>
     public const long MaxUploadBytes = 2L << 30;
@@ -49,6 +50,13 @@ public static class TrainingJobsApi
         api.MapPost("/result", UploadResult)
             .WithName("UploadTrainingResult")
             .WithSummary("The job uploads its final metrics and trained weights (multipart: report, weights, safetensors)")
+            .DisableAntiforgery()
+            .WithFormOptions(multipartBodyLengthLimit: MaxUploadBytes)
+            .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes));
+
+        api.MapPost("/versions", PublishVersion)
+            .WithName("PublishModelVersion")
+            .WithSummary("The job publishes a model version while it trains (multipart: version, weights, safetensors)")
             .DisableAntiforgery()
             .WithFormOptions(multipartBodyLengthLimit: MaxUploadBytes)
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes));
@@ -83,7 +91,8 @@ public static class TrainingJobsApi
             deployment.EarlyStoppingMinDelta,
             deployment.ValidationRate,
             deployment.TestRate,
-            deployment.Seed));
+            deployment.Seed,
+            deployment.Incremental));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStatus(
@@ -163,15 +172,20 @@ public static class TrainingJobsApi
         }
 
         // An epoch means data arrived, whatever the job said before.
-        var status = current.Status;
-        if (status is TrainingStatus.Created or TrainingStatus.Deployed
-            && await db.TrainingResults.TryMoveAsync(resultId, [TrainingStatus.Created, TrainingStatus.Deployed], TrainingStatus.Training, null, cancellationToken))
-        {
-            status = TrainingStatus.Training;
-            await notifier.NotifyStatusAsync(resultId, current.DeploymentId, status);
-        }
+        var status = await MarkTrainingAsync(db, notifier, resultId, current, cancellationToken);
         await notifier.NotifyEpochAsync(resultId, current.DeploymentId, status, report.Epoch);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>Moves a created or deployed result to training (data arrived) and announces it; answers the status it has now.</summary>
+    private static async Task<TrainingStatus> MarkTrainingAsync(
+        KafkaMlDbContext db, ResultsNotifier notifier, int resultId, ResultState current, CancellationToken cancellationToken)
+    {
+        if (current.Status is not (TrainingStatus.Created or TrainingStatus.Deployed)
+            || !await db.TrainingResults.TryMoveAsync(resultId, [TrainingStatus.Created, TrainingStatus.Deployed], TrainingStatus.Training, null, cancellationToken))
+            return current.Status;
+        await notifier.NotifyStatusAsync(resultId, current.DeploymentId, TrainingStatus.Training);
+        return TrainingStatus.Training;
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> UploadResult(
@@ -184,25 +198,20 @@ public static class TrainingJobsApi
     {
         var current = await ReadAsync(db, resultId, cancellationToken);
         if (current is null) return ResultNotFound(resultId);
-        // A retried upload of a result already stored is done, not a conflict.
-        if (current.Status == TrainingStatus.Finished) return TypedResults.NoContent();
+        // A retried upload of a result already stored is done, not a conflict (its version 1 is made sure of).
+        if (current.Status == TrainingStatus.Finished)
+        {
+            await RecordFirstVersionAsync(db, resultId, cancellationToken);
+            return TypedResults.NoContent();
+        }
         if (current.Status.IsFinal()) return Final(resultId, current.Status);
 
         var errors = new ValidationErrors();
         var report = await ReadReportAsync(form, errors, cancellationToken);
-        var weights = form.Files.GetFile(TrainingJobRoutes.WeightsPart);
-        if (weights is null || weights.Length == 0)
-            errors.Add(TrainingJobRoutes.WeightsPart, $"The '{TrainingJobRoutes.WeightsPart}' part must hold the trained weights.");
-        var safetensors = form.Files.GetFile(TrainingJobRoutes.SafetensorsPart);
-        if (safetensors is { Length: 0 }) errors.Add(TrainingJobRoutes.SafetensorsPart, "The safetensors part is empty.");
+        var (weights, safetensors) = ReadWeightParts(form, errors);
         if (errors.Any) return errors.ToProblem();
 
-        var directory = orchestrator.ResultDirectory(resultId);
-        Directory.CreateDirectory(directory);
-        await SaveAsync(weights!.OpenReadStream(), Path.Combine(directory, ResultFiles.Weights), cancellationToken);
-        if (safetensors is not null)
-            await SaveAsync(safetensors.OpenReadStream(), Path.Combine(directory, ResultFiles.Safetensors), cancellationToken);
-        await SaveAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, ReportJson)), Path.Combine(directory, ResultFiles.Report), cancellationToken);
+        await SaveUploadAsync(orchestrator.ResultDirectory(resultId), weights!, safetensors, report, ResultFiles.Report, cancellationToken);
 
         var r = report!;
         var trainMetrics = new Dictionary<string, double>(r.TrainMetrics ?? new Dictionary<string, double>());
@@ -228,42 +237,68 @@ public static class TrainingJobsApi
             orchestrator.DeleteResultFiles(resultId);
             return now is { } final ? Final(resultId, final) : ResultNotFound(resultId);
         }
+        await RecordFirstVersionAsync(db, resultId, cancellationToken);
         await notifier.NotifyStatusAsync(resultId, current.DeploymentId, TrainingStatus.Finished);
         return TypedResults.NoContent();
     }
 
-    /// <summary>The <c>report</c> part, as a form field or as a file; null (with the reason in <paramref name="errors"/>) when unusable.</summary>
+    /// <summary>The <c>report</c> part, checked; null (with the reason in <paramref name="errors"/>) when unusable.</summary>
     private static async Task<TrainingResultReport?> ReadReportAsync(IFormCollection form, ValidationErrors errors, CancellationToken cancellationToken)
     {
         const string Part = TrainingJobRoutes.ReportPart;
-        TrainingResultReport? report = null;
-        try
-        {
-            if (form.TryGetValue(Part, out var field) && !string.IsNullOrWhiteSpace(field.ToString()))
-                report = JsonSerializer.Deserialize<TrainingResultReport>(field.ToString(), ReportJson);
-            else if (form.Files.GetFile(Part) is { Length: > 0 } file)
-            {
-                await using var stream = file.OpenReadStream();
-                report = await JsonSerializer.DeserializeAsync<TrainingResultReport>(stream, ReportJson, cancellationToken);
-            }
-        }
-        catch (JsonException e)
-        {
-            errors.Add(Part, $"The report is not valid JSON of the expected shape: {e.Message}");
-            return null;
-        }
-
-        if (report is null)
-        {
-            errors.Add(Part, $"The '{Part}' part must hold the result report as JSON.");
-            return null;
-        }
+        var report = await ReadJsonPartAsync<TrainingResultReport>(form, Part, "the result report", errors, cancellationToken);
+        if (report is null) return null;
         if (!double.IsFinite(report.TrainingSeconds) || report.TrainingSeconds < 0)
             errors.Add($"{Part}.trainingSeconds", "The training time must be 0 seconds or more.");
         if (report.ConfusionMatrix is { } matrix
             && (matrix.Any(row => row is null || row.Length != matrix.Length) || matrix.Any(row => row.Any(count => count < 0))))
             errors.Add($"{Part}.confusionMatrix", "The confusion matrix must be square (one row and one column per class) with counts of 0 or more.");
         return report;
+    }
+
+    /// <summary>A JSON part of a job's upload, as a form field or as a file; null (with the reason in <paramref name="errors"/>) when unusable.</summary>
+    private static async Task<T?> ReadJsonPartAsync<T>(IFormCollection form, string part, string what, ValidationErrors errors, CancellationToken cancellationToken)
+        where T : class
+    {
+        T? value = null;
+        try
+        {
+            if (form.TryGetValue(part, out var field) && !string.IsNullOrWhiteSpace(field.ToString()))
+                value = JsonSerializer.Deserialize<T>(field.ToString(), ReportJson);
+            else if (form.Files.GetFile(part) is { Length: > 0 } file)
+            {
+                await using var stream = file.OpenReadStream();
+                value = await JsonSerializer.DeserializeAsync<T>(stream, ReportJson, cancellationToken);
+            }
+        }
+        catch (JsonException e)
+        {
+            errors.Add(part, $"The '{part}' part is not valid JSON of the expected shape: {e.Message}");
+            return null;
+        }
+        if (value is null) errors.Add(part, $"The '{part}' part must hold {what} as JSON.");
+        return value;
+    }
+
+    /// <summary>The weight files of a job's upload; adds an error when the weights are missing or a file is empty.</summary>
+    private static (IFormFile? Weights, IFormFile? Safetensors) ReadWeightParts(IFormCollection form, ValidationErrors errors)
+    {
+        var weights = form.Files.GetFile(TrainingJobRoutes.WeightsPart);
+        if (weights is null || weights.Length == 0)
+            errors.Add(TrainingJobRoutes.WeightsPart, $"The '{TrainingJobRoutes.WeightsPart}' part must hold the trained weights.");
+        var safetensors = form.Files.GetFile(TrainingJobRoutes.SafetensorsPart);
+        if (safetensors is { Length: 0 }) errors.Add(TrainingJobRoutes.SafetensorsPart, "The safetensors part is empty.");
+        return (weights, safetensors);
+    }
+
+    /// <summary>Stores the weight files and the job's JSON report in <paramref name="directory"/>.</summary>
+    private static async Task SaveUploadAsync<T>(string directory, IFormFile weights, IFormFile? safetensors, T report, string reportFile, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        await SaveAsync(weights.OpenReadStream(), Path.Combine(directory, ResultFiles.Weights), cancellationToken);
+        if (safetensors is not null)
+            await SaveAsync(safetensors.OpenReadStream(), Path.Combine(directory, ResultFiles.Safetensors), cancellationToken);
+        await SaveAsync(new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(report, ReportJson)), Path.Combine(directory, reportFile), cancellationToken);
     }
 
     /// <summary>Writes beside the target, then moves over it: a reader never sees half a file.</summary>

@@ -3,7 +3,7 @@ using KafkaMl.Web.Data.EntityConfigurations;
 
 namespace KafkaMl.Web.Data;
 
-/// <summary>The portal's SQLite database: models, configurations, deployments, results, datasources, inferences, user accounts and API tokens.</summary>
+/// <summary>The portal's SQLite database: models, configurations, deployments, results and their versions, datasources, inferences, user accounts and API tokens.</summary>
 public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbContext(options)
 {
     public DbSet<Model> Models => Set<Model>();
@@ -15,6 +15,8 @@ public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbCo
     public DbSet<TrainingResult> TrainingResults => Set<TrainingResult>();
 
     public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
+
+    public DbSet<ModelVersion> ModelVersions => Set<ModelVersion>();
 
     public DbSet<Datasource> Datasources => Set<Datasource>();
 
@@ -31,6 +33,7 @@ public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbCo
         modelBuilder.ApplyConfiguration(new DeploymentEntityConfiguration());
         modelBuilder.ApplyConfiguration(new TrainingResultEntityConfiguration());
         modelBuilder.ApplyConfiguration(new EpochMetricEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new ModelVersionEntityConfiguration());
         modelBuilder.ApplyConfiguration(new DatasourceEntityConfiguration());
         modelBuilder.ApplyConfiguration(new InferenceEntityConfiguration());
         modelBuilder.ApplyConfiguration(new UserAccountEntityConfiguration());

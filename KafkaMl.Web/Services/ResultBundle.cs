@@ -25,7 +25,8 @@ public sealed partial class ResultService
     /// <summary>
     /// Result <paramref name="id"/>'s trained model as a zip: the script (model.csx), TorchSharp's weights (model.dat),
     /// the same weights as safetensors when stored, and metadata.json (settings, metrics, input format, scaler,
-    /// versions). A conflict until the result is finished; not found when its weights are missing.
+    /// versions). A conflict until the result is finished; not found when its weights are missing. A published version's
+    /// bundle is <see cref="VersionBundleAsync"/>.
     /// </summary>
     public async Task<Outcome<ModelBundle>> BundleAsync(int id, CancellationToken cancellationToken = default)
     {
@@ -44,24 +45,42 @@ public sealed partial class ResultService
         var directory = orchestrator.ResultDirectory(id);
         var weights = Path.Combine(directory, ResultFiles.Weights);
         if (!File.Exists(weights)) return Outcome.NotFound($"The trained weights of result {id} are missing from the data directory.");
+        var contents = new BundleContents(weights, result.TrainMetrics, result.ValMetrics, result.TestMetrics, result.Scaler, Version: null);
+        return Outcome.Ok(await ZipAsync(result, contents, $"kafkaml-result-{id}.zip", cancellationToken));
+    }
 
+    /// <summary>What a bundle holds besides the script and settings: one set of weights (with the safetensors beside them, if any) and what they were published with.</summary>
+    /// <param name="Version">The published version bundled; null for the result's final model.</param>
+    private sealed record BundleContents(
+        string WeightsFile,
+        IReadOnlyDictionary<string, double> TrainMetrics,
+        IReadOnlyDictionary<string, double> ValMetrics,
+        IReadOnlyDictionary<string, double> TestMetrics,
+        string? Scaler,
+        ModelVersion? Version);
+
+    private static async Task<ModelBundle> ZipAsync(TrainingResult result, BundleContents contents, string fileName, CancellationToken cancellationToken)
+    {
+        var safetensors = Path.Combine(Path.GetDirectoryName(contents.WeightsFile)!, ResultFiles.Safetensors);
+        var hasSafetensors = File.Exists(safetensors);
         using var zip = new MemoryStream();
         using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
         {
             await AddTextAsync(archive, ScriptEntry, Script(result), cancellationToken);
-            await AddFileAsync(archive, ResultFiles.Weights, weights, cancellationToken);
-            var safetensors = Path.Combine(directory, ResultFiles.Safetensors);
-            if (File.Exists(safetensors)) await AddFileAsync(archive, ResultFiles.Safetensors, safetensors, cancellationToken);
-            await AddTextAsync(archive, MetadataEntry, JsonSerializer.Serialize(Metadata(result, File.Exists(safetensors)), MetadataJson), cancellationToken);
+            await AddFileAsync(archive, ResultFiles.Weights, contents.WeightsFile, cancellationToken);
+            if (hasSafetensors) await AddFileAsync(archive, ResultFiles.Safetensors, safetensors, cancellationToken);
+            await AddTextAsync(archive, MetadataEntry, JsonSerializer.Serialize(Metadata(result, contents, hasSafetensors), MetadataJson), cancellationToken);
         }
-        return Outcome.Ok(new ModelBundle(zip.ToArray(), $"kafkaml-result-{id}.zip"));
+        return new ModelBundle(zip.ToArray(), fileName);
     }
 
     private static string Script(TrainingResult result) =>
         result.ModelCode is { Length: > 0 } code ? code : result.Model?.Code ?? "";
 
-    private static JsonObject Metadata(TrainingResult result, bool hasSafetensors)
+    private static JsonObject Metadata(TrainingResult result, BundleContents contents, bool hasSafetensors)
     {
+        // The confusion matrix belongs to the result's final weights: a later version's bundle goes without it.
+        var confusionMatrix = contents.Version is null || contents.Version.WeightsPath == result.WeightsPath ? result.ConfusionMatrix : null;
         var deployment = result.Deployment!;
         return new JsonObject
         {
@@ -91,20 +110,23 @@ public sealed partial class ResultService
                 ["seed"] = deployment.Seed,
                 ["trainingSeconds"] = result.TrainingSeconds,
             },
+            ["modelVersion"] = contents.Version is { } version
+                ? new JsonObject { ["version"] = version.Version, ["publishedAt"] = version.PublishedAt, ["samplesSeen"] = version.SamplesSeen }
+                : null,
             ["metrics"] = new JsonObject
             {
-                ["train"] = JsonSerializer.SerializeToNode(result.TrainMetrics, MetadataJson),
-                ["validation"] = JsonSerializer.SerializeToNode(result.ValMetrics, MetadataJson),
-                ["test"] = JsonSerializer.SerializeToNode(result.TestMetrics, MetadataJson),
+                ["train"] = JsonSerializer.SerializeToNode(contents.TrainMetrics, MetadataJson),
+                ["validation"] = JsonSerializer.SerializeToNode(contents.ValMetrics, MetadataJson),
+                ["test"] = JsonSerializer.SerializeToNode(contents.TestMetrics, MetadataJson),
             },
-            ["confusionMatrix"] = JsonSerializer.SerializeToNode(result.ConfusionMatrix, MetadataJson),
+            ["confusionMatrix"] = JsonSerializer.SerializeToNode(confusionMatrix, MetadataJson),
             ["input"] = new JsonObject
             {
                 ["topic"] = result.DataTopic,
                 ["format"] = result.InputFormat,
                 ["config"] = ResultInputResponse.ParseObject(result.InputConfig),
             },
-            ["scaler"] = ResultInputResponse.ParseObject(result.Scaler),
+            ["scaler"] = ResultInputResponse.ParseObject(contents.Scaler),
             ["versions"] = new JsonObject
             {
                 ["kafkaMl"] = AppVersion.Current,

@@ -13,7 +13,8 @@ public sealed partial class ResultService(
     IDbContextFactory<KafkaMlDbContext> contexts,
     TrainingOrchestrator orchestrator,
     ResultsNotifier notifier,
-    IJobRunner runner)
+    IJobRunner runner,
+    Microsoft.Extensions.Options.IOptions<KafkaMl.Core.KafkaMlOptions> options)
 {
     public const int DefaultLogLines = 200;
     public const int MaxLogLines = 10_000;

@@ -29,6 +29,16 @@ public interface ITrainingReporter
     Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A reporter that can also publish model versions while the job trains (<see cref="PortalClient"/>): what an
+/// incremental training needs besides <see cref="ITrainingReporter"/>. Delivered in order with the other reports.
+/// </summary>
+public interface IModelVersionReporter
+{
+    /// <summary>Publishes version <see cref="ModelVersionReport.Version"/> (numbered from 1 without gaps); the files must stay until the task completes.</summary>
+    Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken);
+}
+
 /// <summary>The files a training job uploads with its result.</summary>
 /// <param name="WeightsPath">TorchSharp's own weights file (<c>module.save</c>).</param>
 /// <param name="SafetensorsPath">The same weights as safetensors, with the feature scaler in the metadata.</param>

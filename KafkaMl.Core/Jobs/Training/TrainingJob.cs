@@ -102,7 +102,7 @@ public static class TrainingJob
         reports.Track(reporter.ReportStatusAsync(new TrainingStatusReport(EnumNames.ToName(TrainingStatus.Deployed)), cancellationToken));
 
         var control = await WaitForControlMessageAsync(context, spec, log, cancellationToken);
-        var mode = TrainingModes.For(control);
+        var mode = TrainingModes.For(control, spec);
         var (settings, _) = ResolveSettings(spec, definition, control.ValidationRate, control.TestRate, context.TorchThreads);
         var run = new TrainingRun(context, spec, definition, control, settings, reporter, log) { Reports = reports };
         var data = mode.Source.Describe(run);
@@ -156,7 +156,7 @@ public static class TrainingJob
         var found = await waiter.WaitAsync(spec.DeploymentId, log, cancellationToken);
         var control = found.Message;
         log?.Report(string.Create(CultureInfo.InvariantCulture,
-            $"control message found at {context.ControlTopic}:{found.Partition}@{found.Offset}: {control.Topic} ({control.TotalMsg} messages, {control.InputFormat})"));
+            $"control message found at {context.ControlTopic}:{found.Partition}@{found.Offset}: {control.Topic} ({(control.TotalMsg is { } total ? $"{total} messages" : "an open stream")}, {control.InputFormat})"));
         return control;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Training;
@@ -42,13 +43,45 @@ public static class TrainingModes
     /// <summary>Epochs over the bounded topic:partition:start:end ranges the control message names, then the weights uploaded.</summary>
     public static readonly TrainingMode Bounded = new("bounded", new RangeDataSource(), new EpochTrainingLoop(), new WeightsPublisher());
 
-    /// <summary>The mode for a control message.</summary>
-    /// <exception cref="TrainingJobException">No mode trains on what the control message announces.</exception>
-    public static TrainingMode For(ControlMessage control)
+    /// <summary>
+    /// The mode for a control message sent to the deployment <paramref name="spec"/> belongs to. A bounded deployment
+    /// takes bounded ranges only; an incremental one (<see cref="TrainingJobSpec.Incremental"/>) takes Kafka-ML's online
+    /// message only: <c>incremental: true</c>, a bare topic name and no <c>total_msg</c>.
+    /// </summary>
+    /// <exception cref="TrainingJobException">The message is not the kind the deployment expects, or no mode trains on it yet.</exception>
+    public static TrainingMode For(ControlMessage control, TrainingJobSpec spec)
     {
         ArgumentNullException.ThrowIfNull(control);
-        if (control.IsOpenStream || control.Incremental)
-            throw new TrainingJobException("The control message announces an incremental (online) stream; training jobs train on bounded topic:partition:start:end ranges only.");
-        return Bounded;
+        ArgumentNullException.ThrowIfNull(spec);
+        var deployment = spec.DeploymentId.ToString(CultureInfo.InvariantCulture);
+        if (spec.Incremental is null)
+        {
+            if (control.Incremental)
+            {
+                throw new TrainingJobException(
+                    $"Deployment {deployment} is bounded (not incremental), so it expects a control message naming topic:partition:start:end ranges, "
+                    + $"but this one announces an online stream (incremental: true, topic '{control.Topic}'). Send the data as a bounded stream, "
+                    + "or deploy the configuration again with incremental: true.");
+            }
+            return Bounded;
+        }
+
+        if (!control.Incremental)
+        {
+            throw new TrainingJobException(
+                $"Deployment {deployment} is incremental, so it expects an online control message (incremental: true, a bare topic name, total_msg null), "
+                + $"but this one names the bounded ranges '{control.Topic}'. Send the data as an online stream (e.g. a sink with Online = true), "
+                + "or deploy the configuration again without incremental.");
+        }
+        if (!control.IsOpenStream || control.TotalMsg is not null)
+        {
+            throw new TrainingJobException(
+                $"Deployment {deployment} is incremental and expects an online control message with a bare topic name and total_msg null; "
+                + $"this one has topic '{control.Topic}' and total_msg {(control.TotalMsg is { } total ? total.ToString(CultureInfo.InvariantCulture) : "null")}.");
+        }
+        // The incremental loop (windows, versions, offsets committed per window) is the next part of issue 15.
+        throw new TrainingJobException(
+            $"Deployment {deployment} is incremental and its online stream '{control.Topic}' was found, but incremental training is not available yet "
+            + "in this version of KafkaMl: the training job cannot train on an open stream.");
     }
 }

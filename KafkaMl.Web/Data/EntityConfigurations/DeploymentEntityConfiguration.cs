@@ -16,5 +16,7 @@ internal sealed class DeploymentEntityConfiguration : IEntityTypeConfiguration<D
             .HasForeignKey(r => r.DeploymentId)
             .OnDelete(DeleteBehavior.Cascade);
         deployment.PrimitiveCollection(d => d.Metrics);
+        // One JSON column, null for a bounded deployment: the settings are read and written as a whole.
+        deployment.Property(d => d.Incremental).HasJsonConversion();
     }
 }

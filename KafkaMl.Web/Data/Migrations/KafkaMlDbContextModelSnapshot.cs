@@ -130,6 +130,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("Epochs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Incremental")
+                        .HasColumnType("TEXT");
+
                     b.Property<double>("LearningRate")
                         .HasColumnType("REAL");
 
@@ -277,6 +280,51 @@ namespace KafkaMl.Web.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Models", (string)null);
+                });
+
+            modelBuilder.Entity("KafkaMl.Core.Domain.ModelVersion", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("PublishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("ResultId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("SamplesSeen")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Scaler")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TestMetrics")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TrainMetrics")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ValMetrics")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("WeightsPath")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ResultId", "Version")
+                        .IsUnique();
+
+                    b.ToTable("ModelVersions", (string)null);
                 });
 
             modelBuilder.Entity("KafkaMl.Core.Domain.TrainingResult", b =>
@@ -477,6 +525,17 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Navigation("Result");
                 });
 
+            modelBuilder.Entity("KafkaMl.Core.Domain.ModelVersion", b =>
+                {
+                    b.HasOne("KafkaMl.Core.Domain.TrainingResult", "Result")
+                        .WithMany("Versions")
+                        .HasForeignKey("ResultId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.Navigation("Result");
+                });
+
             modelBuilder.Entity("KafkaMl.Core.Domain.TrainingResult", b =>
                 {
                     b.HasOne("KafkaMl.Core.Domain.Deployment", "Deployment")
@@ -522,6 +581,8 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Navigation("Epochs");
 
                     b.Navigation("Inferences");
+
+                    b.Navigation("Versions");
                 });
 
             modelBuilder.Entity("KafkaMl.Web.Auth.UserAccount", b =>

@@ -14,4 +14,7 @@ public static class DeploymentForm
         Metrics: [KafkaMl.Core.Training.MetricNames.Accuracy], Shuffle: true);
 
     public static IReadOnlyList<string> MetricNames => DeploymentRules.MetricNames;
+
+    /// <summary>What an incremental deployment computing <paramref name="metrics"/> can monitor (<c>val_loss</c> first).</summary>
+    public static IReadOnlyList<string> MonitorableMetrics(IEnumerable<string> metrics) => DeploymentRules.MonitorableMetrics(metrics);
 }

@@ -1,3 +1,4 @@
+using KafkaMl.Web.Apis;
 using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
@@ -6,12 +7,14 @@ namespace KafkaMl.Web.Components.Pages.Results;
 
 /// <summary>
 /// One training result: header (model, deployment, live status, error, stream), stop / delete / download, the live
-/// learning curves (<see cref="ResultCharts"/>), the final metrics, the confusion matrix and the job's log. A status
-/// change announced by the notifier reloads the header and metrics; epochs only extend the charts.
+/// learning curves (<see cref="ResultCharts"/>), the final metrics, the confusion matrix, the published versions
+/// (<see cref="VersionsTable"/>) and the job's log. A status change announced by the notifier (a published version
+/// announces one too) reloads the header, metrics and versions; epochs only extend the charts.
 /// </summary>
 public sealed partial class ResultDetailPage : IDisposable
 {
     private ResultDetail? detail;
+    private IReadOnlyList<ModelVersionResponse> versions = [];
     private bool loaded;
     private bool busy;
     private string? error;
@@ -57,7 +60,11 @@ public sealed partial class ResultDetailPage : IDisposable
 
     private async Task LoadAsync()
     {
-        error = await PageLoad.ErrorOfAsync(async () => detail = await Views.DetailAsync(Id));
+        error = await PageLoad.ErrorOfAsync(async () =>
+        {
+            detail = await Views.DetailAsync(Id);
+            versions = (await Views.VersionsAsync(Id)).Value ?? [];
+        });
         loaded = true;
     }
 

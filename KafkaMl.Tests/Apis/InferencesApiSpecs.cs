@@ -175,6 +175,23 @@ public sealed class InferencesApiSpecs(OrchestrationPortalFactory portal)
     }
 
     [Fact]
+    public async Task Running_waits_for_the_other_replicas_while_the_first_one_holds_every_partition()
+    {
+        var resultId = await portal.SeedResultAsync(portal.DataDir);
+        var created = await http.CreateAsync(ARequest(resultId, replicas: 2, partitions: 4));
+
+        await ReportAsync(created.Id, AStatsReport("0", partitions: [0, 1, 2, 3]));
+        var alone = await GetAsync(created.Id);
+        await ReportAsync(created.Id, AStatsReport("1", partitions: [2, 3]));
+        await ReportAsync(created.Id, AStatsReport("0", partitions: [0, 1]));
+        var spread = await GetAsync(created.Id);
+
+        Assert.NotEqual(InferenceStatus.Running, alone.Status);
+        Assert.Equal(4, alone.Stats.AssignedPartitions);
+        Assert.Equal(InferenceStatus.Running, spread.Status);
+    }
+
+    [Fact]
     public async Task Scaling_above_the_input_partition_count_warns_that_replicas_would_sit_idle()
     {
         var resultId = await portal.SeedResultAsync(portal.DataDir);

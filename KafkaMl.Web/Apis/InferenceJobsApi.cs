@@ -87,16 +87,16 @@ public static class InferenceJobsApi
             return Problems.Validation("messagesIn", "Counters cannot be negative.");
 
         var inference = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId)
-            .Select(i => new { i.Status, i.InputPartitions }).SingleOrDefaultAsync(cancellationToken);
+            .Select(i => new { i.Status, i.InputPartitions, i.Replicas }).SingleOrDefaultAsync(cancellationToken);
         if (inference is null) return InferenceNotFound(inferenceId);
         var status = inference.Status;
         if (status.IsFinal()) return EndedConflict(inferenceId, status);
 
         await monitor.RecordAsync(inferenceId, report with { Replica = report.Replica.Trim(), Recent = report.Recent ?? [] });
-        // Replicas holding every input partition mean the service serves (the start job may not even have marked it
-        // deployed yet); until then it stays deployed, however many replicas report.
+        // Replicas holding every input partition, spread as they will stay, mean the service serves (the start job may
+        // not even have marked it deployed yet); until then it stays deployed, however many replicas report.
         if (status != InferenceStatus.Running
-            && monitor.Get(inferenceId).Serves(inference.InputPartitions)
+            && monitor.Get(inferenceId).Serves(inference.InputPartitions, inference.Replicas)
             && await db.Inferences.TryMoveAsync(inferenceId, [InferenceStatus.Created, InferenceStatus.Deployed], InferenceStatus.Running, null, cancellationToken))
         {
             await monitor.NotifyStatusAsync(inferenceId, InferenceStatus.Running);

@@ -36,14 +36,14 @@ public sealed class InferenceWorkload(JobTokens tokens, JobEnvironmentBuilder en
         _ => null,
     };
 
-    /// <summary>A deployed inference whose reporting replicas hold every input partition is running.</summary>
+    /// <summary>A deployed inference whose reporting replicas serve its whole input (<see cref="InferenceLiveStats.Serves"/>) is running.</summary>
     public override async Task ReconcileHealthyAsync(KafkaMlDbContext db, WorkloadRow row, CancellationToken cancellationToken)
     {
         if (row.Status is not InferenceStatus.Deployed) return;
         var stats = monitor.Get(row.Id);
         if (stats.Replicas.Count == 0) return;
         var partitions = await db.Inferences.Where(i => i.Id == row.Id).Select(i => i.InputPartitions).SingleOrDefaultAsync(cancellationToken);
-        if (stats.Serves(partitions))
+        if (stats.Serves(partitions, row.Replicas))
             await MoveAndNotifyAsync(db, row, [InferenceStatus.Deployed], InferenceStatus.Running, null, cancellationToken);
     }
 

@@ -23,11 +23,20 @@ public sealed record InferenceLiveStats(
     public int AssignedPartitions => Replicas.SelectMany(r => r.Partitions ?? []).Distinct().Count();
 
     /// <summary>
-    /// Whether the service serves its whole input: every one of its <paramref name="inputPartitions"/> is held by a
-    /// replica that reported (any reporting replica when the count is unknown). A service is running only then.
+    /// Whether the service serves its whole input as it will go on serving it: every one of its
+    /// <paramref name="inputPartitions"/> is held by a replica that reported, and as many of its
+    /// <paramref name="wantedReplicas"/> as can hold one (no more than there are partitions) hold one each. The second
+    /// condition keeps a service from being called running while its first replica holds everything and the others
+    /// are still joining: their arrival would move partitions (measured: inputs on them waited up to 0.5 s).
+    /// Unknown partitions (older services): any reporting replica. A service is running only then.
     /// </summary>
-    public bool Serves(int? inputPartitions) =>
-        Replicas.Count > 0 && (inputPartitions is not { } partitions || AssignedPartitions >= partitions);
+    public bool Serves(int? inputPartitions, int wantedReplicas)
+    {
+        if (Replicas.Count == 0) return false;
+        if (inputPartitions is not { } partitions) return true;
+        var holding = Replicas.Count(r => r.Partitions is { Count: > 0 });
+        return AssignedPartitions >= partitions && holding >= Math.Min(wantedReplicas, partitions);
+    }
 }
 
 /// <summary>What changed on an inference: its status (saved), or a replica's stats (held in memory).</summary>

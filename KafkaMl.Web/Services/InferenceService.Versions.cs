@@ -28,6 +28,13 @@ public sealed partial class InferenceService
         return await GetAsync(id, cancellationToken);
     }
 
+    /// <summary>The model versions result <paramref name="resultId"/> has published, oldest first (what an inference of it can pin).</summary>
+    public async Task<IReadOnlyList<int>> VersionNumbersAsync(int resultId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
+        return await InferenceVersions.NumbersAsync(db, resultId, cancellationToken);
+    }
+
     /// <summary>The inferences of <paramref name="query"/> with their model's name and the facts their wanted version comes from.</summary>
     private static IQueryable<InferenceRow> WithVersions(KafkaMlDbContext db, IQueryable<Inference> query) =>
         query.Select(i => new InferenceRow(

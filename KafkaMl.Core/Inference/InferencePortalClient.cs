@@ -89,12 +89,14 @@ public sealed class InferencePortalClient : IDisposable
     }
 
     /// <summary>
-    /// The model version to serve now, asked once; null when the portal cannot be reached, refuses, or sends something else
-    /// (the replica keeps serving what it serves and asks again; a deleted or stopped inference is noticed by the stats).
+    /// The model version to serve now (or version <paramref name="version"/>, with its scaler), asked once; null when the
+    /// portal cannot be reached, refuses, or sends something else (the replica keeps serving what it serves and asks
+    /// again; a deleted or stopped inference is noticed by the stats).
     /// </summary>
-    public async Task<InferenceVersionSpec?> GetVersionAsync(CancellationToken cancellationToken)
+    public async Task<InferenceVersionSpec?> GetVersionAsync(CancellationToken cancellationToken, int? version = null)
     {
-        var (response, _) = await _http.AttemptAsync(() => new HttpRequestMessage(HttpMethod.Get, _http.Url(InferenceJobRoutes.Version(InferenceId))),
+        var route = version is { } v ? InferenceJobRoutes.Version(InferenceId, v) : InferenceJobRoutes.Version(InferenceId);
+        var (response, _) = await _http.AttemptAsync(() => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)),
             HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         if (response is null) return null;
         using (response)

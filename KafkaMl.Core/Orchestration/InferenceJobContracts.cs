@@ -90,6 +90,9 @@ public static class InferenceJobRoutes
     /// <summary>The model version to serve now (<see cref="InferenceVersionSpec"/>).</summary>
     public static string Version(int inferenceId) => $"{Spec(inferenceId)}/version";
 
+    /// <summary>Model version <paramref name="version"/> and its scaler (a replica whose wanted version will not load falls back to older ones).</summary>
+    public static string Version(int inferenceId, int version) => $"{Version(inferenceId)}?version={version}";
+
     public static string Stats(int inferenceId) => $"{Spec(inferenceId)}/stats";
 
     /// <summary>Header of a dead-lettered message that carries the error.</summary>

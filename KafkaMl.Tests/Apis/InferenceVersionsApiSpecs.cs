@@ -57,7 +57,12 @@ public sealed class InferenceVersionsApiSpecs(OrchestrationPortalFactory portal)
         Assert.Equal("weights-3", await JobGetTextAsync(following.Id, InferenceJobRoutes.Weights(following.Id)));
         Assert.Equal("weights-1", await JobGetTextAsync(following.Id, InferenceJobRoutes.Weights(following.Id, 1)));
         Assert.Equal("weights-2", await JobGetTextAsync(pinned.Id, InferenceJobRoutes.Weights(pinned.Id)));
-        Assert.Equal(HttpStatusCode.NotFound, (await JobSendAsync(pinned.Id, InferenceJobRoutes.Weights(pinned.Id, 9))).StatusCode);
+        var older = await JobGetAsync<InferenceVersionSpec>(following.Id, InferenceJobRoutes.Version(following.Id, 1));
+        Assert.Equal((1, 1.0), (older.Version, older.Scaler!["mean"]![0]!.GetValue<double>()));
+        using (var unknownWeights = await JobSendAsync(pinned.Id, InferenceJobRoutes.Weights(pinned.Id, 9)))
+            Assert.Equal(HttpStatusCode.NotFound, unknownWeights.StatusCode);
+        using var unknownVersion = await JobSendAsync(pinned.Id, InferenceJobRoutes.Version(pinned.Id, 9));
+        Assert.Equal(HttpStatusCode.NotFound, unknownVersion.StatusCode);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public static class InferenceJobsApi
             .WithSummary("The trained weights (TorchSharp format) of the model version to serve now, or of ?version=N");
         api.MapGet("/version", GetVersion)
             .WithName("GetInferenceJobVersion")
-            .WithSummary("The model version to serve now (pinned, or the result's latest) and its scaler; replicas ask every second");
+            .WithSummary("The model version to serve now (pinned, or the result's latest) and its scaler, or version ?version=N; replicas ask every second");
         api.MapPost("/stats", ReportStats)
             .WithName("ReportInferenceStats")
             .WithSummary("A replica reports its counters, latency percentiles and latest predictions")
@@ -74,16 +74,16 @@ public static class InferenceJobsApi
 
     /// <summary>The version the replicas should serve now, with its scaler: they load it when it is not the one they serve.</summary>
     public static async Task<Results<Ok<InferenceVersionSpec>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetVersion(
-        int inferenceId, KafkaMlDbContext db, CancellationToken cancellationToken)
+        int inferenceId, int? version, KafkaMlDbContext db, CancellationToken cancellationToken)
     {
         var inference = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId)
             .Select(i => new { i.Status, i.ResultId, i.PinnedVersion }).SingleOrDefaultAsync(cancellationToken);
         if (inference is null) return InferenceNotFound(inferenceId);
         if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
-        var version = await InferenceVersions.FindAsync(db, inference.ResultId, inference.PinnedVersion, null, cancellationToken);
-        return version is null
-            ? Problems.NotFound($"Result {inference.ResultId} of inference {inferenceId} has no model version to serve.")
-            : TypedResults.Ok(new InferenceVersionSpec(version.Version, Scaler(version.Scaler)));
+        var found = await InferenceVersions.FindAsync(db, inference.ResultId, inference.PinnedVersion, version, cancellationToken);
+        return found is null
+            ? Problems.NotFound(version is { } v ? $"Result {inference.ResultId} has no model version {v}." : $"Result {inference.ResultId} of inference {inferenceId} has no model version to serve.")
+            : TypedResults.Ok(new InferenceVersionSpec(found.Version, Scaler(found.Scaler)));
     }
 
     public static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetWeights(

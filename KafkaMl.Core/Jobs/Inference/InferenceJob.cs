@@ -82,6 +82,13 @@ public static class InferenceJob
             return InferenceJobEnd.Failed;
         }
 
+        if (setup.Refused is { } refused)
+        {
+            engine.Stats.SetRefused(refused);
+            output.Line(InferenceJobLines.Refused(replica, refused.Version, setup.Version, refused.Error));
+            logger.LogWarning("Replica {Replica} refused model version {Version}: {Reason}", replica, refused.Version, refused.Error);
+        }
+
         var reporter = portal is null ? null : new InferenceReporter(portal, engine.Stats.Snapshot, options.StatsInterval, logger);
         var assigned = false;
         var run = engine.RunAsync(new LineProgress(p =>

@@ -16,6 +16,42 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
     /// <summary>Builds the next versions from the same compilation (null when serving files: they have one version).</summary>
     public ModelLoader? Loader { get; init; }
 
+    /// <summary>The version wanted at start that would not load, and why (an older one is served instead); null when none.</summary>
+    public (int Version, string Error)? Refused { get; init; }
+
+    /// <summary>
+    /// The spec's version; when it will not load, the newest older version that does, with the refusal: a replica started
+    /// (or restarted) after a broken version was published serves what the others keep serving.
+    /// </summary>
+    private static async Task<(InferenceModel Model, int Version, (int, string)? Refused)> LoadServableAsync(
+        InferencePortalClient portal, ModelLoader loader, InferenceJobSpec spec, string weights, CancellationToken cancellationToken)
+    {
+        var wanted = spec.Version ?? 1;
+        try
+        {
+            return (await loader.LoadAsync(weights, Scaler(spec.Scaler), cancellationToken), wanted, null);
+        }
+        catch (InferenceSetupException e) when (wanted > 1)
+        {
+            for (var older = wanted - 1; older >= 1; older--)
+            {
+                if (await portal.GetVersionAsync(cancellationToken, older) is not { } previous) continue;
+                await portal.DownloadWeightsAsync(weights, cancellationToken, older);
+                try
+                {
+                    return (await loader.LoadAsync(weights, Scaler(previous.Scaler), cancellationToken), older, (wanted, e.Message));
+                }
+                catch (InferenceSetupException)
+                {
+                    // Not this one either: an older one, then.
+                }
+            }
+            throw;
+        }
+    }
+
+    private static FeatureScaler? Scaler(System.Text.Json.Nodes.JsonObject? json) => json is null ? null : FeatureScaler.FromJson(json.ToJsonString());
+
     /// <summary>
     /// From the portal: the inference's spec and trained weights (retried while the portal restarts), and Kafka's
     /// address from <c>/api/status</c> when the options do not give it.
@@ -39,13 +75,12 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
             // The spec's scaler is its version's: the weights must be that version's too (null: a portal before versions).
             await portal.DownloadWeightsAsync(weights, cancellationToken, spec.Version);
             startup.Mark("portal");
-            var scaler = spec.Scaler is null ? null : FeatureScaler.FromJson(spec.Scaler.ToJsonString());
             var loader = await ModelLoader.CompileAsync(spec.ModelCode, spec.Loss, cancellationToken);
-            var model = await loader.LoadAsync(weights, scaler, cancellationToken);
+            var (model, version, refused) = await LoadServableAsync(portal, loader, spec, weights, cancellationToken);
             startup.Mark("model");
             var decoder = DataFormats.CreateDecoder(spec.InputFormat, spec.InputConfig);
             var engine = options.EngineOptions(bootstrap, spec.InputTopic, spec.OutputTopic, spec.ConsumerGroup, spec.ModelName);
-            return new InferenceSetup(model, decoder, engine, $"of inference {spec.InferenceId} ") { Version = spec.Version ?? 1, Loader = loader };
+            return new InferenceSetup(model, decoder, engine, $"of inference {spec.InferenceId} ") { Version = version, Loader = loader, Refused = refused };
         }
         finally
         {

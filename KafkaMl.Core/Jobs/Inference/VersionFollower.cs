@@ -19,17 +19,23 @@ public sealed class VersionFollower(
     /// <summary>Asks every <paramref name="interval"/> until cancelled.</summary>
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
     {
-        try
+        while (true)
         {
-            while (true)
+            try
             {
                 await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
                 if (await portal.GetVersionAsync(cancellationToken).ConfigureAwait(false) is { } wanted)
                     await FollowAsync(wanted, cancellationToken).ConfigureAwait(false);
             }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (OperationCanceledException e)
+            {
+                // A request timed out: asked again at the next tick.
+                logger.LogWarning("Replica {Replica} could not ask which model version to serve: {Reason}", replica, e.Message);
+            }
         }
     }
 

@@ -54,8 +54,10 @@ internal sealed class ReplicaPortalStandIn : IAsyncDisposable
             Results.Json(spec with { Scaler = standIn.Versions[standIn.Wanted].Scaler, Version = standIn.Wanted }, JsonSerializerOptions.Web));
         app.MapGet(InferenceJobRoutes.Weights(id), (int? version) =>
             standIn.Versions.TryGetValue(version ?? standIn.Wanted, out var served) ? Results.Bytes(served.Weights, "application/octet-stream") : Results.NotFound());
-        app.MapGet(InferenceJobRoutes.Version(id), () =>
-            Results.Json(new InferenceVersionSpec(standIn.Wanted, standIn.Versions[standIn.Wanted].Scaler), JsonSerializerOptions.Web));
+        app.MapGet(InferenceJobRoutes.Version(id), (int? version) =>
+            standIn.Versions.TryGetValue(version ?? standIn.Wanted, out var served)
+                ? Results.Json(new InferenceVersionSpec(version ?? standIn.Wanted, served.Scaler), JsonSerializerOptions.Web)
+                : Results.NotFound());
         app.MapPost(InferenceJobRoutes.Stats(id), async (HttpContext context) =>
         {
             if (standIn.Gone) return Results.NotFound();

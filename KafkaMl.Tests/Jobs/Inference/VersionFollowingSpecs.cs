@@ -40,8 +40,10 @@ public sealed class VersionFollowingSpecs(BrokerFixture broker, ITestOutputHelpe
         });
         broker.ReadUntil(topics.Output, all => all.Count >= 200);
         portal.Versions[2] = (WeightsOf(second), ScalerJson(SecondScaler));
+        var published = System.Diagnostics.Stopwatch.StartNew();
         portal.Wanted = 2; // published: the replica's next question gets version 2
         broker.ReadUntil(topics.Output, all => all.Any(a => InferenceInputs.Parse(a).ModelVersion == 2));
+        output.WriteLine($"version 2 published -> first output of version 2 read: {published.ElapsedMilliseconds} ms (poll every 1 s + load + read)");
         Volatile.Write(ref stopAt, Volatile.Read(ref sent) + 200);
         await sending;
 
@@ -87,6 +89,13 @@ public sealed class VersionFollowingSpecs(BrokerFixture broker, ITestOutputHelpe
         Assert.Equal(2, refusal.ModelVersion);
         Assert.Contains("do not fit this model", refusal.LoadError, StringComparison.Ordinal);
         Assert.Contains(replica.StdoutLines, l => l.StartsWith("replica 0 refused model version 3, still serving 2: ", StringComparison.Ordinal));
+        // A replica started now is told version 3 and serves the newest older version that loads, saying so.
+        using (var late = StartReplica(portal, "1"))
+        {
+            var lateReport = await portal.WaitForStatsAsync(r => r.Replica == "1");
+            Assert.Equal((2, 3), (lateReport.ModelVersion, lateReport.RefusedVersion));
+            Assert.Equal(0, await late.StopAsync(TimeSpan.FromSeconds(60)));
+        }
         Assert.Equal([2], await ServedVersionsAsync(topics, "b", models));
 
         portal.Wanted = 1; // rolled back by hand
@@ -130,13 +139,13 @@ public sealed class VersionFollowingSpecs(BrokerFixture broker, ITestOutputHelpe
             InputTopic: topics.Input, OutputTopic: topics.Output, ConsumerGroup: topics.Group,
             Scaler: ScalerJson(InferenceModels.Scaler)), WeightsOf(first), Token);
 
-    private KafkaMlProcess StartReplica(ReplicaPortalStandIn portal) =>
+    private KafkaMlProcess StartReplica(ReplicaPortalStandIn portal, string replica = "0") =>
         KafkaMlProcess.Start(["infer", "--inference", "11", "--stats-interval", "0.5"], new Dictionary<string, string?>
         {
             [JobEnvironment.PortalUrlVariable] = portal.Url,
             [JobEnvironment.TokenVariable] = Token,
             [JobEnvironment.BootstrapServersVariable] = broker.BootstrapServers,
-            [KafkaMl.Web.Cli.InferVerb.ReplicaVariable] = "0",
+            [KafkaMl.Web.Cli.InferVerb.ReplicaVariable] = replica,
         });
 
     private static byte[] WeightsOf(Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> module)

@@ -19,6 +19,7 @@ public sealed class InferenceStats
     private int _largestBatch;
     private int[] _partitions = [];
     private int _modelVersion; // 0: none
+    private readonly Lock _refusedGate = new();
     private (int Version, string Error)? _refused;
 
     public InferenceStats(string replica, int latencyWindow = 1024, int recentPredictions = 20)
@@ -90,13 +91,13 @@ public sealed class InferenceStats
     /// <summary>The version this replica refused to serve because it would not load, and why; null when none is refused.</summary>
     public (int Version, string Error)? Refused
     {
-        get { lock (_recent) return _refused; }
+        get { lock (_refusedGate) return _refused; }
     }
 
     /// <summary>Records (or, with null, clears) the version the replica refused because it would not load.</summary>
     public void SetRefused((int Version, string Error)? refused)
     {
-        lock (_recent) _refused = refused;
+        lock (_refusedGate) _refused = refused;
     }
 
     /// <summary>The latency percentiles (ms) over the recent window; nulls before the first delivery.</summary>

@@ -53,8 +53,11 @@ public static class InferenceJobLines
         var (p50, p99) = stats.Latency();
         return string.Create(CultureInfo.InvariantCulture,
             $"in {stats.MessagesIn}, out {stats.MessagesOut}, errors {stats.Errors}, dead-lettered {stats.DeadLettered}, " +
-            $"batches {stats.Batches} (largest {stats.LargestBatch}), latency p50 {Ms(p50)} p99 {Ms(p99)}");
+            $"batches {stats.Batches} (largest {stats.LargestBatch}), latency p50 {Ms(p50)} p99 {Ms(p99)}{ServedVersion(stats)}");
     }
+
+    private static string ServedVersion(InferenceStats stats) =>
+        stats.ModelVersion is { } version ? string.Create(CultureInfo.InvariantCulture, $", model version {version}") : "";
 
     private static string Version(int? version) => version?.ToString(CultureInfo.InvariantCulture) ?? "none";
 

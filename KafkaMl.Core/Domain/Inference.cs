@@ -29,6 +29,9 @@ public class Inference : IWorkloadRecord<InferenceStatus>
     /// </summary>
     public int? InputPartitions { get; set; }
 
+    /// <summary>The model version of the result it serves when pinned; null: it follows the result's latest version.</summary>
+    public int? PinnedVersion { get; set; }
+
     public InferenceStatus Status { get; set; } = InferenceStatus.Created;
 
     public DateTimeOffset StatusChanged { get; set; }

@@ -26,7 +26,7 @@ public sealed partial class InferenceEngine
             try
             {
                 var sample = _decoder.Decode(default, result.Message.Value);
-                if (_model.Problem(sample) is { } problem) _errors[i] = problem;
+                if (_served.Current.Problem(sample) is { } problem) _errors[i] = problem;
                 else
                 {
                     _samples[i] = sample;
@@ -48,7 +48,7 @@ public sealed partial class InferenceEngine
             for (var i = 0; i < count; i++)
             {
                 if (_errors[i] is not null || _samples[i].Features is null) continue;
-                var tensorShape = _model.TensorShape(_samples[i]);
+                var tensorShape = _served.Current.TensorShape(_samples[i]);
                 shape ??= tensorShape;
                 if (!tensorShape.AsSpan().SequenceEqual(shape)) continue;
                 _group.Add(i);
@@ -68,7 +68,7 @@ public sealed partial class InferenceEngine
         PredictionBatch predictions;
         try
         {
-            predictions = _model.Predict(features, shape, group.Count);
+            predictions = _served.Current.Predict(features, shape, group.Count);
         }
         catch (InferenceModelException e)
         {
@@ -95,7 +95,7 @@ public sealed partial class InferenceEngine
             var message = new Message<byte[]?, byte[]?>
             {
                 Key = result.Message.Key,
-                Value = _writer.Write(values, predicted, partition, offset),
+                Value = _writer.Write(values, predicted, partition, offset, _served.Version),
                 Headers = result.Message.Headers,
             };
             Produce(_options.OutputTopic, message, Track(result, deadLetter: false));

@@ -37,7 +37,7 @@ public sealed partial class InferenceEngine
 {
     private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
 
-    private readonly InferenceModel _model;
+    private readonly ServedModel _served;
     private readonly IDataDecoder _decoder;
     private readonly InferenceEngineOptions _options;
     private readonly ILogger _logger;
@@ -57,13 +57,20 @@ public sealed partial class InferenceEngine
     private long _deadLetterLogs;
     private int _started;
 
+    /// <summary>An engine that serves <paramref name="model"/> (of no version) for its whole life.</summary>
     public InferenceEngine(InferenceModel model, IDataDecoder decoder, InferenceEngineOptions options, ILogger? logger = null)
+        : this(new ServedModel(model, version: null), decoder, options, logger)
     {
-        ArgumentNullException.ThrowIfNull(model);
+    }
+
+    /// <summary>An engine whose model can change while it runs: it swaps in what <paramref name="served"/> is offered, between batches.</summary>
+    public InferenceEngine(ServedModel served, IDataDecoder decoder, InferenceEngineOptions options, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(served);
         ArgumentNullException.ThrowIfNull(decoder);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _model = model;
+        _served = served;
         _decoder = decoder;
         _options = options;
         _logger = logger ?? NullLogger.Instance;
@@ -73,11 +80,16 @@ public sealed partial class InferenceEngine
         _samples = new DecodedSample[options.MaxBatch];
         _errors = new string?[options.MaxBatch];
         Stats = new InferenceStats(options.Replica, options.LatencyWindow, options.RecentPredictions);
+        Stats.SetModelVersion(served.Version);
     }
 
     public InferenceEngineOptions Options => _options;
 
-    public InferenceModel Model => _model;
+    /// <summary>The model served now (read on the consuming thread only: a swap disposes the previous one).</summary>
+    public InferenceModel Model => _served.Current;
+
+    /// <summary>The served model and its version; offer it the next version to swap to.</summary>
+    public ServedModel Served => _served;
 
     /// <summary>Counters, latency and recent predictions (live).</summary>
     public InferenceStats Stats { get; }
@@ -135,6 +147,7 @@ public sealed partial class InferenceEngine
             while (!cancellationToken.IsCancellationRequested && Volatile.Read(ref _fatal) is null)
             {
                 StoreDelivered();
+                SwapIfOffered();
                 var first = Consume(consumer, pollTimeout);
                 if (first is null) continue;
                 _batch.Add(first);
@@ -165,6 +178,15 @@ public sealed partial class InferenceEngine
         Report(InferenceProgressKind.Stopped, []);
         if (Volatile.Read(ref _fatal) is { } fatal)
             throw fatal as InferenceEngineException ?? new InferenceEngineException(fatal.Message, fatal);
+    }
+
+    /// <summary>Between batches, on the consuming thread: serves the model version offered meanwhile, if any.</summary>
+    private void SwapIfOffered()
+    {
+        if (_served.SwapIfOffered() is not { } swap) return;
+        Stats.SetModelVersion(swap.To);
+        _logger.LogInformation("Replica {Replica} serves model version {Version} (was {Previous})", _options.Replica, swap.To, swap.From);
+        _progress?.Report(new InferenceProgress(InferenceProgressKind.VersionSwapped, [], Assignment) { ModelVersion = swap.To, PreviousVersion = swap.From });
     }
 
     private ConsumeResult<byte[]?, byte[]?>? Consume(IConsumer<byte[]?, byte[]?> consumer, int timeoutMs)

@@ -78,12 +78,39 @@ public sealed class InferencePortalClient : IDisposable
         }
     }
 
-    /// <summary>Downloads the trained weights (TorchSharp format) to <paramref name="path"/>.</summary>
-    public async Task DownloadWeightsAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Downloads the trained weights (TorchSharp format) of model <paramref name="version"/> (null: the one wanted now) to <paramref name="path"/>.</summary>
+    public async Task DownloadWeightsAsync(string path, CancellationToken cancellationToken, int? version = null)
     {
-        using var response = await SendAsync("the trained weights", InferenceJobRoutes.Weights(InferenceId), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        var route = version is { } v ? InferenceJobRoutes.Weights(InferenceId, v) : InferenceJobRoutes.Weights(InferenceId);
+        var what = version is { } n ? $"the weights of model version {n}" : "the trained weights";
+        using var response = await SendAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await using var file = File.Create(path);
         await response.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The model version to serve now (or version <paramref name="version"/>, with its scaler), asked once; null when the
+    /// portal cannot be reached, refuses, or sends something else (the replica keeps serving what it serves and asks
+    /// again; a deleted or stopped inference is noticed by the stats).
+    /// </summary>
+    public async Task<InferenceVersionSpec?> GetVersionAsync(CancellationToken cancellationToken, int? version = null)
+    {
+        var route = version is { } v ? InferenceJobRoutes.Version(InferenceId, v) : InferenceJobRoutes.Version(InferenceId);
+        var (response, _) = await _http.AttemptAsync(() => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)),
+            HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response is null) return null;
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode) return null;
+            try
+            {
+                return await response.Content.ReadFromJsonAsync<InferenceVersionSpec>(Json, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>Posts one stats report, once; never throws for HTTP or network failures (see <see cref="StatsPostOutcome"/>).</summary>

@@ -14,6 +14,9 @@ public enum InferenceProgressKind
     /// <summary>The group took partitions away without a revocation (session lost); their uncommitted messages will be answered again elsewhere.</summary>
     Lost,
 
+    /// <summary>The replica serves another model version from this batch on (<see cref="InferenceProgress.ModelVersion"/>).</summary>
+    VersionSwapped,
+
     /// <summary>Stopping: no more consuming; waiting for answers in flight, committing.</summary>
     Stopping,
 
@@ -22,4 +25,11 @@ public enum InferenceProgressKind
 }
 
 /// <summary>A change in an engine's life: <paramref name="Partitions"/> changed hands, <paramref name="Assignment"/> is what it holds now.</summary>
-public sealed record InferenceProgress(InferenceProgressKind Kind, IReadOnlyList<int> Partitions, IReadOnlyList<int> Assignment);
+public sealed record InferenceProgress(InferenceProgressKind Kind, IReadOnlyList<int> Partitions, IReadOnlyList<int> Assignment)
+{
+    /// <summary>For <see cref="InferenceProgressKind.VersionSwapped"/>: the version served now.</summary>
+    public int? ModelVersion { get; init; }
+
+    /// <summary>For <see cref="InferenceProgressKind.VersionSwapped"/>: the version served before (null: none).</summary>
+    public int? PreviousVersion { get; init; }
+}

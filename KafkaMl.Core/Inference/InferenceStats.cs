@@ -18,6 +18,9 @@ public sealed class InferenceStats
     private long _predicted;
     private int _largestBatch;
     private int[] _partitions = [];
+    private int _modelVersion; // 0: none
+    private readonly Lock _refusedGate = new();
+    private (int Version, string Error)? _refused;
 
     public InferenceStats(string replica, int latencyWindow = 1024, int recentPredictions = 20)
     {
@@ -80,6 +83,23 @@ public sealed class InferenceStats
 
     internal void SetPartitions(int[] partitions) => Volatile.Write(ref _partitions, partitions);
 
+    /// <summary>The model version served now (set by the engine at start and at each swap); null when it has none.</summary>
+    public int? ModelVersion => Volatile.Read(ref _modelVersion) is var v and > 0 ? v : null;
+
+    internal void SetModelVersion(int? version) => Volatile.Write(ref _modelVersion, version ?? 0);
+
+    /// <summary>The version this replica refused to serve because it would not load, and why; null when none is refused.</summary>
+    public (int Version, string Error)? Refused
+    {
+        get { lock (_refusedGate) return _refused; }
+    }
+
+    /// <summary>Records (or, with null, clears) the version the replica refused because it would not load.</summary>
+    public void SetRefused((int Version, string Error)? refused)
+    {
+        lock (_refusedGate) _refused = refused;
+    }
+
     /// <summary>The latency percentiles (ms) over the recent window; nulls before the first delivery.</summary>
     public (double? P50, double? P99) Latency() => _latency.Percentiles();
 
@@ -87,7 +107,14 @@ public sealed class InferenceStats
     public InferenceStatsReport Snapshot()
     {
         var (p50, p99) = Latency();
-        return new InferenceStatsReport(Replica, MessagesIn, MessagesOut, Errors, DeadLettered, p50, p99, _recent.Snapshot()) { Partitions = Partitions };
+        var refused = Refused;
+        return new InferenceStatsReport(Replica, MessagesIn, MessagesOut, Errors, DeadLettered, p50, p99, _recent.Snapshot())
+        {
+            Partitions = Partitions,
+            ModelVersion = ModelVersion,
+            RefusedVersion = refused?.Version,
+            LoadError = refused?.Error,
+        };
     }
 
     /// <summary>The last <c>capacity</c> latencies, in milliseconds; percentiles by sorting a copy (cheap for ~1k values every few seconds).</summary>

@@ -6,13 +6,17 @@ namespace KafkaMl.Core.Inference;
 
 /// <summary>
 /// A prediction as it travels on the output topic (UTF-8 JSON, DESIGN §3):
-/// <c>{"values": [0.12, -0.4], "prediction": 0, "model": "hcopd", "partition": 2, "offset": 118}</c>.
+/// <c>{"values": [0.12, -0.4], "prediction": 0, "model": "hcopd", "partition": 2, "offset": 118, "modelVersion": 3}</c>.
 /// <c>values</c> comes first, as Kafka-ML writes it; <c>prediction</c> is the class (argmax for classifiers,
 /// null for a regression); <c>partition</c>/<c>offset</c> name the input message. A non-finite output
-/// (NaN, ±∞) is written as <c>null</c>, which JSON can carry.
+/// (NaN, ±∞) is written as <c>null</c>, which JSON can carry. <c>modelVersion</c> is the version of the result
+/// that made the prediction (null when the replica serves files without one).
 /// </summary>
 public sealed record PredictionMessage(IReadOnlyList<float?> Values, int? Prediction, string? Model, int Partition, long Offset)
 {
+    /// <summary>The model version that made the prediction (null: none known).</summary>
+    public int? ModelVersion { get; init; }
+
     /// <summary>Parses an output message's value; throws <see cref="JsonException"/> when it is not a prediction.</summary>
     public static PredictionMessage Parse(ReadOnlySpan<byte> utf8)
     {
@@ -26,7 +30,8 @@ public sealed record PredictionMessage(IReadOnlyList<float?> Values, int? Predic
         var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
         var partition = root.TryGetProperty("partition", out var part) ? part.GetInt32() : -1;
         var offset = root.TryGetProperty("offset", out var off) ? off.GetInt64() : -1;
-        return new PredictionMessage(list, prediction, model, partition, offset);
+        int? version = root.TryGetProperty("modelVersion", out var mv) && mv.ValueKind == JsonValueKind.Number ? mv.GetInt32() : null;
+        return new PredictionMessage(list, prediction, model, partition, offset) { ModelVersion = version };
     }
 }
 
@@ -39,6 +44,7 @@ public sealed class PredictionWriter
     private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
     private static readonly JsonEncodedText PartitionName = JsonEncodedText.Encode("partition");
     private static readonly JsonEncodedText OffsetName = JsonEncodedText.Encode("offset");
+    private static readonly JsonEncodedText ModelVersionName = JsonEncodedText.Encode("modelVersion");
 
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer;
@@ -52,7 +58,7 @@ public sealed class PredictionWriter
     }
 
     /// <summary>The JSON of one prediction, as a new array.</summary>
-    public byte[] Write(ReadOnlySpan<float> values, int? prediction, int partition, long offset)
+    public byte[] Write(ReadOnlySpan<float> values, int? prediction, int partition, long offset, int? modelVersion = null)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
@@ -69,12 +75,14 @@ public sealed class PredictionWriter
         _writer.WriteString(ModelName, _model);
         _writer.WriteNumber(PartitionName, partition);
         _writer.WriteNumber(OffsetName, offset);
+        if (modelVersion is { } version) _writer.WriteNumber(ModelVersionName, version);
+        else _writer.WriteNull(ModelVersionName);
         _writer.WriteEndObject();
         _writer.Flush();
         return _buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The JSON as text (for logs and tests).</summary>
-    public string WriteString(ReadOnlySpan<float> values, int? prediction, int partition, long offset) =>
-        Encoding.UTF8.GetString(Write(values, prediction, partition, offset));
+    public string WriteString(ReadOnlySpan<float> values, int? prediction, int partition, long offset, int? modelVersion = null) =>
+        Encoding.UTF8.GetString(Write(values, prediction, partition, offset, modelVersion));
 }

@@ -18,7 +18,21 @@ public sealed record InferenceJobSpec(
     string InputTopic,
     string OutputTopic,
     string ConsumerGroup,
-    JsonObject? Scaler);
+    JsonObject? Scaler)
+{
+    /// <summary>
+    /// The model version to serve first: the pinned one, or the result's latest (<see cref="Scaler"/> and the weights are
+    /// that version's). Null from a portal before model versions: the result's weights, as version 1.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Version { get; init; }
+}
+
+/// <summary>
+/// <c>GET .../version</c>: the model version the replicas should serve now (the pinned one, or the result's latest)
+/// and that version's feature scaler; its weights come from <c>.../weights?version=N</c>. Replicas ask every second.
+/// </summary>
+public sealed record InferenceVersionSpec(int Version, JsonObject? Scaler);
 
 /// <summary>
 /// One replica's stats, the one record both sides use. <c>POST .../stats</c>, every few seconds from each replica:
@@ -42,6 +56,18 @@ public sealed record InferenceStatsReport(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<int>? Partitions { get; init; }
 
+    /// <summary>The model version the replica serves (null from replicas before model versions, or serving files).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ModelVersion { get; init; }
+
+    /// <summary>A version the replica was asked to serve and refused because it would not load (it keeps serving <see cref="ModelVersion"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RefusedVersion { get; init; }
+
+    /// <summary>Why <see cref="RefusedVersion"/> would not load.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? LoadError { get; init; }
+
     /// <summary>When the portal received the report (set by the portal; replicas send none, so it stays off their wire).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public DateTimeOffset ReportedAt { get; init; }
@@ -55,8 +81,17 @@ public static class InferenceJobRoutes
 {
     public static string Spec(int inferenceId) => $"/api/jobs/inference/{inferenceId}";
 
-    /// <summary>The trained weights of the result the inference serves (TorchSharp format).</summary>
+    /// <summary>The trained weights of the result the inference serves (TorchSharp format): of the version wanted now, or of <c>?version=N</c>.</summary>
     public static string Weights(int inferenceId) => $"{Spec(inferenceId)}/weights";
+
+    /// <summary>The weights of model version <paramref name="version"/>.</summary>
+    public static string Weights(int inferenceId, int version) => $"{Weights(inferenceId)}?version={version}";
+
+    /// <summary>The model version to serve now (<see cref="InferenceVersionSpec"/>).</summary>
+    public static string Version(int inferenceId) => $"{Spec(inferenceId)}/version";
+
+    /// <summary>Model version <paramref name="version"/> and its scaler (a replica whose wanted version will not load falls back to older ones).</summary>
+    public static string Version(int inferenceId, int version) => $"{Version(inferenceId)}?version={version}";
 
     public static string Stats(int inferenceId) => $"{Spec(inferenceId)}/stats";
 

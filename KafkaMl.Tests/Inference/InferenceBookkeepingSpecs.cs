@@ -38,18 +38,18 @@ public sealed class InferenceBookkeepingSpecs
     }
 
     [Fact]
-    public void A_prediction_is_json_with_the_values_first_then_the_class_model_and_source()
+    public void A_prediction_is_json_with_the_values_first_then_the_class_model_source_and_model_version()
     {
         var writer = new PredictionWriter("hcopd \"v2\"");
 
-        var json = writer.WriteString([0.25f, -1.5f], 0, 2, 118);
+        var json = writer.WriteString([0.25f, -1.5f], 0, 2, 118, modelVersion: 3);
         var nan = writer.WriteString([float.NaN], null, 0, 0);
 
-        Assert.Equal("{\"values\":[0.25,-1.5],\"prediction\":0,\"model\":\"hcopd \\u0022v2\\u0022\",\"partition\":2,\"offset\":118}", json);
-        Assert.Equal("{\"values\":[null],\"prediction\":null,\"model\":\"hcopd \\u0022v2\\u0022\",\"partition\":0,\"offset\":0}", nan);
+        Assert.Equal("{\"values\":[0.25,-1.5],\"prediction\":0,\"model\":\"hcopd \\u0022v2\\u0022\",\"partition\":2,\"offset\":118,\"modelVersion\":3}", json);
+        Assert.Equal("{\"values\":[null],\"prediction\":null,\"model\":\"hcopd \\u0022v2\\u0022\",\"partition\":0,\"offset\":0,\"modelVersion\":null}", nan);
         var parsed = PredictionMessage.Parse(Encoding.UTF8.GetBytes(json));
         Assert.Equal([0.25f, -1.5f], parsed.Values.Select(v => v!.Value));
-        Assert.Equal((0, "hcopd \"v2\"", 2, 118L), (parsed.Prediction, parsed.Model, parsed.Partition, parsed.Offset));
+        Assert.Equal((0, "hcopd \"v2\"", 2, 118L, (int?)3), (parsed.Prediction, parsed.Model, parsed.Partition, parsed.Offset, parsed.ModelVersion));
     }
 
     [Fact]

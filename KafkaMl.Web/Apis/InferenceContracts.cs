@@ -9,6 +9,7 @@ namespace KafkaMl.Web.Apis;
 /// stream the result trained on; <c>InputConfig</c> is a JSON object with the format's snake_case keys (or a
 /// string holding one). <c>Replicas</c>: 1 to 16, default 1. <c>Partitions</c>: of the topics the deploy creates
 /// (input, output, dead letters) when they do not exist yet; default <c>KafkaMl:Kafka:TopicPartitions</c>.
+/// <c>Version</c>: a version number of the result (pinned) or <c>"latest"</c> (follows the result's newest; the default).
 /// </summary>
 public sealed record InferenceRequest(
     int? ResultId,
@@ -17,7 +18,11 @@ public sealed record InferenceRequest(
     JsonNode? InputConfig,
     string? InputTopic,
     string? OutputTopic,
-    int? Partitions = null);
+    int? Partitions = null,
+    JsonNode? Version = null);
+
+/// <summary><c>POST /api/inferences/{id}/version</c>: <c>{"version": 3}</c> pins version 3, <c>{"version": "latest"}</c> follows the newest.</summary>
+public sealed record InferenceVersionRequest(JsonNode? Version);
 
 /// <summary><c>POST /api/inferences/{id}/scale</c>.</summary>
 public sealed record InferenceScaleRequest(int? Replicas);
@@ -42,10 +47,19 @@ public sealed record InferenceResponse(
     /// <summary>What deserves attention without stopping the deploy (e.g. fewer input partitions than replicas); older clients ignore it.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>What the inference was asked to serve: a version number (pinned) or <c>"latest"</c>.</summary>
+    public JsonNode Version { get; init; } = InferenceVersions.Describe(null);
+
+    /// <summary>The version its replicas should serve now: the pinned one, or the result's latest (null when the result has none).</summary>
+    public int? WantedVersion { get; init; }
+
+    /// <summary>The version every live replica reports serving (null when none reports, or while they differ during a swap); each replica's is in <c>stats.replicas</c>.</summary>
+    public int? ServedVersion { get; init; }
+
     /// <summary>Partitions of the input topic at deploy (null when unknown): running once <c>stats.assignedPartitions</c> reaches it.</summary>
     public int? InputPartitions { get; init; }
 
-    public static InferenceResponse From(Inference inference, string modelName, InferenceLiveStats stats) => new(
+    public static InferenceResponse From(Inference inference, string modelName, InferenceLiveStats stats, int? wantedVersion) => new(
         inference.Id,
         inference.ResultId,
         modelName,
@@ -62,6 +76,9 @@ public sealed record InferenceResponse(
         InferenceStatsResponse.From(stats))
     {
         InputPartitions = inference.InputPartitions,
+        Version = InferenceVersions.Describe(inference.PinnedVersion),
+        WantedVersion = wantedVersion,
+        ServedVersion = stats.Replicas.Select(r => r.ModelVersion).Distinct().ToList() is [{ } served] ? served : null,
     };
 }
 

@@ -31,7 +31,10 @@ public static class InferenceJobsApi
             .WithSummary("The replica's spec: model script, loss, scaler, input format and config, topics, consumer group");
         api.MapGet("/weights", GetWeights)
             .WithName("GetInferenceJobWeights")
-            .WithSummary("The trained weights of the result the inference serves (TorchSharp format)");
+            .WithSummary("The trained weights (TorchSharp format) of the model version to serve now, or of ?version=N");
+        api.MapGet("/version", GetVersion)
+            .WithName("GetInferenceJobVersion")
+            .WithSummary("The model version to serve now (pinned, or the result's latest) and its scaler, or version ?version=N; replicas ask every second");
         api.MapPost("/stats", ReportStats)
             .WithName("ReportInferenceStats")
             .WithSummary("A replica reports its counters, latency percentiles and latest predictions")
@@ -51,6 +54,7 @@ public static class InferenceJobsApi
         if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
 
         var result = inference.Result!;
+        var version = await InferenceVersions.FindAsync(db, result.Id, inference.PinnedVersion, null, cancellationToken);
         return TypedResults.Ok(new InferenceJobSpec(
             inference.Id,
             result.Id,
@@ -62,20 +66,40 @@ public static class InferenceJobsApi
             inference.InputTopic,
             inference.OutputTopic,
             InferenceOrchestrator.ConsumerGroup(inference.Id),
-            string.IsNullOrWhiteSpace(result.Scaler) ? null : JsonNode.Parse(result.Scaler) as JsonObject));
+            Scaler(version is null ? result.Scaler : version.Scaler))
+        {
+            Version = version?.Version,
+        });
+    }
+
+    /// <summary>The version the replicas should serve now, with its scaler: they load it when it is not the one they serve.</summary>
+    public static async Task<Results<Ok<InferenceVersionSpec>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetVersion(
+        int inferenceId, int? version, KafkaMlDbContext db, CancellationToken cancellationToken)
+    {
+        var inference = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId)
+            .Select(i => new { i.Status, i.ResultId, i.PinnedVersion }).SingleOrDefaultAsync(cancellationToken);
+        if (inference is null) return InferenceNotFound(inferenceId);
+        if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
+        var found = await InferenceVersions.FindAsync(db, inference.ResultId, inference.PinnedVersion, version, cancellationToken);
+        return found is null
+            ? Problems.NotFound(version is { } v ? $"Result {inference.ResultId} has no model version {v}." : $"Result {inference.ResultId} of inference {inferenceId} has no model version to serve.")
+            : TypedResults.Ok(new InferenceVersionSpec(found.Version, Scaler(found.Scaler)));
     }
 
     public static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetWeights(
-        int inferenceId, KafkaMlDbContext db, IOptions<KafkaMlOptions> options, CancellationToken cancellationToken)
+        int inferenceId, int? version, KafkaMlDbContext db, IOptions<KafkaMlOptions> options, CancellationToken cancellationToken)
     {
         var inference = await db.Inferences.AsNoTracking()
             .Where(i => i.Id == inferenceId)
-            .Select(i => new { i.Status, i.Result!.WeightsPath })
+            .Select(i => new { i.Status, i.ResultId, i.PinnedVersion })
             .SingleOrDefaultAsync(cancellationToken);
         if (inference is null) return InferenceNotFound(inferenceId);
         if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
-        var path = inference.WeightsPath is null ? null : Path.Combine(options.Value.DataDirFullPath, inference.WeightsPath);
-        if (path is null || !File.Exists(path)) return Problems.NotFound($"The trained weights of inference {inferenceId}'s result are missing.");
+        var served = await InferenceVersions.FindAsync(db, inference.ResultId, inference.PinnedVersion, version, cancellationToken);
+        if (served is null)
+            return Problems.NotFound(version is { } v ? $"Result {inference.ResultId} has no model version {v}." : $"The trained weights of inference {inferenceId}'s result are missing.");
+        var path = Path.Combine(options.Value.DataDirFullPath, served.WeightsPath);
+        if (!File.Exists(path)) return Problems.NotFound($"The weights of model version {served.Version} of inference {inferenceId}'s result are missing.");
         return TypedResults.PhysicalFile(path, "application/octet-stream", ResultFiles.Weights);
     }
 
@@ -103,6 +127,8 @@ public static class InferenceJobsApi
         }
         return TypedResults.NoContent();
     }
+
+    private static JsonObject? Scaler(string? json) => string.IsNullOrWhiteSpace(json) ? null : JsonNode.Parse(json) as JsonObject;
 
     private static Conflict<ProblemDetails> EndedConflict(int inferenceId, InferenceStatus status) =>
         Problems.Conflict($"Inference {inferenceId} is {status.ToName()}; its replicas should stop.", "status", status.ToName());

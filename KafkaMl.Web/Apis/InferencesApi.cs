@@ -35,6 +35,13 @@ public static class InferencesApi
             .WithName("ScaleInference")
             .WithSummary("Change the number of replicas (1 to 16)")
             .WithDescription("409 once the inference is stopped or failed; 502 when the job runner cannot scale it.");
+        api.MapPost("/{id:int}/version", SetInferenceVersion)
+            .WithName("SetInferenceVersion")
+            .WithSummary("Pin a model version of the result (roll back or promote by hand), or follow the latest")
+            .WithDescription("{\"version\": 3} pins version 3; {\"version\": \"latest\"} follows the result's newest. The replicas load the "
+                + "version in the background and swap to it between batches (no restart); one whose weights will not load is refused and "
+                + "the previous keeps serving (stats.replicas[].refusedVersion, loadError). 400 for a version the result does not have; "
+                + "409 once the inference is stopped or failed.");
         api.MapDelete("/{id:int}", DeleteInference)
             .WithName("DeleteInference")
             .WithSummary("Delete an inference")
@@ -82,6 +89,19 @@ public static class InferencesApi
             OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
             OutcomeKind.Conflict => Problems.Conflict(outcome.Failure!),
             OutcomeKind.Failed => TypedResults.Problem(statusCode: StatusCodes.Status502BadGateway, title: "Job runner failed", detail: outcome.Problem),
+            _ => Problems.NotFound(outcome.Failure!),
+        };
+    }
+
+    public static async Task<Results<Ok<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> SetInferenceVersion(
+        int id, InferenceVersionRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.SetVersionAsync(id, request.Version, cancellationToken);
+        return outcome.Kind switch
+        {
+            OutcomeKind.Ok => TypedResults.Ok(outcome.Value!),
+            OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
+            OutcomeKind.Conflict => Problems.Conflict(outcome.Failure!),
             _ => Problems.NotFound(outcome.Failure!),
         };
     }

@@ -20,14 +20,18 @@ public sealed record InferenceDraft(
     JsonObject? InputConfig,
     long? ModelInputValues,
     string SuggestedInputTopic,
-    string SuggestedOutputTopic);
+    string SuggestedOutputTopic)
+{
+    /// <summary>The model versions the result has published, oldest first (version 1 for weights stored before versions).</summary>
+    public IReadOnlyList<int> Versions { get; init; } = [];
+}
 
 /// <summary>
 /// Inference services as the API and the pages use them — create from a finished result, list, detail with live
 /// stats, stop, scale, delete — with the rules in one place (<see cref="Check"/> is also what the deploy form
 /// runs before it submits). Starting and stopping replicas goes through <see cref="InferenceOrchestrator"/>.
 /// </summary>
-public sealed class InferenceService(
+public sealed partial class InferenceService(
     IDbContextFactory<KafkaMlDbContext> contexts,
     InferenceOrchestrator orchestrator,
     InferenceMonitor monitor,
@@ -43,6 +47,7 @@ public sealed class InferenceService(
             .Select(r => new { r.Id, ModelName = r.Model!.Name, r.Status, r.WeightsPath, r.InputFormat, r.InputConfig, r.Scaler })
             .SingleOrDefaultAsync(cancellationToken);
         if (result is null) return null;
+        var versions = await InferenceVersions.NumbersAsync(db, resultId, cancellationToken);
         var suffix = Guid.NewGuid().ToString("N")[..6];
         return new InferenceDraft(
             result.Id,
@@ -53,7 +58,10 @@ public sealed class InferenceService(
             ResultInputResponse.ParseObject(result.InputConfig),
             InferenceInputFit.ModelInputValues(result.Scaler, result.InputFormat, result.InputConfig),
             $"inference-{result.Id}-in-{suffix}",
-            $"inference-{result.Id}-out-{suffix}");
+            $"inference-{result.Id}-out-{suffix}")
+        {
+            Versions = versions,
+        };
     }
 
     /// <summary>
@@ -71,10 +79,16 @@ public sealed class InferenceService(
         }
 
         var inference = new Inference { ResultId = draft.ResultId };
-        if (draft.ResultStatus != TrainingStatus.Finished)
-            Add("resultId", $"Result {draft.ResultId} is {draft.ResultStatus.ToName()}, not finished: only a finished training can be deployed for inference.");
-        else if (!draft.WeightsAvailable)
+        // A published version can be served whatever the result's state: an incremental training publishes while it runs.
+        var servable = draft.Versions.Count > 0;
+        if (!servable && draft.ResultStatus != TrainingStatus.Finished)
+            Add("resultId", $"Result {draft.ResultId} is {draft.ResultStatus.ToName()}, not finished: only a finished training or one that published a model version can be deployed for inference.");
+        else if (!servable && !draft.WeightsAvailable)
             Add("resultId", $"Result {draft.ResultId} has no trained weights stored; train it again.");
+
+        if (!InferenceVersions.TryParse(request.Version, missingIsLatest: true, out var pinned, out var versionProblem)) Add("version", versionProblem!);
+        else if (servable && InferenceVersions.Problem(pinned, draft.ResultId, draft.Versions) is { } unknown) Add("version", unknown);
+        inference.PinnedVersion = pinned;
 
         var replicas = request.Replicas ?? 1;
         if (replicas is < 1 or > InferenceOrchestrator.MaxReplicas)
@@ -179,7 +193,8 @@ public sealed class InferenceService(
         // Saved first, then started: replicas never run for an inference that does not exist.
         orchestrator.EnqueueStart(inference.Id);
         await monitor.NotifyStatusAsync(inference.Id, inference.Status);
-        return Outcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None) with { Warnings = warnings });
+        var wanted = inference.PinnedVersion ?? (draft.Versions.Count > 0 ? draft.Versions[^1] : null);
+        return Outcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None, wanted) with { Warnings = warnings });
     }
 
     /// <summary>A replica beyond the input topic's partition count would hold no partition: said, not refused.</summary>
@@ -194,18 +209,16 @@ public sealed class InferenceService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var query = db.Inferences.AsNoTracking();
         if (resultId is { } result) query = query.Where(i => i.ResultId == result);
-        var rows = await query.OrderByDescending(i => i.Id).Select(i => new { Inference = i, ModelName = i.Result!.Model!.Name }).ToListAsync(cancellationToken);
-        return rows.Select(r => InferenceResponse.From(r.Inference, r.ModelName, monitor.Get(r.Inference.Id))).ToList();
+        var rows = await WithVersions(db, query.OrderByDescending(i => i.Id)).ToListAsync(cancellationToken);
+        return rows.Select(r => r.Response(monitor.Get(r.Inference.Id))).ToList();
     }
 
     /// <summary>Inference <paramref name="id"/> with its live stats.</summary>
     public async Task<Outcome<InferenceResponse>> GetAsync(int id, CancellationToken cancellationToken = default)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        var row = await db.Inferences.AsNoTracking().Where(i => i.Id == id)
-            .Select(i => new { Inference = i, ModelName = i.Result!.Model!.Name })
-            .SingleOrDefaultAsync(cancellationToken);
-        return row is null ? InferenceNotFound(id) : Outcome.Ok(InferenceResponse.From(row.Inference, row.ModelName, monitor.Get(id)));
+        var row = await WithVersions(db, db.Inferences.AsNoTracking().Where(i => i.Id == id)).SingleOrDefaultAsync(cancellationToken);
+        return row is null ? InferenceNotFound(id) : Outcome.Ok(row.Response(monitor.Get(id)));
     }
 
     /// <summary>The recent throughput and latency of inference <paramref name="id"/> (for the charts).</summary>

@@ -70,15 +70,23 @@ public static class InferenceJob
         CancellationTokenSource stopping)
     {
         var replica = setup.Options.Replica;
+        using var served = new ServedModel(setup.Model, setup.Version);
         InferenceEngine engine;
         try
         {
-            engine = new InferenceEngine(setup.Model, setup.Decoder, setup.Options, logger);
+            engine = new InferenceEngine(served, setup.Decoder, setup.Options, logger);
         }
         catch (ArgumentException e)
         {
             output.Error(e.Message);
             return InferenceJobEnd.Failed;
+        }
+
+        if (setup.Refused is { } refused)
+        {
+            engine.Stats.SetRefused(refused);
+            output.Line(InferenceJobLines.Refused(replica, refused.Version, setup.Version, refused.Error));
+            logger.LogWarning("Replica {Replica} refused model version {Version}: {Reason}", replica, refused.Version, refused.Error);
         }
 
         var reporter = portal is null ? null : new InferenceReporter(portal, engine.Stats.Snapshot, options.StatsInterval, logger);
@@ -95,6 +103,10 @@ public static class InferenceJob
             output.Line(InferenceJobLines.Startup(replica, startup));
         }), stopping.Token);
         var reporting = reporter is null ? Task.FromResult(false) : Task.Run(() => ReportUntilGoneAsync(reporter, replica, output, stopping));
+        // A portal's inference may be told to serve another model version while it runs: loaded beside, swapped between batches.
+        var following = portal is null || setup.Loader is null
+            ? Task.CompletedTask
+            : Task.Run(() => new VersionFollower(portal, setup.Loader, served, engine.Stats, output, replica, logger).RunAsync(options.VersionPollInterval, stopping.Token));
 
         // Stats lines while running (only when something changed).
         string? last = null;
@@ -118,9 +130,9 @@ public static class InferenceJob
         }
         await stopping.CancelAsync();
         var gone = await reporting;
+        await following; // before the served model is disposed: a load may be under way
         if (reporter is not null && !gone) await PostFinalStatsAsync(reporter);
         output.Line(InferenceJobLines.Stopped(replica, engine.Stats));
-        setup.Model.Module.Dispose();
         return end;
     }
 

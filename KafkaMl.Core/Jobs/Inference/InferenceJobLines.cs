@@ -25,6 +25,7 @@ public static class InferenceJobLines
             InferenceProgressKind.Assigned => $"{LinePrefix}{replica} assigned {Partitions(p.Partitions)}, holds {Partitions(p.Assignment)}",
             InferenceProgressKind.Revoked => $"{LinePrefix}{replica} revoked {Partitions(p.Partitions)}, holds {Partitions(p.Assignment)}",
             InferenceProgressKind.Lost => $"{LinePrefix}{replica} lost {Partitions(p.Partitions)}, holds {Partitions(p.Assignment)}",
+            InferenceProgressKind.VersionSwapped => $"{LinePrefix}{replica} serves model version {p.ModelVersion} (was {Version(p.PreviousVersion)})",
             InferenceProgressKind.Stopping => $"{LinePrefix}{replica} stopping: delivering predictions in flight, committing offsets",
             _ => null,
         };
@@ -35,6 +36,14 @@ public static class InferenceJobLines
 
     public static string Stats(string replica, InferenceStats stats) => $"{LinePrefix}{replica} stats: {StatsText(stats)}";
 
+    /// <summary>The replica loads <paramref name="version"/> in the background while it serves <paramref name="served"/>.</summary>
+    public static string Loading(string replica, int version, int? served) =>
+        $"{LinePrefix}{replica} loading model version {version} (serving {Version(served)})";
+
+    /// <summary>The replica will not serve <paramref name="version"/>: it would not load; it keeps serving <paramref name="served"/>.</summary>
+    public static string Refused(string replica, int version, int? served, string reason) =>
+        $"{LinePrefix}{replica} refused model version {version}, still serving {Version(served)}: {reason}";
+
     public static string Gone(string replica) => $"{LinePrefix}{replica}: the portal says the inference was deleted or stopped; stopping";
 
     public static string Stopped(string replica, InferenceStats stats) => $"{LinePrefix}{replica} stopped: {StatsText(stats)}";
@@ -44,8 +53,13 @@ public static class InferenceJobLines
         var (p50, p99) = stats.Latency();
         return string.Create(CultureInfo.InvariantCulture,
             $"in {stats.MessagesIn}, out {stats.MessagesOut}, errors {stats.Errors}, dead-lettered {stats.DeadLettered}, " +
-            $"batches {stats.Batches} (largest {stats.LargestBatch}), latency p50 {Ms(p50)} p99 {Ms(p99)}");
+            $"batches {stats.Batches} (largest {stats.LargestBatch}), latency p50 {Ms(p50)} p99 {Ms(p99)}{ServedVersion(stats)}");
     }
+
+    private static string ServedVersion(InferenceStats stats) =>
+        stats.ModelVersion is { } version ? string.Create(CultureInfo.InvariantCulture, $", model version {version}") : "";
+
+    private static string Version(int? version) => version?.ToString(CultureInfo.InvariantCulture) ?? "none";
 
     private static string Ms(double? ms) => ms is { } m ? m.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-";
 

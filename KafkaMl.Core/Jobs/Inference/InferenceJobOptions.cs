@@ -54,6 +54,12 @@ public sealed record InferenceJobOptions
     /// <summary>Time between stats reports and stats lines.</summary>
     public TimeSpan StatsInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How often a replica of a portal's inference asks which model version to serve (<see cref="VersionFollower"/>): a
+    /// new version is served about this long after it is published, plus its load.
+    /// </summary>
+    public TimeSpan VersionPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>librdkafka settings for the consumer and the producer.</summary>
     public IReadOnlyDictionary<string, string> KafkaSettings { get; init; } = new Dictionary<string, string>();
 

@@ -10,6 +10,48 @@ namespace KafkaMl.Core.Jobs.Inference;
 /// <summary>What a replica serves: the model, the decoder of its input stream, the engine's options, and how its lines name it.</summary>
 public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, InferenceEngineOptions Options, string Description)
 {
+    /// <summary>The model version <see cref="Model"/> is (null when serving files).</summary>
+    public int? Version { get; init; }
+
+    /// <summary>Builds the next versions from the same compilation (null when serving files: they have one version).</summary>
+    public ModelLoader? Loader { get; init; }
+
+    /// <summary>The version wanted at start that would not load, and why (an older one is served instead); null when none.</summary>
+    public (int Version, string Error)? Refused { get; init; }
+
+    /// <summary>
+    /// The spec's version; when it will not load, the newest older version that does, with the refusal: a replica started
+    /// (or restarted) after a broken version was published serves what the others keep serving.
+    /// </summary>
+    private static async Task<(InferenceModel Model, int Version, (int, string)? Refused)> LoadServableAsync(
+        InferencePortalClient portal, ModelLoader loader, InferenceJobSpec spec, string weights, CancellationToken cancellationToken)
+    {
+        var wanted = spec.Version ?? 1;
+        try
+        {
+            return (await loader.LoadAsync(weights, Scaler(spec.Scaler), cancellationToken), wanted, null);
+        }
+        catch (InferenceSetupException e) when (wanted > 1)
+        {
+            for (var older = wanted - 1; older >= 1; older--)
+            {
+                if (await portal.GetVersionAsync(cancellationToken, older) is not { } previous) continue;
+                await portal.DownloadWeightsAsync(weights, cancellationToken, older);
+                try
+                {
+                    return (await loader.LoadAsync(weights, Scaler(previous.Scaler), cancellationToken), older, (wanted, e.Message));
+                }
+                catch (InferenceSetupException)
+                {
+                    // Not this one either: an older one, then.
+                }
+            }
+            throw;
+        }
+    }
+
+    private static FeatureScaler? Scaler(System.Text.Json.Nodes.JsonObject? json) => json is null ? null : FeatureScaler.FromJson(json.ToJsonString());
+
     /// <summary>
     /// From the portal: the inference's spec and trained weights (retried while the portal restarts), and Kafka's
     /// address from <c>/api/status</c> when the options do not give it.
@@ -30,14 +72,15 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
         var weights = Path.Combine(Path.GetTempPath(), $"kafkaml-infer-{spec.InferenceId}-r{options.Replica}-{Guid.NewGuid():N}.bin");
         try
         {
-            await portal.DownloadWeightsAsync(weights, cancellationToken);
+            // The spec's scaler is its version's: the weights must be that version's too (null: a portal before versions).
+            await portal.DownloadWeightsAsync(weights, cancellationToken, spec.Version);
             startup.Mark("portal");
-            var scaler = spec.Scaler is null ? null : FeatureScaler.FromJson(spec.Scaler.ToJsonString());
-            var model = await LoadModelAsync(spec.ModelCode, weights, scaler, spec.Loss, cancellationToken);
+            var loader = await ModelLoader.CompileAsync(spec.ModelCode, spec.Loss, cancellationToken);
+            var (model, version, refused) = await LoadServableAsync(portal, loader, spec, weights, cancellationToken);
             startup.Mark("model");
             var decoder = DataFormats.CreateDecoder(spec.InputFormat, spec.InputConfig);
             var engine = options.EngineOptions(bootstrap, spec.InputTopic, spec.OutputTopic, spec.ConsumerGroup, spec.ModelName);
-            return new InferenceSetup(model, decoder, engine, $"of inference {spec.InferenceId} ");
+            return new InferenceSetup(model, decoder, engine, $"of inference {spec.InferenceId} ") { Version = version, Loader = loader, Refused = refused };
         }
         finally
         {
@@ -61,51 +104,13 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
     }
 
     /// <summary>
-    /// Builds the model a replica serves (<see cref="ModelBuilder"/>: compiled and sandbox-checked again, built
-    /// <b>only in the job process</b>, never in the portal) and loads the trained weights (TorchSharp's format,
-    /// <see cref="ModelWeights.Load"/>).
+    /// Builds the model a replica serves (<see cref="ModelLoader"/>: compiled and sandbox-checked again, built
+    /// <b>only in the job process</b>, never in the portal) and loads the trained weights (TorchSharp's format).
     /// </summary>
-    /// <param name="code">The model script.</param>
-    /// <param name="weightsPath">The trained weights file.</param>
-    /// <param name="scaler">The training's feature scaler, or null.</param>
-    /// <param name="loss">The training loss name (<c>cross_entropy</c>, ...); null: the script's own, if any.</param>
-    /// <param name="cancellationToken">Stops compiling/building.</param>
     /// <exception cref="InferenceSetupException">The script does not compile or build, the loss is unknown, or the weights do not fit.</exception>
     public static async Task<InferenceModel> LoadModelAsync(string code, string weightsPath, FeatureScaler? scaler, string? loss, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(code);
-        ArgumentException.ThrowIfNullOrWhiteSpace(weightsPath);
-        ModelDefinition definition;
-        try
-        {
-            definition = await ModelBuilder.BuildAsync(code, compiler: null, seed: null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ModelBuildException e)
-        {
-            throw new InferenceSetupException(e.Message, e);
-        }
-
-        Loss? parsedLoss = null;
-        var lossName = string.IsNullOrWhiteSpace(loss) ? definition.Loss : loss;
-        if (!string.IsNullOrWhiteSpace(lossName))
-        {
-            if (!EnumNames.TryParse<Loss>(lossName, out var value))
-            {
-                definition.Module.Dispose();
-                throw new InferenceSetupException($"'{lossName}' is not a known loss; use one of {string.Join(", ", EnumNames.Names<Loss>())}.");
-            }
-            parsedLoss = value;
-        }
-
-        try
-        {
-            ModelWeights.Load(definition.Module, weightsPath);
-            return new InferenceModel(definition.Module, scaler, parsedLoss, definition.InputShape);
-        }
-        catch (Exception e) when (e is TrainingException or ArgumentException or IOException)
-        {
-            definition.Module.Dispose();
-            throw new InferenceSetupException(e.Message, e);
-        }
+        var loader = await ModelLoader.CompileAsync(code, loss, cancellationToken).ConfigureAwait(false);
+        return await loader.LoadAsync(weightsPath, scaler, cancellationToken).ConfigureAwait(false);
     }
 }

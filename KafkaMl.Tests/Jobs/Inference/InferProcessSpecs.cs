@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using KafkaMl.Tests.Inference;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Hosting.Server;
 
 namespace KafkaMl.Tests.Jobs.Inference;
 
@@ -65,7 +61,7 @@ public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputH
         var topics = broker.NewInferenceTopics();
         using var module = InferenceModels.Hcopd();
         using var files = InferenceModels.Save(module);
-        await using var portal = await PortalStandIn.StartAsync(new InferenceJobSpec(
+        await using var portal = await ReplicaPortalStandIn.StartAsync(new InferenceJobSpec(
             InferenceId: 7, ResultId: 3, ModelName: "hcopd-result-3", ModelCode: InferenceModels.HcopdScript, Loss: "cross_entropy",
             InputFormat: "raw", InputConfig: new JsonObject { ["data_type"] = "float32", ["data_reshape"] = "3" },
             InputTopic: topics.Input, OutputTopic: topics.Output, ConsumerGroup: topics.Group,
@@ -146,63 +142,4 @@ public sealed partial class InferProcessSpecs(BrokerFixture broker, ITestOutputH
 
     [GeneratedRegex(@"^replica \d+ (?:assigned|revoked|lost) .*holds \[([0-9, ]*)\]")]
     private static partial Regex HoldsPattern();
-
-    /// <summary>The portal's inference job endpoints, as a replica sees them: spec, weights, stats (token checked).</summary>
-    private sealed class PortalStandIn : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-        private readonly ConcurrentQueue<InferenceStatsReport> _stats = new();
-
-        private PortalStandIn(WebApplication app) => _app = app;
-
-        public string Url { get; private set; } = "";
-
-        public ConcurrentQueue<(string Path, string? Token)> Requests { get; } = new();
-
-        public volatile bool Gone;
-
-        public static async Task<PortalStandIn> StartAsync(InferenceJobSpec spec, byte[] weights, string token)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var standIn = new PortalStandIn(app);
-            app.Use(async (context, next) =>
-            {
-                var sent = context.Request.Headers[JobEnvironment.TokenHeader].ToString();
-                standIn.Requests.Enqueue((context.Request.Path.Value ?? "", sent));
-                if (sent != token)
-                {
-                    context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                    return;
-                }
-                await next(context);
-            });
-            app.MapGet(InferenceJobRoutes.Spec(spec.InferenceId), () => Results.Json(spec, JsonSerializerOptions.Web));
-            app.MapGet(InferenceJobRoutes.Weights(spec.InferenceId), () => Results.Bytes(weights, "application/octet-stream"));
-            app.MapPost(InferenceJobRoutes.Stats(spec.InferenceId), async (HttpContext context) =>
-            {
-                if (standIn.Gone) return Results.NotFound();
-                var report = await context.Request.ReadFromJsonAsync<InferenceStatsReport>(JsonSerializerOptions.Web);
-                standIn._stats.Enqueue(report!);
-                return Results.NoContent();
-            });
-            await app.StartAsync();
-            standIn.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return standIn;
-        }
-
-        public async Task<InferenceStatsReport> WaitForStatsAsync(Func<InferenceStatsReport, bool> match)
-        {
-            var report = await Eventually.Until(() => _stats.FirstOrDefault(match), r => r is not null, _ => $"a matching stats report; got {_stats.Count}");
-            return report!;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
 }

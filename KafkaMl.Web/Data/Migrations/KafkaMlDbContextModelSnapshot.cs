@@ -226,6 +226,9 @@ namespace KafkaMl.Web.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("PinnedVersion")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Replicas")
                         .HasColumnType("INTEGER");
 

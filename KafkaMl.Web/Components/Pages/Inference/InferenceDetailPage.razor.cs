@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Components.Shared;
 using Microsoft.AspNetCore.Components;
@@ -7,7 +8,8 @@ namespace KafkaMl.Web.Components.Pages.Inference;
 
 /// <summary>
 /// One inference service: status, live totals and per-replica stats, throughput and latency over the last minutes,
-/// the latest predictions, and stop / scale / delete. Stats and status changes announced by the
+/// the latest predictions, the model version wanted and the one each replica serves, and pin / follow latest / stop /
+/// scale / delete. Stats and status changes announced by the
 /// <see cref="InferenceMonitor"/> refresh the page at most once a second.
 /// </summary>
 public sealed partial class InferenceDetailPage : IDisposable
@@ -17,6 +19,8 @@ public sealed partial class InferenceDetailPage : IDisposable
     private string? error;
     private bool busy;
     private int scaleTo = 1;
+    private IReadOnlyList<int> versions = [];
+    private int pinTo = 1;
     private IReadOnlyList<InferenceChart.Line> throughput = [];
     private IReadOnlyList<InferenceChart.Line> latency = [];
     private IDisposable? subscription;
@@ -49,11 +53,16 @@ public sealed partial class InferenceDetailPage : IDisposable
         subscription = Monitor.Subscribe(Id, _ => { throttle.Request(); return Task.CompletedTask; });
         await LoadAsync();
         scaleTo = inference?.Replicas ?? 1;
+        pinTo = inference?.WantedVersion ?? versions.LastOrDefault(1);
     }
 
     private async Task LoadAsync()
     {
-        error = await PageLoad.ErrorOfAsync(async () => inference = (await Inferences.GetAsync(Id)).Value);
+        error = await PageLoad.ErrorOfAsync(async () =>
+        {
+            inference = (await Inferences.GetAsync(Id)).Value;
+            versions = inference is null ? [] : await Inferences.VersionNumbersAsync(inference.ResultId);
+        });
         loaded = true;
         var history = Inferences.History(Id);
         throughput = [new("predictions/s", history.Select(p => (p.Time, (double?)p.MessagesPerSecond)).ToList())];
@@ -72,6 +81,12 @@ public sealed partial class InferenceDetailPage : IDisposable
         foreach (var warning in outcome.Value?.Warnings ?? []) Snackbar.Add(warning, Severity.Warning);
         return outcome.Failure;
     }, $"Inference {Id} scaled to {scaleTo} replica(s).");
+
+    private Task PinAsync() =>
+        ActAsync("Pinning", async () => (await Inferences.SetVersionAsync(Id, JsonValue.Create(pinTo))).Failure, $"Inference {Id} pinned to version {pinTo}.");
+
+    private Task FollowLatestAsync() =>
+        ActAsync("Following", async () => (await Inferences.SetVersionAsync(Id, JsonValue.Create(InferenceVersions.Latest))).Failure, $"Inference {Id} follows the latest version.");
 
     private async Task DeleteAsync()
     {

@@ -23,6 +23,7 @@ public sealed partial class InferenceNewPage
     private string outputTopic = "";
     private string? inputFormat;
     private string inputConfig = "";
+    private string version = InferenceVersions.Latest;
     private IReadOnlyDictionary<string, string[]> errors = new Dictionary<string, string[]>();
 
     [SupplyParameterFromQuery] public int? ResultId { get; set; }
@@ -71,7 +72,8 @@ public sealed partial class InferenceNewPage
                 return;
             }
         }
-        var request = new InferenceRequest(draft.ResultId, replicas, inputFormat, config, inputTopic, outputTopic);
+        JsonNode versionNode = int.TryParse(version, System.Globalization.CultureInfo.InvariantCulture, out var pinned) ? pinned : InferenceVersions.Latest;
+        var request = new InferenceRequest(draft.ResultId, replicas, inputFormat, config, inputTopic, outputTopic, Version: versionNode);
         var (found, _) = InferenceService.Check(request, draft);
         errors = found.ToDictionary(e => e.Key, e => e.Value.ToArray());
         if (errors.Count > 0) return;

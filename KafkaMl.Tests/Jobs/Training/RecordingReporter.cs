@@ -6,7 +6,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 /// An in-memory portal for <see cref="Core.Jobs.Training.TrainingJob"/>: serves a spec, records every report in order,
 /// and keeps copies of the uploaded weight files (the job deletes its own).
 /// </summary>
-internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IDisposable
+internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IModelVersionReporter, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<object> _reports = [];
@@ -27,6 +27,9 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
     public IReadOnlyList<EpochReportDto> Epochs => [.. Reports.OfType<EpochReportDto>()];
 
     public TrainingResultReport? Result => Reports.OfType<TrainingResultReport>().SingleOrDefault();
+
+    /// <summary>The model versions published, in order.</summary>
+    public IReadOnlyList<ModelVersionReport> Versions => [.. Reports.OfType<ModelVersionReport>()];
 
     /// <summary>Copies of the uploaded files, or null before the result.</summary>
     public TrainingArtifacts? Artifacts { get; private set; }
@@ -56,6 +59,13 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
         Artifacts = copy;
         lock (_gate) _reports.Add(report);
         return Task.CompletedTask;
+    }
+
+    public Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(artifacts.WeightsPath) || !File.Exists(artifacts.SafetensorsPath))
+            return Task.FromException(new InvalidOperationException("A version was published without its weight files."));
+        return Record(report) is { } refused ? Task.FromException(refused) : Task.CompletedTask;
     }
 
     public void Dispose()

@@ -119,6 +119,13 @@ public static class JobEnvironment
     /// <summary>Environment variable naming the replica (an index locally, the pod name on Kubernetes: treat it as opaque).</summary>
     public const string ReplicaVariable = "KAFKAML_REPLICA";
 
+    /// <summary>
+    /// Environment variable naming the file a training job creates once it knows it can resume after being killed
+    /// (an incremental training: its committed offsets and last model version); the local runner starts a job that
+    /// was killed (SIGKILL) again only when the file exists.
+    /// </summary>
+    public const string ResumableMarkerVariable = "KAFKAML_RESUMABLE_MARKER";
+
     /// <summary>Environment variable holding the workload's name (<see cref="JobSpec.Name"/>).</summary>
     public const string JobNameVariable = "KAFKAML_JOB_NAME";
 

@@ -37,8 +37,11 @@ public interface ITrainingPublisher
 /// </summary>
 public sealed record TrainedModel(TrainingResultReport Result, FeatureScaler? Scaler, IReadOnlyList<int> FeatureShape, ModelVersionReport? Version = null);
 
-/// <summary>One way of training: a data source, a training loop and a publisher.</summary>
-public sealed record TrainingMode(string Name, ITrainingDataSource Source, ITrainingLoop Loop, ITrainingPublisher Publisher);
+/// <summary>
+/// One way of training: a data source, a training loop and a publisher. <paramref name="Resumes"/>: a job of this mode
+/// that is killed and started again carries on where it was (rather than training from scratch).
+/// </summary>
+public sealed record TrainingMode(string Name, ITrainingDataSource Source, ITrainingLoop Loop, ITrainingPublisher Publisher, bool Resumes = false);
 
 /// <summary>The training modes, chosen by the control message: the one place a new mode is registered.</summary>
 public static class TrainingModes
@@ -93,6 +96,6 @@ public static class TrainingModes
     public static TrainingMode Incremental()
     {
         var progress = new StreamProgress();
-        return new TrainingMode("incremental", new StreamDataSource(progress), new WindowedTrainingLoop(progress), new VersionPublisher());
+        return new TrainingMode("incremental", new StreamDataSource(progress), new WindowedTrainingLoop(progress), new VersionPublisher(), Resumes: true);
     }
 }

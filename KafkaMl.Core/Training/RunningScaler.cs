@@ -13,6 +13,22 @@ public sealed class RunningScaler
     /// <summary>Samples seen so far.</summary>
     public long Count { get; private set; }
 
+    /// <summary>
+    /// A running scaler that goes on from <paramref name="scaler"/>, fitted on <paramref name="count"/> samples (a job that
+    /// resumes from a published version). A constant feature's deviation of 1 counts as such: it is only centred anyway.
+    /// </summary>
+    public static RunningScaler Resume(FeatureScaler scaler, long count)
+    {
+        ArgumentNullException.ThrowIfNull(scaler);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        return new RunningScaler
+        {
+            _mean = [.. scaler.Mean.Select(m => (double)m)],
+            _squares = [.. scaler.Std.Select(s => (double)s * s * count)],
+            Count = count,
+        };
+    }
+
     /// <summary>Adds the samples of <paramref name="set"/> to the running statistics.</summary>
     public void Update(SampleSet set)
     {

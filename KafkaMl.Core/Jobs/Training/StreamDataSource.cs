@@ -18,6 +18,13 @@ public sealed class StreamProgress
 
     /// <summary>Messages that did not decode and went to the dead-letter topic.</summary>
     public long DeadLettered { get; internal set; }
+
+    /// <summary>
+    /// Commits the stream's offsets after every window read so far: called when a model version trained on them was
+    /// published, so the committed offsets and the last version always go together (a job started again resumes from
+    /// both). Null while the stream is not open.
+    /// </summary>
+    internal Action? Checkpoint { get; set; }
 }
 
 /// <summary>
@@ -25,8 +32,8 @@ public sealed class StreamProgress
 /// <see cref="IncrementalSettings.WindowSize"/> samples by a <see cref="StreamWindowReader"/>. A window closes early
 /// when the stream is quiet for <see cref="QuietClose"/> (or the stream timeout, if shorter), so a slow stream still
 /// trains. A time-limited stream ends when no message came for <see cref="IncrementalSettings.StreamTimeoutMs"/>; an
-/// indefinite one runs until the job is stopped. A window's offsets are committed when the loop asks for the next
-/// window (it trained on this one) or the stream ends.
+/// indefinite one runs until the job is stopped. Offsets are committed by the loop through
+/// <see cref="StreamProgress.Checkpoint"/>, once a version trained on the windows read was published.
 /// </summary>
 public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSource
 {
@@ -53,21 +60,25 @@ public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSou
         var quiet = timeout < QuietClose ? timeout : QuietClose;
         var notBefore = run.ControlTimestamp ?? DateTimeOffset.MinValue;
         using var reader = await Task.Run(() => StreamWindowReader.Open(run, run.Control.Topic, notBefore, end, cancellationToken), cancellationToken);
-        while (true)
+        var deadLetteredBefore = progress.DeadLettered; // by the job this one resumes from
+        progress.Checkpoint = reader.Commit;
+        try
         {
-            var window = await Task.Run(() => reader.ReadWindow(incremental.WindowSize, quiet, end, cancellationToken), cancellationToken);
-            progress.DeadLettered = reader.DeadLettered;
-            if (window is null)
+            while (await Task.Run(() => reader.ReadWindow(incremental.WindowSize, quiet, end, cancellationToken), cancellationToken) is { } window)
             {
-                run.Say(string.Create(CultureInfo.InvariantCulture,
-                    $"no message for {incremental.StreamTimeoutMs} ms: the stream {run.Control.Topic} ended after {progress.SamplesSeen} samples"));
-                yield break;
+                progress.DeadLettered = deadLetteredBefore + reader.DeadLettered;
+                progress.Windows++;
+                progress.SamplesSeen += window.Count;
+                yield return SampleShapes.FitInputShape(window, run.Definition, progress.Windows == 1 ? run.Log : null);
             }
-            progress.Windows++;
-            progress.SamplesSeen += window.Count;
-            yield return SampleShapes.FitInputShape(window, run.Definition, progress.Windows == 1 ? run.Log : null);
-            await Task.Run(reader.Commit, cancellationToken);
         }
+        finally
+        {
+            progress.Checkpoint = null;
+        }
+        progress.DeadLettered = deadLetteredBefore + reader.DeadLettered;
+        run.Say(string.Create(CultureInfo.InvariantCulture,
+            $"no message for {incremental.StreamTimeoutMs} ms: the stream {run.Control.Topic} ended after {progress.SamplesSeen} samples"));
     }
 
     internal static IncrementalSettings Settings(TrainingRun run) =>

@@ -21,6 +21,11 @@ namespace KafkaMl.Core.Jobs.Training;
 /// <see cref="IncrementalSettings.Improvement"/> in the direction of <see cref="IncrementalSettings.Change"/> is
 /// published as the next version and becomes the reference. A window without the metric (e.g. no validation share)
 /// is trained on but compared with nothing. A time-limited run publishes one version, when its stream ends.</para>
+/// <para><b>Offsets</b> are committed once a version trained on them was published (<see cref="StreamProgress.Checkpoint"/>):
+/// the committed offsets and the last version are the run's checkpoint, which a job started again for the same result
+/// resumes from (<see cref="IncrementalResume"/>), so its samples seen go on from the version's and the windows read
+/// since then are trained on again from the version's weights. (Committing after every window instead would resume
+/// from weights that never learnt the windows between.)</para>
 /// </remarks>
 public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoop
 {
@@ -36,7 +41,6 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
         var incremental = StreamDataSource.Settings(run);
         var (metric, onValidation) = IncrementalSettings.Split(incremental.MonitoringMetric);
         var settings = run.Settings with { Epochs = incremental.EpochsPerWindow, EarlyStopping = null };
-        var scaler = run.Context.StandardizeFeatures ? new RunningScaler() : null;
         var model = run.Definition.Module;
         run.Say(FormattableString.Invariant(
             $"incremental training: windows of {incremental.WindowSize} samples, {incremental.EpochsPerWindow} epochs each, validation rate {settings.ValidationRate}; ")
@@ -44,8 +48,8 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
                 ? FormattableString.Invariant($"a new version whenever {incremental.MonitoringMetric} improves by {incremental.Improvement} ({incremental.Change.ToString().ToLowerInvariant()}), until stopped")
                 : FormattableString.Invariant($"publishing when no message came for {incremental.StreamTimeoutMs} ms")));
 
-        double? reference = null;
-        var version = 0;
+        var resume = await IncrementalResume.LoadAsync(run, progress, incremental, cancellationToken);
+        var (version, reference, scaler) = (resume.Version, resume.Reference, resume.Scaler);
         var seconds = 0.0;
         TrainedModel? last = null;
         await foreach (var window in data.WithCancellation(cancellationToken))
@@ -81,6 +85,7 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
                 : string.Create(CultureInfo.InvariantCulture, $"{incremental.MonitoringMetric} {monitored:0.####} is the reference"));
             reference = monitored;
             await publisher.PublishAsync(run, WithVersion(last, ++version), cancellationToken);
+            if (progress.Checkpoint is { } checkpoint) await Task.Run(checkpoint, cancellationToken);
         }
 
         if (last is null) throw new TrainingJobException($"The online stream {run.Control.Topic} brought no sample to train on.");

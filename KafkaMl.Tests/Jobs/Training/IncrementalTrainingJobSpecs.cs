@@ -129,6 +129,46 @@ public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutpu
         Assert.Equal(samples.Count, reporter.Epochs[^1].Train[WindowedTrainingLoop.SamplesSeenMetric]);
     }
 
+    [Fact]
+    public async Task A_job_started_again_for_the_same_result_resumes_from_its_last_version_and_committed_offsets()
+    {
+        var (data, control) = broker.NewTopics(dataPartitions: 2);
+        var deployment = JobData.NewDeploymentId();
+        var incremental = new IncrementalSettings(StreamTimeoutMs: 1000, Indefinite: true, MonitoringMetric: "loss", Improvement: 0, WindowSize: 16, EpochsPerWindow: 2);
+        using var reporter = new RecordingReporter(Spec(deployment, incremental));
+        using var sink = OnlineSink(data, control, deployment);
+        var first = new LogLines();
+        using (var stop = new CancellationTokenSource())
+        {
+            var job = RunAsync(control, reporter, first, deployment, stop.Token);
+            foreach (var (features, label) in JobData.Blobs(40)) sink.Send(features, [label]);
+            await Eventually.Until(() => SamplesSeen(reporter), seen => seen == 40, seen => $"40 samples trained on (saw {seen})\n{first}");
+            await stop.CancelAsync(); // the job dies: nothing is committed on the way out beyond its last version
+            Assert.Equal(TrainingJobStatus.Stopped, (await job).Status);
+        }
+        var before = reporter.Versions;
+        Assert.NotEmpty(before);
+
+        foreach (var (features, label) in JobData.Blobs(40, seed: 2)) sink.Send(features, [label]);
+        await sink.CompleteAsync();
+        var second = new LogLines();
+        using (var stop = new CancellationTokenSource())
+        {
+            var job = RunAsync(control, reporter, second, deployment, stop.Token);
+            await Eventually.Until(() => SamplesSeen(reporter), seen => seen == 80, seen => $"80 samples trained on in all (saw {seen})\n{first}\n---\n{second}");
+            await stop.CancelAsync();
+            Assert.Equal(TrainingJobStatus.Stopped, (await job).Status);
+        }
+
+        output.WriteLine($"{first}\n--- started again ---\n{second}");
+        Assert.Contains(second.Lines, l => l.StartsWith($"resuming from version {before[^1].Version}: {before[^1].SamplesSeen} samples seen", StringComparison.Ordinal));
+        var versions = reporter.Versions;
+        Assert.Equal(Enumerable.Range(1, versions.Count), versions.Select(v => v.Version)); // none lost, none numbered twice
+        Assert.Equal(before, versions.Take(before.Count));
+        Assert.True(versions.Zip(versions.Skip(1)).All(p => p.Second.SamplesSeen > p.First.SamplesSeen), "samples seen grow from version to version");
+        Assert.InRange(versions[^1].SamplesSeen, 1, 80);
+    }
+
     private static double SamplesSeen(RecordingReporter reporter) =>
         reporter.Epochs is { Count: > 0 } epochs ? epochs[^1].Train[WindowedTrainingLoop.SamplesSeenMetric] : 0;
 

@@ -65,8 +65,28 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
     {
         if (!File.Exists(artifacts.WeightsPath) || !File.Exists(artifacts.SafetensorsPath))
             return Task.FromException(new InvalidOperationException("A version was published without its weight files."));
+        Directory.CreateDirectory(_directory);
+        File.Copy(artifacts.WeightsPath, VersionWeights(report.Version), overwrite: true);
         return Record(report) is { } refused ? Task.FromException(refused) : Task.CompletedTask;
     }
+
+    /// <summary>The last version published, with the last window reported before it (as the portal answers a job that resumes).</summary>
+    public Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken)
+    {
+        var reports = Reports;
+        var at = reports.Select((r, i) => (r, i)).LastOrDefault(p => p.r is ModelVersionReport);
+        if (at.r is not ModelVersionReport last) return Task.FromResult<PublishedModelVersion?>(null);
+        var window = reports.Take(at.i).OfType<EpochReportDto>().Select(e => e.Epoch).DefaultIfEmpty(0).Max();
+        return Task.FromResult<PublishedModelVersion?>(new PublishedModelVersion(last.Version, last.SamplesSeen, window, last.TrainMetrics, last.ValMetrics, last.Scaler));
+    }
+
+    public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken)
+    {
+        File.Copy(VersionWeights(version), path, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    private string VersionWeights(int version) => Path.Combine(_directory, $"version-{version}.dat");
 
     public void Dispose()
     {

@@ -108,6 +108,30 @@ public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, IAs
             TrainingJobRoutes.VersionPart, JsonSerializer.Serialize(report, Json), artifacts, cancellationToken);
     }
 
+    public async Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken)
+    {
+        var route = TrainingJobRoutes.LatestVersion(_resultId);
+        using var response = await _http.SendAsync("latest version request", () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NoContent) return null;
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<PublishedModelVersion>(Json, cancellationToken) ?? throw new JsonException("The answer is null.");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new TrainingReportException($"The portal's answer to GET {route} is not a model version: {e.Message}", (int)response.StatusCode, canReportFailure: true, e);
+        }
+    }
+
+    public async Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken)
+    {
+        var route = TrainingJobRoutes.VersionWeights(_resultId, version);
+        using var response = await _http.SendAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request",
+            () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        await using var file = File.Create(path);
+        await response.Content.CopyToAsync(file, cancellationToken);
+    }
+
     private Task EnqueueUpload(string what, string route, string jsonPart, string json, TrainingArtifacts artifacts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(artifacts);

@@ -69,6 +69,19 @@ public sealed record ModelVersionReport(
     IReadOnlyDictionary<string, double>? TestMetrics,
     JsonObject? Scaler);
 
+/// <summary>
+/// <c>GET .../versions/latest</c>: the last version a result published, for a job started again for the same result to
+/// resume from (its weights: <c>GET .../versions/{v}/weights</c>); 204 when none was published.
+/// </summary>
+/// <param name="Window">The last window (epoch) reported before the version was published.</param>
+public sealed record PublishedModelVersion(
+    int Version,
+    long SamplesSeen,
+    int Window,
+    IReadOnlyDictionary<string, double> TrainMetrics,
+    IReadOnlyDictionary<string, double> ValMetrics,
+    JsonObject? Scaler);
+
 /// <summary>The routes and names both sides of the training job's HTTP conversation use.</summary>
 public static class TrainingJobRoutes
 {
@@ -81,6 +94,10 @@ public static class TrainingJobRoutes
     public static string Result(int resultId) => $"{Spec(resultId)}/result";
 
     public static string Versions(int resultId) => $"{Spec(resultId)}/versions";
+
+    public static string LatestVersion(int resultId) => $"{Versions(resultId)}/latest";
+
+    public static string VersionWeights(int resultId, int version) => $"{Versions(resultId)}/{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}/weights";
 
     /// <summary>Multipart part holding the <see cref="TrainingResultReport"/> JSON.</summary>
     public const string ReportPart = "report";
@@ -118,6 +135,13 @@ public static class JobEnvironment
 
     /// <summary>Environment variable naming the replica (an index locally, the pod name on Kubernetes: treat it as opaque).</summary>
     public const string ReplicaVariable = "KAFKAML_REPLICA";
+
+    /// <summary>
+    /// Environment variable naming the file a training job creates once it knows it can resume after being killed
+    /// (an incremental training: its committed offsets and last model version); the local runner starts a job that
+    /// was killed (SIGKILL) again only when the file exists.
+    /// </summary>
+    public const string ResumableMarkerVariable = "KAFKAML_RESUMABLE_MARKER";
 
     /// <summary>Environment variable holding the workload's name (<see cref="JobSpec.Name"/>).</summary>
     public const string JobNameVariable = "KAFKAML_JOB_NAME";

@@ -280,13 +280,22 @@ public abstract class KafkaSink : IDisposable
         Incremental = true,
     }.EnsureValid();
 
+    /// <summary>
+    /// The control message's key: an online stream's is the deployment id as one raw byte, as Kafka-ML's
+    /// OnlineRawSink sends it (ids up to 255; larger ones as decimal digits, which no one-byte key can hold); a
+    /// bounded stream's is KafkaMl's decimal digits. The training job reads both.
+    /// </summary>
+    private byte[] ControlKey(ControlMessage control) => control.Incremental && Options.DeploymentId <= byte.MaxValue
+        ? DeploymentKey.EncodeOneByte((int)Options.DeploymentId)
+        : DeploymentKey.Encode(Options.DeploymentId);
+
     private async Task DeliverControl(ControlMessage control, CancellationToken cancellationToken)
     {
         try
         {
             await _producer.ProduceAsync(
                 Options.ControlTopic,
-                new Message<byte[], byte[]> { Key = DeploymentKey.Encode(Options.DeploymentId), Value = control.ToUtf8Json() },
+                new Message<byte[], byte[]> { Key = ControlKey(control), Value = control.ToUtf8Json() },
                 cancellationToken).ConfigureAwait(false);
         }
         catch (ProduceException<byte[], byte[]> e)

@@ -18,6 +18,7 @@ public sealed class SendVerbUsageSpecs
     [InlineData("unknown option '--colour'", "--colour", "blue")]
     [InlineData("-X takes a librdkafka setting as key=value, not 'linger.ms'", "-X", "linger.ms")]
     [InlineData("-X: No such configuration property: \"no.such\"", "-X", "no.such=1")]
+    [InlineData("--rate 0 must be a positive number of messages per second", "--online", "--rate", "0")]
     public async Task A_bad_option_exits_2_with_a_message_naming_it(string expected, params string[] options)
     {
         using var send = await Cli.RunAsync(["send", Cli.HcopdCsv, "--deployment", "1", "--bootstrap-servers", Cli.NoBroker, .. options]);

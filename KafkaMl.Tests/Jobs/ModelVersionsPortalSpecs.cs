@@ -48,6 +48,29 @@ public sealed class ModelVersionsPortalSpecs(OrchestrationPortalFactory portal) 
         new JsonObject { ["kind"] = "standard", ["mean"] = new JsonArray(version * 1.0), ["std"] = new JsonArray(1.0) });
 
     [Fact]
+    public async Task A_job_started_again_reads_the_last_version_its_window_and_its_weights_back_with_its_token()
+    {
+        var (resultId, token) = await DeployAndWaitForJobAsync();
+        await using var client = new PortalClient(portal.Server.BaseAddress, resultId, token, handler: portal.Server.CreateHandler());
+        Assert.Null(await client.GetLatestVersionAsync(CancellationToken.None));
+
+        var loss = new Dictionary<string, double> { ["loss"] = 0.5 };
+        await client.ReportEpochAsync(new EpochReportDto(1, loss, loss), CancellationToken.None);
+        await client.PublishVersionAsync(AVersion(1, samplesSeen: 256, valAccuracy: 0.71), await ArtifactsAsync(1), CancellationToken.None);
+        await client.ReportEpochAsync(new EpochReportDto(2, loss, loss), CancellationToken.None);
+        await client.PublishVersionAsync(AVersion(2, samplesSeen: 512, valAccuracy: 0.84), await ArtifactsAsync(2), CancellationToken.None);
+        var latest = await client.GetLatestVersionAsync(CancellationToken.None);
+        var downloaded = Path.Combine(files.FullName, "downloaded.dat");
+        await client.DownloadVersionWeightsAsync(1, downloaded, CancellationToken.None);
+
+        Assert.NotNull(latest);
+        Assert.Equal((2, 512L, 2), (latest.Version, latest.SamplesSeen, latest.Window));
+        Assert.Equal(0.84, latest.ValMetrics["accuracy"]);
+        Assert.Equal(2.0, latest.Scaler!["mean"]![0]!.GetValue<double>());
+        Assert.Equal("weights of version 1", await File.ReadAllTextAsync(downloaded));
+    }
+
+    [Fact]
     public async Task A_job_publishes_two_versions_with_its_client_and_the_api_lists_and_bundles_each()
     {
         var (resultId, token) = await DeployAndWaitForJobAsync();

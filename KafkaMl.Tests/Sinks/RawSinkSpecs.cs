@@ -130,6 +130,7 @@ public sealed class RawSinkSpecs(BrokerFixture broker, ITestOutputHelper output)
 
         var received = ControlMessage.Read(control.Message.Key, control.Message.Value);
         Assert.Equal(3, received.DeploymentId);
+        Assert.Equal([(byte)3], control.Message.Key!); // Kafka-ML's OnlineRawSink key: the id as one raw byte
         Assert.True(received.Message.Incremental);
         Assert.Equal(topics.Data, received.Message.Topic);
         Assert.Null(received.Message.TotalMsg);

@@ -64,6 +64,9 @@ public sealed class KafkaMlProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The process's standard input (redirected), for verbs that read it (<c>send --data -</c>).</summary>
+    public StreamWriter StandardInput => _process.StandardInput;
+
     /// <summary>The exit code, or null while the process runs.</summary>
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
 

@@ -1,3 +1,4 @@
+using KafkaMl.Core;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Jobs;
@@ -7,6 +8,7 @@ using KafkaMl.Web.Services;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace KafkaMl.Web.Apis;
 
@@ -79,6 +81,29 @@ public static partial class TrainingJobsApi
         var status = await MarkTrainingAsync(db, notifier, resultId, current, cancellationToken);
         if (status == current.Status) await notifier.NotifyStatusAsync(resultId, current.DeploymentId, status);
         return TypedResults.NoContent();
+    }
+
+    public static async Task<Results<Ok<PublishedModelVersion>, NoContent, NotFound<ProblemDetails>>> GetLatestVersion(
+        int resultId, KafkaMlDbContext db, CancellationToken cancellationToken)
+    {
+        if (!await db.TrainingResults.AnyAsync(r => r.Id == resultId, cancellationToken)) return ResultNotFound(resultId);
+        var latest = await db.ModelVersions.AsNoTracking().Where(v => v.ResultId == resultId).OrderByDescending(v => v.Version).FirstOrDefaultAsync(cancellationToken);
+        if (latest is null) return TypedResults.NoContent();
+        // A job reports a window before it publishes the version trained on it, so the window is the last one recorded by then.
+        var window = await db.EpochMetrics.Where(e => e.ResultId == resultId && e.RecordedAt <= latest.PublishedAt).MaxAsync(e => (int?)e.Epoch, cancellationToken) ?? 0;
+        return TypedResults.Ok(new PublishedModelVersion(latest.Version, latest.SamplesSeen, window, latest.TrainMetrics, latest.ValMetrics,
+            string.IsNullOrWhiteSpace(latest.Scaler) ? null : System.Text.Json.Nodes.JsonNode.Parse(latest.Scaler) as System.Text.Json.Nodes.JsonObject));
+    }
+
+    public static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>>> GetVersionWeights(
+        int resultId, int version, KafkaMlDbContext db, IOptions<KafkaMlOptions> options, CancellationToken cancellationToken)
+    {
+        var path = await db.ModelVersions.AsNoTracking().Where(v => v.ResultId == resultId && v.Version == version).Select(v => v.WeightsPath).SingleOrDefaultAsync(cancellationToken);
+        if (path is null) return Problems.NotFound($"Result {resultId} has no version {version}.");
+        var full = Path.Combine(options.Value.DataDirFullPath, path);
+        return File.Exists(full)
+            ? TypedResults.PhysicalFile(full, "application/octet-stream", ResultFiles.Weights)
+            : Problems.NotFound($"The weights of version {version} of result {resultId} are missing from the data directory.");
     }
 
     /// <summary>

@@ -61,6 +61,13 @@ public static partial class TrainingJobsApi
             .WithFormOptions(multipartBodyLengthLimit: MaxUploadBytes)
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes));
 
+        api.MapGet("/versions/latest", GetLatestVersion)
+            .WithName("GetLatestModelVersionForJob")
+            .WithSummary("The last model version the result published (204 when none): what a job started again resumes from");
+        api.MapGet("/versions/{version:int}/weights", GetVersionWeights)
+            .WithName("GetModelVersionWeightsForJob")
+            .WithSummary("The weights (TorchSharp's file) of one published version, for a job that resumes from it");
+
         return api;
     }
 

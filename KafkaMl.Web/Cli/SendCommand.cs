@@ -10,13 +10,7 @@ internal sealed class SendCommand(SendRequest request)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var csvOptions = new CsvSampleOptions
-        {
-            Label = request.Label,
-            Features = request.Features,
-            HasHeader = request.HasHeader,
-            Delimiter = request.Delimiter,
-        };
+        var csvOptions = request.CsvOptions;
         var fileName = Path.GetFileName(request.CsvPath);
 
         // 1. The columns, the format, then every row: nothing is sent unless the whole file is good.
@@ -34,20 +28,14 @@ internal sealed class SendCommand(SendRequest request)
         var total = Check(csvOptions, encoder, fileName, cancellationToken);
 
         // 2. Where Kafka is.
-        var (bootstrap, controlTopic, source) = await SendKafka.ResolveAsync(request, cancellationToken);
-        var sinkOptions = request.SinkOptions(bootstrap, controlTopic);
-        if (sinkOptions.Validate() is { Count: > 0 } problems) throw new SendFailure(string.Join(" ", problems), SendVerb.BadInput);
-        SendKafka.Probe(bootstrap, source, request.ProducerSettings, cancellationToken);
+        var (bootstrap, controlTopic, source, sinkOptions) = await SendKafka.SinkOptionsAsync(request, cancellationToken);
 
         // 3. Stream, then announce.
         await Console.Error.WriteLineAsync(
             $"Sending {ConsoleProgress.Count(total)} samples from {Path.GetFullPath(request.CsvPath)} (label {labelName}; {featureNames.Count} feature{(featureNames.Count == 1 ? "" : "s")}: " +
             $"{string.Join(", ", featureNames)}) to {request.Topic} at {bootstrap} (from {source}) as {SendFormats.Describe(format)}");
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddSimpleConsole(console => console.SingleLine = true)
-            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+        using var loggerFactory = SendKafka.StandardErrorLogging();
         using var sink = SendFormats.Sink(format, sinkOptions with { Logger = loggerFactory.CreateLogger("KafkaMl.Send") });
         var progress = ConsoleProgress.ForStandardError(total, "send");
         using var rendering = new CancellationTokenSource();
@@ -104,7 +92,10 @@ internal sealed class SendCommand(SendRequest request)
 
     // ---- the file ----
 
-    private CsvSamples OpenCsv(CsvSampleOptions options)
+    private CsvSamples OpenCsv(CsvSampleOptions options) => OpenCsv(request, options);
+
+    /// <summary>The request's CSV file, opened; a readable <see cref="SendFailure"/> when it cannot be.</summary>
+    internal static CsvSamples OpenCsv(SendRequest request, CsvSampleOptions options)
     {
         try
         {

@@ -56,6 +56,23 @@ internal static class SendKafka
         return (servers.GetString()!, control, $"the portal at {request.Portal}");
     }
 
+    /// <summary>Kafka found (<see cref="ResolveAsync"/>) and probed, and the sink's settings against it, checked.</summary>
+    public static async Task<(string Bootstrap, string ControlTopic, string Source, KafkaMl.Core.Sinks.KafkaSinkOptions Options)> SinkOptionsAsync(
+        SendRequest request, CancellationToken cancellationToken)
+    {
+        var (bootstrap, controlTopic, source) = await ResolveAsync(request, cancellationToken);
+        var options = request.SinkOptions(bootstrap, controlTopic);
+        if (options.Validate() is { Count: > 0 } problems) throw new SendFailure(string.Join(" ", problems), SendVerb.BadInput);
+        Probe(bootstrap, source, request.ProducerSettings, cancellationToken);
+        return (bootstrap, controlTopic, source, options);
+    }
+
+    /// <summary>The sink's log (librdkafka warnings and errors) on standard error, one line each.</summary>
+    public static ILoggerFactory StandardErrorLogging() => LoggerFactory.Create(logging => logging
+        .SetMinimumLevel(LogLevel.Warning)
+        .AddSimpleConsole(console => console.SingleLine = true)
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace));
+
     /// <summary>Fails fast, with the address, when no broker answers (instead of waiting out the producer's message timeout).</summary>
     public static void Probe(string bootstrap, string source, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {

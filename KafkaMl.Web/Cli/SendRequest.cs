@@ -17,10 +17,13 @@ internal sealed record SendRequest
     [
         "--deployment", "--label", "--features", "--format", "--data-type", "--label-type", "--data-reshape",
         "--avro-data-schema", "--avro-label-schema", "--topic", "--partition", "--validation-rate", "--test-rate",
-        "--description", "--bootstrap-servers", "--portal", "--control-topic", "--delimiter", "-X",
+        "--description", "--bootstrap-servers", "--portal", "--control-topic", "--delimiter", "-X", "--data", "--rate",
     ];
 
-    public static readonly string[] Flags = ["--has-header", "--no-header"];
+    public static readonly string[] Flags = ["--has-header", "--no-header", "--online"];
+
+    /// <summary>The CSV path that means standard input (<c>--data -</c>).</summary>
+    public const string StandardInput = "-";
 
     public required string CsvPath { get; init; }
     public required long DeploymentId { get; init; }
@@ -42,14 +45,34 @@ internal sealed record SendRequest
     public char Delimiter { get; init; } = ',';
     public IReadOnlyDictionary<string, string> ProducerSettings { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>An online stream (Kafka-ML's OnlineRawSink): the control message first, then the data, with no end.</summary>
+    public bool Online { get; init; }
+
+    /// <summary>Messages per second to pace the stream at; null sends as fast as Kafka takes them.</summary>
+    public double? MessagesPerSecond { get; init; }
+
+    /// <summary>Rows come from standard input (<c>--data -</c>), for as long as it stays open.</summary>
+    public bool FromStandardInput => CsvPath == StandardInput;
+
+    /// <summary>How the rows are read.</summary>
+    public CsvSampleOptions CsvOptions => new() { Label = Label, Features = Features, HasHeader = HasHeader, Delimiter = Delimiter };
+
     public static SendRequest From(CliOptions options)
     {
-        var csv = options.Positionals switch
+        var csv = (options.Positionals, options.Get("--data")) switch
         {
-            [] => throw new CliUsageException("which CSV file? usage: KafkaMl.Web send <csv> --deployment ID [options]"),
-            [var one] => one,
-            [_, var extra, ..] => throw new CliUsageException($"unexpected argument '{extra}': send takes one CSV file."),
+            ([], null) => throw new CliUsageException("which CSV file? usage: KafkaMl.Web send <csv> --deployment ID [options]"),
+            ([var one], null) => one,
+            ([], { } data) => data,
+            ([_, ..], { }) => throw new CliUsageException("give the CSV file either as the argument or with --data, not both."),
+            ([_, var extra, ..], null) => throw new CliUsageException($"unexpected argument '{extra}': send takes one CSV file."),
         };
+        var online = options.Flag("--online");
+        if (csv == StandardInput && !online)
+            throw new CliUsageException("--data - (standard input) has no end, so it needs --online: a bounded stream is announced once all of it was sent.");
+        double? rate = options.Has("--rate") ? options.Double("--rate", 0) : null;
+        if (rate is { } pace && !(pace > 0 && double.IsFinite(pace)))
+            throw new CliUsageException($"--rate {options.Get("--rate")} must be a positive number of messages per second.");
         var deployment = options.Long("--deployment", -1, min: 0);
         if (deployment < 0) throw new CliUsageException("--deployment is required: the id of the deployment that trains on this data.");
 
@@ -101,7 +124,9 @@ internal sealed record SendRequest
 
         return new SendRequest
         {
-            CsvPath = InputFile(csv),
+            CsvPath = csv == StandardInput ? csv : InputFile(csv),
+            Online = online,
+            MessagesPerSecond = rate,
             DeploymentId = deployment,
             Label = options.Get("--label"),
             Features = options.Get("--features") is { } features
@@ -153,6 +178,7 @@ internal sealed record SendRequest
         TestRate = TestRate,
         Partition = Partition,
         ProducerSettings = ProducerSettings,
+        Online = Online,
     };
 
     private static double Rate(CliOptions options, string name, double fallback)

@@ -16,8 +16,11 @@ public static class SendVerb
     public const string Usage =
         """
         usage: KafkaMl.Web send <csv> --deployment ID [options]
+               KafkaMl.Web send <csv>|--data - --online --deployment ID [--rate N] [options]
           Streams the rows of a CSV file to a data topic, then sends the control message that makes
           deployment ID train on them. The file is checked completely first: a bad cell sends nothing.
+          With --online (an incremental deployment), the control message goes first, as Kafka-ML's
+          OnlineRawSink sends it (bare topic, total_msg null, incremental true), then the rows follow.
 
           --deployment ID          deployment that trains on the data (required)
           --label COLUMN           label column: header name or 0-based index (default: the first column)
@@ -42,9 +45,14 @@ public static class SendVerb
           --has-header|--no-header whether the first line names the columns (default: it does)
           --delimiter C            field separator: one character, or 'tab' (default ',')
           -X KEY=VALUE             librdkafka producer setting, repeatable (e.g. -X security.protocol=SSL)
+          --online                 an online stream: control message first, then the data, no end
+          --data PATH|-            the CSV (instead of the argument); - reads standard input until it
+                                   closes or Ctrl+C (needs --online; a bad row is reported and skipped)
+          --rate N                 pace the stream at N messages per second (default: as fast as possible)
 
         example:
           KafkaMl.Web send samples/hcopd/hcopd.csv --deployment 1 --label Diagnosis
+          KafkaMl.Web send samples/hcopd/hcopd.csv --deployment 2 --label Diagnosis --online --rate 50
         exit codes: 0 sent, 1 Kafka/portal failure, 2 bad options or file (nothing sent), 130 cancelled
         """;
 
@@ -56,7 +64,9 @@ public static class SendVerb
 
         try
         {
-            return await new SendCommand(request).RunAsync(cancellationToken);
+            return request.Online
+                ? await new SendOnlineCommand(request).RunAsync(cancellationToken)
+                : await new SendCommand(request).RunAsync(cancellationToken);
         }
         catch (SendFailure e)
         {

@@ -88,6 +88,7 @@ public static class TrainVerb
             MissingDataTimeout = request.DataTimeout,
             KafkaSettings = request.KafkaSettings,
             KafkaLogger = console,
+            Resumable = () => MarkResumable(console),
         };
 
         var outcome = await TrainingJob.RunAsync(context, portal, console, stopping.Token);
@@ -153,6 +154,20 @@ public static class TrainVerb
         }
 
         private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+    }
+
+    /// <summary>Tells the runner (through the file it named) that this job resumes if it is killed and started again.</summary>
+    private static void MarkResumable(JobConsole console)
+    {
+        if (Environment.GetEnvironmentVariable(JobEnvironment.ResumableMarkerVariable) is not { Length: > 0 } marker) return;
+        try
+        {
+            File.WriteAllText(marker, "an incremental training: it resumes from its committed offsets and last model version\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.Report($"warning: the runner could not be told that this job resumes ({e.Message}); if it is killed, it is not started again");
+        }
     }
 }
 

@@ -11,7 +11,9 @@ namespace KafkaMl.Web.Jobs;
 /// Training jobs as a workload kind: <c>train --result &lt;id&gt;</c>, one per result, run to completion. A job the
 /// runner reports failed, one that ended without uploading a result, or one the runner no longer knows past the
 /// grace period (stopped with the portal, the process was killed, the Kubernetes Job was removed; a local job a
-/// crashed portal left running is adopted by the next one and stays known) fails its result.
+/// crashed portal left running is adopted by the next one and stays known) fails its result. An incremental training job
+/// killed with SIGKILL is not gone: the local runner starts it again (it said it resumes; see
+/// <c>LocalJobRunnerOptions.TrainingRestarts</c>) and the result stays training meanwhile.
 /// </summary>
 public sealed class TrainingWorkload(JobTokens tokens, JobEnvironmentBuilder environment, ResultsNotifier notifier)
     : WorkloadKind<TrainingResult, TrainingStatus>(Shape, tokens, environment)

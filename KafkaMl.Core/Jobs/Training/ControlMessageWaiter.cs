@@ -8,8 +8,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaMl.Core.Jobs.Training;
 
-/// <summary>The control message a job waits for, and where it was on the control topic.</summary>
-public sealed record FoundControlMessage(ControlMessage Message, int Partition, long Offset);
+/// <summary>The control message a job waits for, where it was on the control topic, and when it was sent (null: the broker gave no time).</summary>
+public sealed record FoundControlMessage(ControlMessage Message, int Partition, long Offset, DateTimeOffset? Timestamp = null);
 
 /// <summary>
 /// Waits on the control topic for the control message of one deployment. Reads every partition of the topic
@@ -138,7 +138,9 @@ public sealed class ControlMessageWaiter
                     log?.Report($"passed over an invalid control message for deployment {deploymentId} at {Where(result)}: {problem}");
                     continue;
                 }
-                return new FoundControlMessage(received.Message, result.Partition.Value, result.Offset.Value);
+                var sent = result.Message.Timestamp;
+                return new FoundControlMessage(received.Message, result.Partition.Value, result.Offset.Value,
+                    sent.Type == TimestampType.NotAvailable ? null : DateTimeOffset.FromUnixTimeMilliseconds(sent.UnixTimestampMs));
             }
         }
         finally

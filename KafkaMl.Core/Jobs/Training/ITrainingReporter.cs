@@ -37,6 +37,12 @@ public interface IModelVersionReporter
 {
     /// <summary>Publishes version <see cref="ModelVersionReport.Version"/> (numbered from 1 without gaps); the files must stay until the task completes.</summary>
     Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken);
+
+    /// <summary>The last version the result published, or null when none: what a job started again resumes from. Asked now, not queued.</summary>
+    Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>Writes the weights (TorchSharp's file) of published version <paramref name="version"/> to <paramref name="path"/>.</summary>
+    Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken);
 }
 
 /// <summary>The files a training job uploads with its result.</summary>

@@ -101,10 +101,12 @@ public static class TrainingJob
         foreach (var note in notes) log?.Report(note);
         reports.Track(reporter.ReportStatusAsync(new TrainingStatusReport(EnumNames.ToName(TrainingStatus.Deployed)), cancellationToken));
 
-        var control = await WaitForControlMessageAsync(context, spec, log, cancellationToken);
+        var found = await WaitForControlMessageAsync(context, spec, log, cancellationToken);
+        var control = found.Message;
         var mode = TrainingModes.For(control, spec);
+        if (mode.Resumes) context.Resumable?.Invoke();
         var (settings, _) = ResolveSettings(spec, definition, control.ValidationRate, control.TestRate, context.TorchThreads);
-        var run = new TrainingRun(context, spec, definition, control, settings, reporter, log) { Reports = reports };
+        var run = new TrainingRun(context, spec, definition, control, settings, reporter, log) { Reports = reports, ControlTimestamp = found.Timestamp };
         var data = mode.Source.Describe(run);
         run.Report((portal, ct) => portal.ReportStatusAsync(new TrainingStatusReport(EnumNames.ToName(TrainingStatus.Training), Data: data), ct), cancellationToken);
 
@@ -148,7 +150,7 @@ public static class TrainingJob
         return definition;
     }
 
-    private static async Task<ControlMessage> WaitForControlMessageAsync(
+    private static async Task<FoundControlMessage> WaitForControlMessageAsync(
         TrainingJobContext context, TrainingJobSpec spec, IProgress<string>? log, CancellationToken cancellationToken)
     {
         log?.Report($"waiting for a control message for deployment {spec.DeploymentId} on {context.ControlTopic}");
@@ -157,7 +159,7 @@ public static class TrainingJob
         var control = found.Message;
         log?.Report(string.Create(CultureInfo.InvariantCulture,
             $"control message found at {context.ControlTopic}:{found.Partition}@{found.Offset}: {control.Topic} ({(control.TotalMsg is { } total ? $"{total} messages" : "an open stream")}, {control.InputFormat})"));
-        return control;
+        return found;
     }
 
     private static async Task ReportFailureAsync(

@@ -43,6 +43,13 @@ public sealed record TrainingJobContext
     /// <summary>Where the weight files are written before the upload; null: a temporary directory, deleted afterwards.</summary>
     public string? WorkDirectory { get; init; }
 
+    /// <summary>
+    /// Called once the job knows its mode resumes after the job is killed and started again
+    /// (<see cref="TrainingMode.Resumes"/>); the <c>train</c> verb then tells its runner so
+    /// (<see cref="Orchestration.JobEnvironment.ResumableMarkerVariable"/>).
+    /// </summary>
+    public Action? Resumable { get; init; }
+
     /// <summary>Receives the Kafka clients' diagnostics (librdkafka log lines and errors); null drops them.</summary>
     public ILogger? KafkaLogger { get; init; }
 

@@ -5,7 +5,7 @@ using KafkaMl.Core.Training;
 
 namespace KafkaMl.Core.Jobs.Training;
 
-/// <summary>Where a run's samples come from: bounded ranges today (<see cref="RangeDataSource"/>).</summary>
+/// <summary>Where a run's samples come from: bounded ranges (<see cref="RangeDataSource"/>) or an open stream in windows (<see cref="StreamDataSource"/>).</summary>
 public interface ITrainingDataSource
 {
     /// <summary>The data as the result's page shows it (reported with the <c>training</c> status).</summary>
@@ -31,11 +31,17 @@ public interface ITrainingPublisher
     Task PublishAsync(TrainingRun run, TrainedModel trained, CancellationToken cancellationToken);
 }
 
-/// <summary>A trained model ready to publish: its metrics, the scaler it needs and the shape of one input sample.</summary>
-public sealed record TrainedModel(TrainingResultReport Result, FeatureScaler? Scaler, IReadOnlyList<int> FeatureShape);
+/// <summary>
+/// A trained model ready to publish: its metrics, the scaler it needs and the shape of one input sample; for an
+/// incremental run also the model version it becomes (<see cref="VersionPublisher"/>).
+/// </summary>
+public sealed record TrainedModel(TrainingResultReport Result, FeatureScaler? Scaler, IReadOnlyList<int> FeatureShape, ModelVersionReport? Version = null);
 
-/// <summary>One way of training: a data source, a training loop and a publisher.</summary>
-public sealed record TrainingMode(string Name, ITrainingDataSource Source, ITrainingLoop Loop, ITrainingPublisher Publisher);
+/// <summary>
+/// One way of training: a data source, a training loop and a publisher. <paramref name="Resumes"/>: a job of this mode
+/// that is killed and started again carries on where it was (rather than training from scratch).
+/// </summary>
+public sealed record TrainingMode(string Name, ITrainingDataSource Source, ITrainingLoop Loop, ITrainingPublisher Publisher, bool Resumes = false);
 
 /// <summary>The training modes, chosen by the control message: the one place a new mode is registered.</summary>
 public static class TrainingModes
@@ -79,9 +85,17 @@ public static class TrainingModes
                 $"Deployment {deployment} is incremental and expects an online control message with a bare topic name and total_msg null; "
                 + $"this one has topic '{control.Topic}' and total_msg {(control.TotalMsg is { } total ? total.ToString(CultureInfo.InvariantCulture) : "null")}.");
         }
-        // The incremental loop (windows, versions, offsets committed per window) is the next part of issue 15.
-        throw new TrainingJobException(
-            $"Deployment {deployment} is incremental and its online stream '{control.Topic}' was found, but incremental training is not available yet "
-            + "in this version of KafkaMl: the training job cannot train on an open stream.");
+        return Incremental();
+    }
+
+    /// <summary>
+    /// Windows of an open stream (<see cref="StreamDataSource"/>) trained on one after the other
+    /// (<see cref="WindowedTrainingLoop"/>), published as model versions (<see cref="VersionPublisher"/>). A new
+    /// instance per run: its source and loop share how far the stream was read.
+    /// </summary>
+    public static TrainingMode Incremental()
+    {
+        var progress = new StreamProgress();
+        return new TrainingMode("incremental", new StreamDataSource(progress), new WindowedTrainingLoop(progress), new VersionPublisher(), Resumes: true);
     }
 }

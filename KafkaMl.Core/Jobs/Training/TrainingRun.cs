@@ -27,6 +27,12 @@ public sealed record TrainingRun(
 {
     internal ReportTracker Reports { get; init; } = null!;
 
+    /// <summary>
+    /// When the control message was sent: an open stream is trained on from the first message at or after it
+    /// (<see cref="StreamDataSource"/>); null when the broker gave no time.
+    /// </summary>
+    public DateTimeOffset? ControlTimestamp { get; init; }
+
     /// <summary>Writes a line to the job's log.</summary>
     public void Say(string line) => Log?.Report(line);
 

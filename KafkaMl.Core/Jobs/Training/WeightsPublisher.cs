@@ -11,7 +11,19 @@ namespace KafkaMl.Core.Jobs.Training;
 /// </summary>
 public sealed class WeightsPublisher : ITrainingPublisher
 {
-    public async Task PublishAsync(TrainingRun run, TrainedModel trained, CancellationToken cancellationToken)
+    public Task PublishAsync(TrainingRun run, TrainedModel trained, CancellationToken cancellationToken) =>
+        WithArtifactsAsync(run, trained, async artifacts =>
+        {
+            await run.ReportsDeliveredAsync();
+            run.Say("uploading the result and the weights");
+            await run.Reporter.ReportResultAsync(trained.Result, artifacts, cancellationToken);
+        });
+
+    /// <summary>
+    /// Writes the model's weight files (TorchSharp's and the safetensors with their metadata) and hands them to
+    /// <paramref name="upload"/>; a temporary directory is deleted once the upload completed.
+    /// </summary>
+    internal static async Task WithArtifactsAsync(TrainingRun run, TrainedModel trained, Func<TrainingArtifacts, Task> upload)
     {
         var context = run.Context;
         var ownDirectory = context.WorkDirectory is null;
@@ -23,9 +35,7 @@ public sealed class WeightsPublisher : ITrainingPublisher
             var model = run.Definition.Module;
             ModelWeights.Save(model, artifacts.WeightsPath);
             ModelWeights.ExportSafeTensors(model, artifacts.SafetensorsPath, Metadata(run, trained));
-            await run.ReportsDeliveredAsync();
-            run.Say("uploading the result and the weights");
-            await run.Reporter.ReportResultAsync(trained.Result, artifacts, cancellationToken);
+            await upload(artifacts);
         }
         finally
         {

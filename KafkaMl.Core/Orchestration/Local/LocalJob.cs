@@ -5,14 +5,14 @@ using Microsoft.Extensions.Logging;
 namespace KafkaMl.Core.Orchestration.Local;
 
 /// <summary>
-/// One workload of <see cref="LocalJobRunner"/>: its replicas, each a child process watched by a supervision task
-/// that records how it ended and — for inference — starts it again with backoff, as a Deployment would.
+/// One workload of <see cref="LocalJobRunner"/>: its replicas, each a child process watched by a supervision task that
+/// records how it ended and starts it again with backoff, as a Deployment would: any inference replica that exited, a
+/// training job only when it was killed (SIGKILL).
 /// </summary>
 internal sealed class LocalJob : IDisposable
 {
     private static readonly TimeSpan OutputDrainLimit = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan AdoptedExitPoll = TimeSpan.FromMilliseconds(500);
-
     /// <summary>The exit code of an adopted replica, which is not this process's child: unknown.</summary>
     private const int UnknownExitCode = int.MinValue;
 
@@ -160,7 +160,7 @@ internal sealed class LocalJob : IDisposable
             }
 
             var exit = exitCode == UnknownExitCode ? "an unknown exit code (adopted after a portal restart)" : ProcessSignals.DescribeExitCode(exitCode);
-            if (Spec.Kind == JobKind.Training)
+            if (Spec.Kind == JobKind.Training && !RestartsKilledTraining(exitCode, replica))
             {
                 var outcome = exitCode == 0
                     ? new JobState(JobPhase.Succeeded, ExitCode: 0)
@@ -173,11 +173,11 @@ internal sealed class LocalJob : IDisposable
                 return;
             }
 
-            // Inference: any exit is a crash (a Deployment restarts on exit 0 too).
+            // Inference: any exit is a crash (a Deployment restarts on exit 0 too); training: a kill (RestartsKilledTraining).
             if (run.Elapsed >= _options.BackoffResetAfter) backoff = _options.RestartBackoff;
             replica.LastExit = $"replica {replica.Index.ToString(CultureInfo.InvariantCulture)} {FailureReason(exit, replica)}";
             Log.Note(replica.Index, $"exited ({exit}); restarting in {ReplicaProcess.Describe(backoff)}");
-            _logger.LogWarning("Inference job {Name} replica {Replica} exited with {Exit}; restarting in {Backoff}", Name, replica.Index, exit, backoff);
+            _logger.LogWarning("{Kind} job {Name} replica {Replica} exited with {Exit}; restarting in {Backoff}", Spec.Kind, Name, replica.Index, exit, backoff);
             _exited(this, replica.Index, exitCode, State());
 
             while (true)
@@ -208,11 +208,15 @@ internal sealed class LocalJob : IDisposable
                 {
                     replica.LastExit = $"replica {replica.Index.ToString(CultureInfo.InvariantCulture)} could not start: {e.Message}";
                     Log.Note(replica.Index, $"could not start ({e.Message}); retrying in {ReplicaProcess.Describe(backoff)}");
-                    _logger.LogWarning("Inference job {Name} replica {Replica} could not start: {Error}", Name, replica.Index, e.Message);
+                    _logger.LogWarning("{Kind} job {Name} replica {Replica} could not start: {Error}", Spec.Kind, Name, replica.Index, e.Message);
                 }
             }
         }
     }
+
+    /// <summary>A training job killed by SIGKILL that said it can resume is started again, up to <see cref="LocalJobRunnerOptions.TrainingRestarts"/> times.</summary>
+    private bool RestartsKilledTraining(int exitCode, LocalReplica replica) =>
+        ProcessSignals.IsKill(exitCode) && replica.Restarts < _options.TrainingRestarts && File.Exists(ReplicaProcess.ResumableMarker(Directory));
 
     /// <summary>Starts the replica's process unless it is being stopped (null then); throws when it cannot start.</summary>
     private ReplicaRun? Launch(LocalReplica replica)
@@ -241,8 +245,7 @@ internal sealed class LocalJob : IDisposable
             Log.Note(replica.Index, $"started {Spec.Arguments.FirstOrDefault() ?? ""} (pid {process.Id.ToString(CultureInfo.InvariantCulture)})");
             // Read only after the note, so the log shows the start before the output.
             var output = Task.WhenAll(PumpAsync(replica, process.StandardOutput, isError: false), PumpAsync(replica, process.StandardError, isError: true));
-            _logger.LogInformation("Started {Kind} job {Name} replica {Replica} (pid {Pid}, verb {Verb})",
-                Spec.Kind, Name, replica.Index, process.Id, Spec.Arguments.FirstOrDefault());
+            _logger.LogInformation("Started {Kind} job {Name} replica {Replica} (pid {Pid}, verb {Verb})", Spec.Kind, Name, replica.Index, process.Id, Spec.Arguments.FirstOrDefault());
             return new ReplicaRun(process, output, Stopwatch.StartNew());
         }
     }

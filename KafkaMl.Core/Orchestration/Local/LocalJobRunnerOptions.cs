@@ -56,6 +56,14 @@ public sealed class LocalJobRunnerOptions : JobRunnerOptions
     /// <summary>Longest delay between restarts of a crashing inference replica.</summary>
     public TimeSpan MaxRestartBackoff { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Times a training job killed by SIGKILL (out of memory, or killed) is started again, after the same backoff as
+    /// an inference replica, when it said it can resume (<see cref="JobEnvironment.ResumableMarkerVariable"/>: an
+    /// incremental training resumes from its committed offsets and last model version). 0 never restarts one. Any
+    /// other exit of a training job, and any exit of a bounded one, is its outcome.
+    /// </summary>
+    public int TrainingRestarts { get; set; } = 3;
+
     /// <summary>A replica that ran this long before it exited starts again after <see cref="RestartBackoff"/>, not a longer delay.</summary>
     public TimeSpan BackoffResetAfter { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -21,6 +21,8 @@ public sealed class LocalJobRunnerOptionsValidator : IValidateOptions<LocalJobRu
             failures.Add($"{section}:{nameof(options.FailureReasonLines)} must not be negative.");
         if (options.RestartBackoff <= TimeSpan.Zero)
             failures.Add($"{section}:{nameof(options.RestartBackoff)} must be positive.");
+        if (options.TrainingRestarts < 0)
+            failures.Add($"{section}:{nameof(options.TrainingRestarts)} must not be negative.");
         if (options.MaxRestartBackoff < options.RestartBackoff)
             failures.Add($"{section}:{nameof(options.MaxRestartBackoff)} must be at least {nameof(options.RestartBackoff)}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -130,6 +130,9 @@ internal static partial class ProcessSignals
         }
     }
 
+    /// <summary>Whether <paramref name="exitCode"/> is that of a process killed by SIGKILL (128 + 9 on Unix).</summary>
+    public static bool IsKill(int exitCode) => !OperatingSystem.IsWindows() && exitCode == 128 + 9;
+
     /// <summary>"exit code 143 (SIGTERM)": the exit code, and on Unix the signal a code above 128 stands for.</summary>
     public static string DescribeExitCode(int exitCode)
     {

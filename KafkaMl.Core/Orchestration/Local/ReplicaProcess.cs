@@ -35,10 +35,14 @@ internal static class ReplicaProcess
         foreach (var (name, value) in spec.Environment) info.Environment[name] = value;
         info.Environment[LocalJobRunner.ReplicaVariable] = replica.ToString(CultureInfo.InvariantCulture);
         info.Environment[LocalJobRunner.JobNameVariable] = spec.Name;
+        if (spec.Kind == JobKind.Training) info.Environment[JobEnvironment.ResumableMarkerVariable] = ResumableMarker(directory);
         return (info, fileName);
     }
 
     /// <summary>True once the process exited, or was disposed after its supervisor saw it exit.</summary>
+    /// <summary>The file a training job in <paramref name="directory"/> creates when it can resume after a kill (<see cref="JobEnvironment.ResumableMarkerVariable"/>).</summary>
+    public static string ResumableMarker(string directory) => Path.Combine(directory, "resumable");
+
     public static bool HasExited(Process process)
     {
         try

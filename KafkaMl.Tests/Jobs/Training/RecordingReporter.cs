@@ -6,7 +6,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 /// An in-memory portal for <see cref="Core.Jobs.Training.TrainingJob"/>: serves a spec, records every report in order,
 /// and keeps copies of the uploaded weight files (the job deletes its own).
 /// </summary>
-internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IDisposable
+internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IModelVersionReporter, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<object> _reports = [];
@@ -27,6 +27,9 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
     public IReadOnlyList<EpochReportDto> Epochs => [.. Reports.OfType<EpochReportDto>()];
 
     public TrainingResultReport? Result => Reports.OfType<TrainingResultReport>().SingleOrDefault();
+
+    /// <summary>The model versions published, in order.</summary>
+    public IReadOnlyList<ModelVersionReport> Versions => [.. Reports.OfType<ModelVersionReport>()];
 
     /// <summary>Copies of the uploaded files, or null before the result.</summary>
     public TrainingArtifacts? Artifacts { get; private set; }
@@ -57,6 +60,33 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
         lock (_gate) _reports.Add(report);
         return Task.CompletedTask;
     }
+
+    public Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(artifacts.WeightsPath) || !File.Exists(artifacts.SafetensorsPath))
+            return Task.FromException(new InvalidOperationException("A version was published without its weight files."));
+        Directory.CreateDirectory(_directory);
+        File.Copy(artifacts.WeightsPath, VersionWeights(report.Version), overwrite: true);
+        return Record(report) is { } refused ? Task.FromException(refused) : Task.CompletedTask;
+    }
+
+    /// <summary>The last version published, with the last window reported before it (as the portal answers a job that resumes).</summary>
+    public Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken)
+    {
+        var reports = Reports;
+        var at = reports.Select((r, i) => (r, i)).LastOrDefault(p => p.r is ModelVersionReport);
+        if (at.r is not ModelVersionReport last) return Task.FromResult<PublishedModelVersion?>(null);
+        var window = reports.Take(at.i).OfType<EpochReportDto>().Select(e => e.Epoch).DefaultIfEmpty(0).Max();
+        return Task.FromResult<PublishedModelVersion?>(new PublishedModelVersion(last.Version, last.SamplesSeen, window, last.TrainMetrics, last.ValMetrics, last.Scaler));
+    }
+
+    public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken)
+    {
+        File.Copy(VersionWeights(version), path, overwrite: true);
+        return Task.CompletedTask;
+    }
+
+    private string VersionWeights(int version) => Path.Combine(_directory, $"version-{version}.dat");
 
     public void Dispose()
     {

@@ -56,10 +56,13 @@ public sealed class TrainingModeSpecs
     }
 
     [Fact]
-    public void An_online_message_for_an_incremental_deployment_is_accepted_but_not_trained_on_yet()
+    public void An_online_message_for_an_incremental_deployment_is_trained_on_in_windows_and_published_as_versions()
     {
-        var refusal = Assert.Throws<TrainingJobException>(() => TrainingModes.For(AnOnlineMessage(), IncrementalDeployment));
+        var mode = TrainingModes.For(AnOnlineMessage(), IncrementalDeployment);
 
-        Assert.Contains("its online stream 'sensors' was found, but incremental training is not available yet", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal("incremental", mode.Name);
+        Assert.IsType<StreamDataSource>(mode.Source);
+        Assert.IsType<WindowedTrainingLoop>(mode.Loop);
+        Assert.IsType<VersionPublisher>(mode.Publisher);
     }
 }

@@ -114,6 +114,34 @@ public sealed class LocalJobRunnerSpecs : LocalJobRunnerSpecsBase
         Assert.Contains("[0] [kafkaml] exited (exit code 137", await _runner.GetLogAsync("kafkaml-infer-2", 100, default));
     }
 
+    [LinuxFact]
+    public async Task A_training_job_that_said_it_resumes_is_started_again_when_killed_with_SIGKILL()
+    {
+        await _runner.StartAsync(Training("kafkaml-train-8", Broker), default);
+        var pid = await RunningPidAsync("kafkaml-train-8", 0);
+        await File.WriteAllTextAsync(Path.Combine(_runner.JobDirectory("kafkaml-train-8"), "resumable"), "as an incremental training job writes it");
+
+        using (var process = Process.GetProcessById(pid)) process.Kill();
+
+        await Eventually.Until(() => _runner.GetReplicas("kafkaml-train-8")[0] is { Restarts: 1, ProcessId: { } next } && next != pid,
+            "the training job to run again in a new process");
+        Assert.NotEqual(JobPhase.Failed, (await _runner.GetStateAsync("kafkaml-train-8", default)).Phase);
+        Assert.Contains("[kafkaml] exited (exit code 137 (SIGKILL", await _runner.GetLogAsync("kafkaml-train-8", 100, default));
+    }
+
+    [LinuxFact]
+    public async Task A_killed_training_job_that_did_not_say_it_resumes_fails()
+    {
+        await _runner.StartAsync(Training("kafkaml-train-9", Broker), default);
+        var pid = await RunningPidAsync("kafkaml-train-9", 0);
+
+        using (var process = Process.GetProcessById(pid)) process.Kill();
+
+        var state = await FinishedAsync("kafkaml-train-9");
+        Assert.Equal(JobPhase.Failed, state.Phase);
+        Assert.Equal(137, state.ExitCode);
+    }
+
     [Fact]
     public async Task Each_job_captures_its_output_in_its_own_replica_log_file_and_in_its_log_tail()
     {

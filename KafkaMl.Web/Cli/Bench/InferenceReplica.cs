@@ -73,15 +73,23 @@ internal sealed partial class InferenceReplica : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (replicas.FirstOrDefault(r => r.HasExited) is { } dead)
                 throw new BenchFailure($"infer replica {dead.Index} exited early:{Environment.NewLine}{dead.Tail}");
-            var holds = replicas.Select(r => r.Holds).ToList();
-            var union = holds.SelectMany(h => h).Distinct().Count();
-            var everyone = replicas.Count > partitions || holds.All(h => h.Count > 0);
-            if (union == partitions && everyone && replicas.All(r => r.Stable > TimeSpan.FromSeconds(1))) return;
+            if (Share(replicas, partitions) && replicas.All(r => r.Stable > TimeSpan.FromSeconds(1))) return;
             if (clock.Elapsed > timeout)
                 throw new BenchFailure($"the {replicas.Count} infer replicas did not share the {partitions} partitions within {timeout.TotalSeconds:0} s:{Environment.NewLine}{string.Join(Environment.NewLine, replicas.Select(r => r.Tail))}");
             await Task.Delay(100, cancellationToken);
         }
     }
+
+    /// <summary>Whether the replicas hold all <paramref name="partitions"/> between them, each one at least (when there are enough).</summary>
+    public static bool Share(IReadOnlyList<InferenceReplica> replicas, int partitions)
+    {
+        var holds = replicas.Select(r => r.Holds).ToList();
+        var everyone = replicas.Count > partitions || holds.All(h => h.Count > 0);
+        return everyone && holds.SelectMany(h => h).Distinct().Count() == partitions;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL): no revoke, no commit, no leaving the group.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
 
     public async Task StopAsync(TimeSpan timeout)
     {

@@ -66,17 +66,25 @@ internal sealed partial class InferenceBenchmark
         var status = await WaitForRunningAsync(http, inference.Id(), deploy, cancellationToken);
 
         await Console.Error.WriteLineAsync($"cold: running after {BenchText.Seconds(status.Running)}; {settings.ColdSamples} samples at {settings.PacedRate}/s, then the steady state for {settings.WindowSeconds} s");
+        var running = deploy + Ticks(status.Running);
         stream.Start();
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var assignment = WatchAssignmentAsync(http, inference.Id(), running, stopWatching.Token);
         while (stream.Count <= settings.ColdSamples) await Task.Delay(20, cancellationToken);
         var steadyFrom = stream.SentAt(settings.ColdSamples);
+        await stopWatching.CancelAsync();
+        var (holders, settled) = await assignment;
         await PacedStream.UntilAsync(steadyFrom + Ticks(window), cancellationToken);
         await stream.StopAsync(Drain, cancellationToken);
 
-        var first = stream.Cut($"first {settings.ColdSamples} sent right after 'running'", Enumerable.Range(0, settings.ColdSamples));
+        var firstSamples = Enumerable.Range(0, settings.ColdSamples).ToList();
+        var first = stream.Cut($"first {settings.ColdSamples} sent right after 'running'", firstSamples);
         var windows = new List<Window>
         {
             stream.Cut($"steady, the {settings.WindowSeconds} s after them", stream.SentBetween(steadyFrom, window)),
             first,
+            stream.Cut($"  those sent after the rebalance (+{(settled is { } at ? BenchText.Seconds(Stopwatch.GetElapsedTime(running, at)) : "never")})",
+                settled is { } since ? firstSamples.Where(i => stream.SentAt(i) >= since) : []),
             stream.Cut("whole stream", Enumerable.Range(0, stream.Count)),
         };
         var firstPrediction = stream.ProbeAnswered is { } answered ? Stopwatch.GetElapsedTime(deploy, answered) : (TimeSpan?)null;
@@ -87,6 +95,9 @@ internal sealed partial class InferenceBenchmark
             $"deploy -> running (every input partition held by a reporting replica: {status.AssignedPartitions} of {status.InputPartitions?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}) {BenchText.Seconds(status.Running)}",
             $"deploy -> first prediction (a probe sent {BenchText.Seconds(Stopwatch.GetElapsedTime(deploy, probe))} after the call began) {Seconds(firstPrediction)}",
         };
+        notes.AddRange(WhereTheFirstSamplesWaited(stream, firstSamples, running));
+        notes.Add("the rebalance: when every replica first held partitions (the second one joined after 'running')");
+        notes.Add($"who held the input partitions while they were sent (the API's stats.replicas, polled every 100 ms, from 'running'): {string.Join("; ", holders)}");
         notes.AddRange(StartupLines(portal.DataDir, inference.Id()));
         var p99 = first.Latency?.P99 ?? double.PositiveInfinity;
         var targets = new List<string>
@@ -94,6 +105,53 @@ internal sealed partial class InferenceBenchmark
             $"target     cold start: first {settings.ColdSamples} samples after 'running' e2e p99 < 100 ms ({Ms(p99)}, lost {first.Lost}): {(p99 < 100 && first.Lost == 0 ? "met" : "NOT met")}",
         };
         return new ScenarioResult($"cold start: a real portal deploys {ColdReplicas} replicas on new topics", windows, notes, targets);
+    }
+
+    /// <summary>
+    /// Which of the first samples were slow (over the target's 100 ms), and per input partition (each held by one replica)
+    /// the slowest sample and when its first answer came, counted from the moment 'running' was seen.
+    /// </summary>
+    private static IEnumerable<string> WhereTheFirstSamplesWaited(PacedStream stream, IReadOnlyList<int> samples, long running)
+    {
+        var slow = stream.SlowerThan(samples, 100);
+        yield return slow.Count == 0
+            ? "none of them took over 100 ms"
+            : $"{slow.Count} of them took over 100 ms (or were never answered), the last of those sent {BenchText.Seconds(Stopwatch.GetElapsedTime(stream.SentAt(samples[0]), stream.SentAt(slow[^1])))} after the first";
+        foreach (var partition in stream.PartitionsOf(samples))
+        {
+            var on = stream.On(samples, [partition]).ToList();
+            var figures = stream.Cut("", on);
+            var firstAnswer = stream.FirstAnswer(on) is { } at ? BenchText.Seconds(Stopwatch.GetElapsedTime(running, at)) : "never";
+            yield return $"  input partition {partition}: {figures.Sent} of them, max {Figure(figures.Latency?.Max)}, first answered {firstAnswer} after 'running' was seen";
+        }
+    }
+
+    /// <summary>Polls the inference every 100 ms until cancelled; notes each change of which replica holds which partitions (time from <paramref name="running"/>).</summary>
+    /// <returns>The changes, and when (a <see cref="Stopwatch"/> timestamp) every replica first held a partition, if it did.</returns>
+    private static async Task<(List<string> Changes, long? Settled)> WatchAssignmentAsync(HttpClient http, int inferenceId, long running, CancellationToken stop)
+    {
+        var changes = new List<string>();
+        string? last = null;
+        long? settled = null;
+        try
+        {
+            while (true)
+            {
+                var inference = await http.GetFromJsonAsync<JsonObject>($"/api/inferences/{inferenceId}", PortalApi.Json, stop);
+                var replicas = inference?["stats"]?["replicas"]?.AsArray() ?? [];
+                var holds = string.Join(", ", replicas
+                    .Select(r => $"replica {r?["replica"]} [{string.Join(", ", r?["partitions"]?.AsArray().Select(p => p?.ToString()) ?? [])}]")
+                    .Order(StringComparer.Ordinal));
+                if (settled is null && replicas.Count(r => r?["partitions"]?.AsArray().Count > 0) >= ColdReplicas) settled = Stopwatch.GetTimestamp();
+                if (holds != last) changes.Add($"+{BenchText.Seconds(Stopwatch.GetElapsedTime(running))} {holds}");
+                last = holds;
+                await Task.Delay(100, stop);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return (changes, settled);
+        }
     }
 
     /// <summary>Polls <c>GET /api/inferences/{id}</c> every 50 ms until it is <c>running</c>; a failed or stopped inference ends the run.</summary>

@@ -126,6 +126,14 @@ internal sealed partial class InferenceBenchmark
         public IEnumerable<int> On(IEnumerable<int> messages, IReadOnlyCollection<int> partitions) =>
             messages.Where(i => partitions.Contains(_partitions[i]));
 
+        /// <summary>The input partitions the given messages went to, ascending.</summary>
+        public IReadOnlyList<int> PartitionsOf(IEnumerable<int> messages) =>
+            messages.Select(i => _partitions[i]).Where(p => p >= 0).Distinct().Order().ToList();
+
+        /// <summary>The given messages answered after more than <paramref name="milliseconds"/>, or never.</summary>
+        public IReadOnlyList<int> SlowerThan(IEnumerable<int> messages, double milliseconds) =>
+            messages.Where(i => _received[i] == 0 || Stopwatch.GetElapsedTime(_sent[i], _received[i]).TotalMilliseconds > milliseconds).ToList();
+
         /// <summary>The first answer (a <see cref="Stopwatch"/> timestamp) among the given messages, or null.</summary>
         public long? FirstAnswer(IEnumerable<int> messages) =>
             messages.Select(i => _received[i]).Where(t => t != 0).DefaultIfEmpty().Min() is var first and > 0 ? first : null;

@@ -76,7 +76,7 @@ internal sealed partial class InferenceBenchmark
 
         /// <summary>The replicas' <c>startup</c> lines (where their start-up went), as they printed them.</summary>
         public IEnumerable<string> StartupLines() =>
-            _replicas.Select(r => r.LastLine($"replica {r.Index} startup: ")).OfType<string>();
+            _replicas.Select(r => r.Startup).OfType<string>();
 
         public async ValueTask DisposeAsync()
         {

@@ -237,7 +237,7 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
             {
                 await InferenceReplica.WaitForGroupAsync(children, settings.Partitions, TimeSpan.FromSeconds(180), cancellationToken);
                 foreach (var child in children)
-                    if (child.LastLine($"replica {child.Index} startup: ") is { } startup)
+                    if (child.Startup is { } startup)
                         notes.Add($"  {replicas} process(es), {startup}");
                 if (settings.IsolationReplicas.Contains(replicas))
                 {

@@ -37,6 +37,9 @@ internal sealed partial class InferenceReplica : IDisposable
         lock (_gate) return _tail.LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
     }
 
+    /// <summary>The replica's <c>startup</c> line (where its start-up went), kept apart from the tail, which its stats lines soon fill.</summary>
+    public string? Startup { get; private set; }
+
     public string Tail
     {
         get { lock (_gate) return string.Join(Environment.NewLine, _tail); }
@@ -128,6 +131,7 @@ internal sealed partial class InferenceReplica : IDisposable
         lock (_gate)
         {
             _tail.Enqueue(line);
+            if (line.StartsWith($"replica {Index} startup: ", StringComparison.Ordinal)) Startup = line;
             while (_tail.Count > 30) _tail.Dequeue();
             if (HoldsPattern().Match(line) is { Success: true } match)
             {

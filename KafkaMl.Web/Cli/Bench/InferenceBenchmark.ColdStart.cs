@@ -83,7 +83,7 @@ internal sealed partial class InferenceBenchmark
         {
             stream.Cut($"steady, the {settings.WindowSeconds} s after them", stream.SentBetween(steadyFrom, window)),
             first,
-            stream.Cut($"  those sent after the rebalance (+{(settled is { } at ? BenchText.Seconds(Stopwatch.GetElapsedTime(running, at)) : "never")})",
+            stream.Cut($"  of them, sent once all replicas served (+{(settled is { } at ? BenchText.Seconds(Stopwatch.GetElapsedTime(running, at)) : "never")})",
                 settled is { } since ? firstSamples.Where(i => stream.SentAt(i) >= since) : []),
             stream.Cut("whole stream", Enumerable.Range(0, stream.Count)),
         };
@@ -96,7 +96,7 @@ internal sealed partial class InferenceBenchmark
             $"deploy -> first prediction (a probe sent {BenchText.Seconds(Stopwatch.GetElapsedTime(deploy, probe))} after the call began) {Seconds(firstPrediction)}",
         };
         notes.AddRange(WhereTheFirstSamplesWaited(stream, firstSamples, running));
-        notes.Add("the rebalance: when every replica first held partitions (the second one joined after 'running')");
+        notes.Add($"'all replicas served': from the first poll (every 100 ms from 'running') at which each of the {ColdReplicas} replicas held partitions");
         notes.Add($"who held the input partitions while they were sent (the API's stats.replicas, polled every 100 ms, from 'running'): {string.Join("; ", holders)}");
         notes.AddRange(StartupLines(portal.DataDir, inference.Id()));
         var p99 = first.Latency?.P99 ?? double.PositiveInfinity;
@@ -117,6 +117,12 @@ internal sealed partial class InferenceBenchmark
         yield return slow.Count == 0
             ? "none of them took over 100 ms"
             : $"{slow.Count} of them took over 100 ms (or were never answered), the last of those sent {BenchText.Seconds(Stopwatch.GetElapsedTime(stream.SentAt(samples[0]), stream.SentAt(slow[^1])))} after the first";
+        if (slow.Count > 0)
+        {
+            var slowest = slow.OrderByDescending(i => stream.Of(i).Milliseconds ?? double.MaxValue).Take(12).Order()
+                .Select(i => $"+{BenchText.Seconds(Stopwatch.GetElapsedTime(running, stream.SentAt(i)))} p{stream.Of(i).Partition} {Figure(stream.Of(i).Milliseconds)}");
+            yield return $"  the slowest, by send time from 'running' seen (partition, e2e): {string.Join(", ", slowest)}";
+        }
         foreach (var partition in stream.PartitionsOf(samples))
         {
             var on = stream.On(samples, [partition]).ToList();

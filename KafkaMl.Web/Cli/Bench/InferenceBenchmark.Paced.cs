@@ -126,6 +126,10 @@ internal sealed partial class InferenceBenchmark
         public IEnumerable<int> On(IEnumerable<int> messages, IReadOnlyCollection<int> partitions) =>
             messages.Where(i => partitions.Contains(_partitions[i]));
 
+        /// <summary>Message <paramref name="index"/>'s latency in ms (null while unanswered) and input partition (-1 while unknown).</summary>
+        public (double? Milliseconds, int Partition) Of(int index) =>
+            (_received[index] == 0 ? null : Stopwatch.GetElapsedTime(_sent[index], _received[index]).TotalMilliseconds, _partitions[index]);
+
         /// <summary>The input partitions the given messages went to, ascending.</summary>
         public IReadOnlyList<int> PartitionsOf(IEnumerable<int> messages) =>
             messages.Select(i => _partitions[i]).Where(p => p >= 0).Distinct().Order().ToList();

@@ -35,11 +35,12 @@ internal sealed partial class InferenceBenchmark
     private static async Task<int> MeasureScenariosAsync(
         Settings settings, BenchBroker broker, byte[][] inputs, ModelFiles files, CancellationToken cancellationToken)
     {
+        var loadBefore = BenchText.LoadAverage();
         var results = new List<ScenarioResult>();
         if (settings.Scenarios.Contains(Scenario.Cold)) results.Add(await MeasureColdStartAsync(settings, inputs, cancellationToken));
         if (settings.Scenarios.Contains(Scenario.Scale)) results.Add(await MeasureScaleAsync(settings, broker, inputs, files, cancellationToken));
         if (settings.Scenarios.Contains(Scenario.Loss)) results.Add(await MeasureLossAsync(settings, broker, inputs, files, cancellationToken));
-        await ReportScenariosAsync(settings, results, cancellationToken);
+        await ReportScenariosAsync(settings, results, (loadBefore, BenchText.LoadAverage()), cancellationToken);
         return 0;
     }
 

@@ -38,20 +38,32 @@ internal sealed partial class InferenceBenchmark
         var loadBefore = BenchText.LoadAverage();
         var results = new List<ScenarioResult>();
         if (settings.Scenarios.Contains(Scenario.Cold)) results.Add(await MeasureColdStartAsync(settings, inputs, cancellationToken));
-        if (settings.Scenarios.Contains(Scenario.Scale)) results.Add(await MeasureScaleAsync(settings, broker, inputs, files, cancellationToken));
-        if (settings.Scenarios.Contains(Scenario.Loss)) results.Add(await MeasureLossAsync(settings, broker, inputs, files, cancellationToken));
+        if (settings.Scenarios.Contains(Scenario.Scale))
+            results.Add(await WithReplicasAsync(settings, broker, inputs, files, Scenario.Scale, windows: 3, MeasureScaleAsync, cancellationToken));
+        if (settings.Scenarios.Contains(Scenario.Loss))
+            results.Add(await WithReplicasAsync(settings, broker, inputs, files, Scenario.Loss, windows: 2, MeasureLossAsync, cancellationToken));
         await ReportScenariosAsync(settings, results, (loadBefore, BenchText.LoadAverage()), cancellationToken);
         return 0;
     }
 
+    /// <summary>
+    /// Runs a scenario on 2 replica processes sharing fresh topics, with a paced stream through them that has run through
+    /// its warm-up, the steady-state window (its start is passed on) and the gap; stops the replicas afterwards.
+    /// </summary>
+    private static async Task<ScenarioResult> WithReplicasAsync(
+        Settings settings, BenchBroker broker, byte[][] inputs, ModelFiles files, string kind, int windows,
+        Func<Settings, ReplicaGroup, PacedStream, long, CancellationToken, Task<ScenarioResult>> scenario, CancellationToken cancellationToken)
+    {
+        await using var group = await ReplicaGroup.StartAsync(settings, broker, files, kind, 2, cancellationToken);
+        using var stream = group.Stream(inputs, windows);
+        var steadyFrom = await group.SteadyStateAsync(stream, TimeSpan.FromSeconds(settings.WindowSeconds), cancellationToken);
+        return await scenario(settings, group, stream, steadyFrom, cancellationToken);
+    }
+
     private static async Task<ScenarioResult> MeasureScaleAsync(
-        Settings settings, BenchBroker broker, byte[][] inputs, ModelFiles files, CancellationToken cancellationToken)
+        Settings settings, ReplicaGroup group, PacedStream stream, long steadyFrom, CancellationToken cancellationToken)
     {
         var window = TimeSpan.FromSeconds(settings.WindowSeconds);
-        await using var group = await ReplicaGroup.StartAsync(settings, broker, files, "scale", 2, cancellationToken);
-        using var stream = group.Stream(inputs, windows: 3);
-        var steadyFrom = await group.SteadyStateAsync(stream, window, cancellationToken);
-
         await Console.Error.WriteLineAsync("scale: 2 -> 4 replicas");
         var up = Stopwatch.GetTimestamp();
         group.Add(2);
@@ -91,13 +103,9 @@ internal sealed partial class InferenceBenchmark
     }
 
     private static async Task<ScenarioResult> MeasureLossAsync(
-        Settings settings, BenchBroker broker, byte[][] inputs, ModelFiles files, CancellationToken cancellationToken)
+        Settings settings, ReplicaGroup group, PacedStream stream, long steadyFrom, CancellationToken cancellationToken)
     {
         var window = TimeSpan.FromSeconds(settings.WindowSeconds);
-        await using var group = await ReplicaGroup.StartAsync(settings, broker, files, "loss", 2, cancellationToken);
-        using var stream = group.Stream(inputs, windows: 2);
-        var steadyFrom = await group.SteadyStateAsync(stream, window, cancellationToken);
-
         var victim = group.Replicas[1];
         var held = victim.Holds.ToList();
         await Console.Error.WriteLineAsync($"loss: SIGKILL of replica {victim.Index} (holding partitions [{string.Join(", ", held)}])");

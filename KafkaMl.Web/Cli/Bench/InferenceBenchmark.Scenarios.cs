@@ -90,6 +90,8 @@ internal sealed partial class InferenceBenchmark
             $"4 replicas held a partition each {Seconds(upShared)} after the 2 were started (process start, TorchSharp, model, group join)",
             $"the 2 left held all {settings.Partitions} partitions {Seconds(downShared)} after the SIGTERM",
         };
+        notes.Add($"after 2 -> 4: {ByPartition(stream, stream.SentBetween(up, window), up)}; {Moves(group.Replicas, up, window)}");
+        notes.Add($"after 4 -> 2: {ByPartition(stream, stream.SentBetween(down, window), down)}; {Moves(group.Replicas, down, window)}");
         notes.AddRange(group.StartupLines());
         var worst = windows.Skip(1).Take(2).ToList();
         var worstP99 = worst.Max(w => w.Latency?.P99 ?? double.PositiveInfinity);
@@ -134,6 +136,7 @@ internal sealed partial class InferenceBenchmark
             $"first answer to an input sent after the kill on the killed replica's partitions: {Seconds(firstAnswer)} after the kill",
             "duplicates count on the window their input was sent in: inputs answered by the killed replica but not yet committed are answered again",
         };
+        notes.Add($"after the kill: {Moves(group.Replicas, kill, window)}");
         notes.AddRange(group.StartupLines());
         var targets = new List<string>
         {
@@ -141,6 +144,26 @@ internal sealed partial class InferenceBenchmark
             $"target     replica loss: longest gap on the killed replica's partitions < 10 s (max e2e of the inputs sent on them after the kill {(gap is { } g ? Ms(g) : "none answered")}): {(gap < 10_000 ? "met" : "NOT met")}",
         };
         return new ScenarioResult($"replica loss: SIGKILL of 1 of 2 replica processes ({group.Protocol})", windows, notes, targets);
+    }
+
+    /// <summary>The slowest answer per input partition among <paramref name="messages"/>, with when it was sent (from <paramref name="from"/>).</summary>
+    private static string ByPartition(PacedStream stream, IEnumerable<int> messages, long from)
+    {
+        var list = messages.ToList();
+        return "max e2e by input partition (sent at): " + string.Join(", ", stream.PartitionsOf(list).Select(p =>
+        {
+            var slowest = stream.On(list, [p]).MaxBy(i => stream.Of(i).Milliseconds ?? double.MaxValue);
+            return $"p{p} {Figure(stream.Of(slowest).Milliseconds)} (+{BenchText.Seconds(Stopwatch.GetElapsedTime(from, stream.SentAt(slowest)))})";
+        }));
+    }
+
+    /// <summary>The replicas' assignment changes within <paramref name="window"/> from <paramref name="from"/>, timed from it and in order.</summary>
+    private static string Moves(IEnumerable<InferenceReplica> replicas, long from, TimeSpan window)
+    {
+        var to = from + Ticks(window);
+        var moves = replicas.SelectMany(r => r.Moves).Where(m => m.At >= from && m.At < to).OrderBy(m => m.At)
+            .Select(m => $"+{BenchText.Seconds(Stopwatch.GetElapsedTime(from, m.At))} {m.Line}").ToList();
+        return moves.Count == 0 ? "no partition moved" : "partition moves (as the replicas print them): " + string.Join("; ", moves);
     }
 
     /// <summary>Polls <paramref name="condition"/> every 50 ms until <paramref name="until"/>; returns how long it took to first hold, null if it never did.</summary>

@@ -11,6 +11,7 @@ internal sealed partial class InferenceReplica : IDisposable
     private readonly Process _process;
     private readonly Lock _gate = new();
     private readonly Queue<string> _tail = new();
+    private readonly List<(long At, string Line)> _moves = [];
     private int[] _holds = [];
     private long _changed = Stopwatch.GetTimestamp();
 
@@ -25,6 +26,12 @@ internal sealed partial class InferenceReplica : IDisposable
     public IReadOnlyList<int> Holds
     {
         get { lock (_gate) return _holds; }
+    }
+
+    /// <summary>The replica's assigned / revoked / lost lines, each with when it was read (a <see cref="Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<(long At, string Line)> Moves
+    {
+        get { lock (_gate) return [.. _moves]; }
     }
 
     public TimeSpan Stable => Stopwatch.GetElapsedTime(Interlocked.Read(ref _changed));
@@ -138,6 +145,7 @@ internal sealed partial class InferenceReplica : IDisposable
                 _holds = match.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
                 Interlocked.Exchange(ref _changed, Stopwatch.GetTimestamp());
+                _moves.Add((Stopwatch.GetTimestamp(), line));
             }
         }
     }

@@ -65,23 +65,30 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
 
     protected override IReadOnlyCollection<string> Flags => ["--random-weights", "--skip-table"];
 
-    protected override Settings Parse(CliOptions options) => new(
-        options.Int("--normal-count", 10_000, min: 1),
-        options.Int("--latency-count", 1_000, min: 1),
-        options.Int("--interval-ms", 5, min: 0, max: 10_000),
-        options.Int("--throughput-count", 200_000, min: 1),
-        ReplicaList(options, "--isolation-replicas", [1, 2]),
-        ReplicaList(options, "--throughput-replicas", [1, 2, 4]),
-        options.Int("--partitions", 4, min: 1, max: 1000),
-        options.Int("--max-batch", 256, min: 1, max: 100_000),
-        options.Get("--data"),
-        options.Flag("--random-weights"),
-        options.Get(BenchBroker.BootstrapOption),
-        ScenarioList(options),
-        options.Flag("--skip-table"),
-        options.Int("--paced-rate", 50, min: 1, max: 10_000),
-        options.Int("--window-seconds", 30, min: 1, max: 3_600),
-        options.Int("--cold-samples", 500, min: 1, max: 1_000_000));
+    protected override Settings Parse(CliOptions options)
+    {
+        var scenarios = ScenarioList(options);
+        var skipTable = options.Flag("--skip-table");
+        if (skipTable && scenarios.Count == 0)
+            throw new CliUsageException("--skip-table leaves nothing to run without --scenarios (cold, scale, loss or all).");
+        return new(
+            options.Int("--normal-count", 10_000, min: 1),
+            options.Int("--latency-count", 1_000, min: 1),
+            options.Int("--interval-ms", 5, min: 0, max: 10_000),
+            options.Int("--throughput-count", 200_000, min: 1),
+            ReplicaList(options, "--isolation-replicas", [1, 2]),
+            ReplicaList(options, "--throughput-replicas", [1, 2, 4]),
+            options.Int("--partitions", 4, min: 1, max: 1000),
+            options.Int("--max-batch", 256, min: 1, max: 100_000),
+            options.Get("--data"),
+            options.Flag("--random-weights"),
+            options.Get(BenchBroker.BootstrapOption),
+            scenarios,
+            skipTable,
+            options.Int("--paced-rate", 50, min: 1, max: 10_000),
+            options.Int("--window-seconds", 30, min: 1, max: 3_600),
+            options.Int("--cold-samples", 500, min: 1, max: 1_000_000));
+    }
 
     protected override bool IsFailure(Exception e) =>
         base.IsFailure(e) || e is InferenceSetupException or CsvSampleException or IOException;

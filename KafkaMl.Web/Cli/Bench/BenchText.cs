@@ -18,6 +18,19 @@ internal static class BenchText
         yield return $"kafka:     Confluent.Kafka {typeof(Library).Assembly.GetName().Version?.ToString(3)}, librdkafka {Library.VersionString}";
     }
 
+    /// <summary>The machine's 1-minute load average (Linux), or null: how much else competed for the cores.</summary>
+    public static string? LoadAverage()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>A count or a rate, whole, with thousands separators (1,234,567); "-" when there is none.</summary>
     public static string Count(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "-";
 

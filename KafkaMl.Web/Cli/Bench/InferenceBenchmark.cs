@@ -22,7 +22,11 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
     public sealed record Settings(
         int NormalCount, int LatencyCount, int IntervalMs, int ThroughputCount,
         IReadOnlyList<int> IsolationReplicas, IReadOnlyList<int> ThroughputReplicas,
-        int Partitions, int MaxBatch, string? Data, bool RandomWeights, string? BootstrapServers);
+        int Partitions, int MaxBatch, string? Data, bool RandomWeights, string? BootstrapServers,
+        IReadOnlyList<string> Scenarios, bool SkipTable, int PacedRate, int WindowSeconds, int ColdSamples);
+
+    /// <summary>The model a replica process loads: its script, weights and feature scaler, as files.</summary>
+    private sealed record ModelFiles(string Script, string Weights, string Scaler);
 
     private const double PaperNormal = 0.079;
     private const double PaperStreams = 0.374;
@@ -47,26 +51,44 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
           --data FILE               HCOPD CSV to train on (default: samples/hcopd/hcopd.csv found above this directory)
           --random-weights          skip training: random weights (prediction costs the same)
           --bootstrap-servers H:P   measure against this cluster (default: an embedded broker started in this process)
+          --scenarios L             also run readiness scenarios: cold (deploy through a real portal), scale (2 -> 4 -> 2
+                                    replicas), loss (SIGKILL one of 2); a comma list or 'all' (default: none)
+          --skip-table              run only the scenarios, not the paper's table and the throughput runs
+          --paced-rate N            the scenarios' paced stream, messages per second (default 50)
+          --window-seconds N        the scenarios' window after each event, and of the steady state (default 30)
+          --cold-samples N          samples timed right after 'running' in the cold start (default 500)
         """;
 
     protected override IReadOnlyCollection<string> Valued =>
         ["--normal-count", "--latency-count", "--interval-ms", "--throughput-count", "--isolation-replicas", "--throughput-replicas",
-         "--partitions", "--max-batch", "--data", BenchBroker.BootstrapOption];
+         "--partitions", "--max-batch", "--data", BenchBroker.BootstrapOption, "--scenarios", "--paced-rate", "--window-seconds", "--cold-samples"];
 
-    protected override IReadOnlyCollection<string> Flags => ["--random-weights"];
+    protected override IReadOnlyCollection<string> Flags => ["--random-weights", "--skip-table"];
 
-    protected override Settings Parse(CliOptions options) => new(
-        options.Int("--normal-count", 10_000, min: 1),
-        options.Int("--latency-count", 1_000, min: 1),
-        options.Int("--interval-ms", 5, min: 0, max: 10_000),
-        options.Int("--throughput-count", 200_000, min: 1),
-        ReplicaList(options, "--isolation-replicas", [1, 2]),
-        ReplicaList(options, "--throughput-replicas", [1, 2, 4]),
-        options.Int("--partitions", 4, min: 1, max: 1000),
-        options.Int("--max-batch", 256, min: 1, max: 100_000),
-        options.Get("--data"),
-        options.Flag("--random-weights"),
-        options.Get(BenchBroker.BootstrapOption));
+    protected override Settings Parse(CliOptions options)
+    {
+        var scenarios = ScenarioList(options);
+        var skipTable = options.Flag("--skip-table");
+        if (skipTable && scenarios.Count == 0)
+            throw new CliUsageException("--skip-table leaves nothing to run without --scenarios (cold, scale, loss or all).");
+        return new(
+            options.Int("--normal-count", 10_000, min: 1),
+            options.Int("--latency-count", 1_000, min: 1),
+            options.Int("--interval-ms", 5, min: 0, max: 10_000),
+            options.Int("--throughput-count", 200_000, min: 1),
+            ReplicaList(options, "--isolation-replicas", [1, 2]),
+            ReplicaList(options, "--throughput-replicas", [1, 2, 4]),
+            options.Int("--partitions", 4, min: 1, max: 1000),
+            options.Int("--max-batch", 256, min: 1, max: 100_000),
+            options.Get("--data"),
+            options.Flag("--random-weights"),
+            options.Get(BenchBroker.BootstrapOption),
+            scenarios,
+            skipTable,
+            options.Int("--paced-rate", 50, min: 1, max: 10_000),
+            options.Int("--window-seconds", 30, min: 1, max: 3_600),
+            options.Int("--cold-samples", 500, min: 1, max: 1_000_000));
+    }
 
     protected override bool IsFailure(Exception e) =>
         base.IsFailure(e) || e is InferenceSetupException or CsvSampleException or IOException;
@@ -100,7 +122,6 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
 
     private static async Task<int> MeasureAsync(Settings settings, BenchBroker broker, string work, CancellationToken cancellationToken)
     {
-        var bootstrap = broker.BootstrapServers;
         var output = Console.Out;
         foreach (var line in BenchText.MachineLines()) await output.WriteLineAsync(line);
         await output.WriteLineAsync(broker.Line(topics: "topic", preposition: "behind"));
@@ -145,9 +166,23 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
 
         var inputs = InputMessages(samples);
         await output.WriteLineAsync("messages:  RAW, 3 float32 features (12-byte value), 8-byte key = sequence number; predictions are JSON ({\"values\": [...], \"prediction\": ...})");
-        await output.WriteLineAsync($"latency:   {settings.LatencyCount} messages one every {settings.IntervalMs} ms after a warm-up, from handing the input to the producer until its prediction is read from the output topic (consumer fetch.wait.max.ms 1, linger.ms 0)");
+        if (!settings.SkipTable)
+            await output.WriteLineAsync($"latency:   {settings.LatencyCount} messages one every {settings.IntervalMs} ms after a warm-up, from handing the input to the producer until its prediction is read from the output topic (consumer fetch.wait.max.ms 1, linger.ms 0)");
         await output.WriteLineAsync($"replicas:  infer's engine: micro-batches up to {settings.MaxBatch}, 1 torch thread each; process replicas are 'infer' child processes (portal-free mode) in one consumer group");
         await output.FlushAsync(cancellationToken);
+
+        var files = new ModelFiles(scriptPath, weightsPath, scalerPath);
+        if (!settings.SkipTable) await MeasureTableAsync(settings, broker, module, scaler, inputs, files, cancellationToken);
+        module.Dispose();
+        return settings.Scenarios.Count == 0 ? 0 : await MeasureScenariosAsync(settings, broker, inputs, files, cancellationToken);
+    }
+
+    /// <summary>The paper's table beside ours and the throughput runs.</summary>
+    private static async Task MeasureTableAsync(
+        Settings settings, BenchBroker broker, torch.nn.Module<torch.Tensor, torch.Tensor> module, FeatureScaler scaler, byte[][] inputs,
+        ModelFiles files, CancellationToken cancellationToken)
+    {
+        var bootstrap = broker.BootstrapServers;
 
         // ---- (a) normal: in-process prediction of one sample ----
         await Console.Error.WriteLineAsync($"normal: {settings.NormalCount} single-sample predictions");
@@ -204,19 +239,12 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
             var (input, outputTopic) = NewTopics(broker, settings.Partitions, $"p{replicas}");
             var group = $"bench-p{replicas}-{Guid.NewGuid():N}";
             await Console.Error.WriteLineAsync($"starting {replicas} infer process(es)");
-            var children = Enumerable.Range(0, replicas).Select(r => InferenceReplica.Start(r, [
-                JobVerbs.Infer, "--model-script", scriptPath, "--weights", weightsPath, "--scaler", scalerPath, "--loss", "cross_entropy",
-                "--model-name", "hcopd", "--input-format", "RAW", "--input-config", "{\"data_type\": \"float32\"}",
-                "--input-topic", input, "--output-topic", outputTopic, "--group", group, "--bootstrap-servers", bootstrap,
-                "--replica", r.ToString(CultureInfo.InvariantCulture), "--max-batch", settings.MaxBatch.ToString(CultureInfo.InvariantCulture),
-                "--torch-threads", "1", "--stats-interval", "1",
-                "--group-protocol", broker.IsEmbedded ? "consumer" : "classic",
-            ])).ToList();
+            var children = Enumerable.Range(0, replicas).Select(r => StartReplica(r, files, input, outputTopic, group, broker, settings)).ToList();
             try
             {
                 await InferenceReplica.WaitForGroupAsync(children, settings.Partitions, TimeSpan.FromSeconds(180), cancellationToken);
                 foreach (var child in children)
-                    if (child.LastLine($"replica {child.Index} startup: ") is { } startup)
+                    if (child.Startup is { } startup)
                         notes.Add($"  {replicas} process(es), {startup}");
                 if (settings.IsolationReplicas.Contains(replicas))
                 {
@@ -241,8 +269,33 @@ internal sealed partial class InferenceBenchmark : Benchmark<InferenceBenchmark.
         }
 
         await ReportAsync(settings, normal, batchMicros, rows, notes, throughputs, cancellationToken);
-        module.Dispose();
-        return 0;
+    }
+
+    /// <summary>An <c>infer</c> child process (portal-free mode) of the model in <paramref name="files"/>, in <paramref name="group"/>.</summary>
+    private static InferenceReplica StartReplica(
+        int index, ModelFiles files, string input, string output, string group, BenchBroker broker, Settings settings) =>
+        InferenceReplica.Start(index, [
+            JobVerbs.Infer, "--model-script", files.Script, "--weights", files.Weights, "--scaler", files.Scaler, "--loss", "cross_entropy",
+            "--model-name", "hcopd", "--input-format", "RAW", "--input-config", "{\"data_type\": \"float32\"}",
+            "--input-topic", input, "--output-topic", output, "--group", group, "--bootstrap-servers", broker.BootstrapServers,
+            "--replica", index.ToString(CultureInfo.InvariantCulture), "--max-batch", settings.MaxBatch.ToString(CultureInfo.InvariantCulture),
+            "--torch-threads", "1", "--stats-interval", "1",
+            "--group-protocol", broker.IsEmbedded ? "consumer" : "classic",
+        ]);
+
+    private static IReadOnlyList<string> ScenarioList(CliOptions options)
+    {
+        var text = options.Get("--scenarios");
+        if (text is null or "none") return [];
+        if (text == "all") return Scenario.All;
+        var list = new List<string>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Scenario.All.Contains(part))
+                throw new CliUsageException($"--scenarios takes a comma list of {string.Join(", ", Scenario.All)} (or all, none), not '{text}'.");
+            if (!list.Contains(part)) list.Add(part);
+        }
+        return list;
     }
 
     private sealed class CallbackProgress(Action<InferenceProgress> onReport) : IProgress<InferenceProgress>

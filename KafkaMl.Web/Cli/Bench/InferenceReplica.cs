@@ -11,6 +11,7 @@ internal sealed partial class InferenceReplica : IDisposable
     private readonly Process _process;
     private readonly Lock _gate = new();
     private readonly Queue<string> _tail = new();
+    private readonly List<(long At, string Line)> _moves = [];
     private int[] _holds = [];
     private long _changed = Stopwatch.GetTimestamp();
 
@@ -27,6 +28,12 @@ internal sealed partial class InferenceReplica : IDisposable
         get { lock (_gate) return _holds; }
     }
 
+    /// <summary>The replica's assigned / revoked / lost lines, each with when it was read (a <see cref="Stopwatch"/> timestamp).</summary>
+    public IReadOnlyList<(long At, string Line)> Moves
+    {
+        get { lock (_gate) return [.. _moves]; }
+    }
+
     public TimeSpan Stable => Stopwatch.GetElapsedTime(Interlocked.Read(ref _changed));
 
     public bool HasExited => _process.HasExited;
@@ -36,6 +43,9 @@ internal sealed partial class InferenceReplica : IDisposable
     {
         lock (_gate) return _tail.LastOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal));
     }
+
+    /// <summary>The replica's <c>startup</c> line (where its start-up went), kept apart from the tail, which its stats lines soon fill.</summary>
+    public string? Startup { get; private set; }
 
     public string Tail
     {
@@ -73,15 +83,23 @@ internal sealed partial class InferenceReplica : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             if (replicas.FirstOrDefault(r => r.HasExited) is { } dead)
                 throw new BenchFailure($"infer replica {dead.Index} exited early:{Environment.NewLine}{dead.Tail}");
-            var holds = replicas.Select(r => r.Holds).ToList();
-            var union = holds.SelectMany(h => h).Distinct().Count();
-            var everyone = replicas.Count > partitions || holds.All(h => h.Count > 0);
-            if (union == partitions && everyone && replicas.All(r => r.Stable > TimeSpan.FromSeconds(1))) return;
+            if (Share(replicas, partitions) && replicas.All(r => r.Stable > TimeSpan.FromSeconds(1))) return;
             if (clock.Elapsed > timeout)
                 throw new BenchFailure($"the {replicas.Count} infer replicas did not share the {partitions} partitions within {timeout.TotalSeconds:0} s:{Environment.NewLine}{string.Join(Environment.NewLine, replicas.Select(r => r.Tail))}");
             await Task.Delay(100, cancellationToken);
         }
     }
+
+    /// <summary>Whether the replicas hold all <paramref name="partitions"/> between them, each one at least (when there are enough).</summary>
+    public static bool Share(IReadOnlyList<InferenceReplica> replicas, int partitions)
+    {
+        var holds = replicas.Select(r => r.Holds).ToList();
+        var everyone = replicas.Count > partitions || holds.All(h => h.Count > 0);
+        return everyone && holds.SelectMany(h => h).Distinct().Count() == partitions;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL): no revoke, no commit, no leaving the group.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
 
     public async Task StopAsync(TimeSpan timeout)
     {
@@ -120,12 +138,14 @@ internal sealed partial class InferenceReplica : IDisposable
         lock (_gate)
         {
             _tail.Enqueue(line);
+            if (line.StartsWith($"replica {Index} startup: ", StringComparison.Ordinal)) Startup = line;
             while (_tail.Count > 30) _tail.Dequeue();
             if (HoldsPattern().Match(line) is { Success: true } match)
             {
                 _holds = match.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                     .Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
                 Interlocked.Exchange(ref _changed, Stopwatch.GetTimestamp());
+                _moves.Add((Stopwatch.GetTimestamp(), line));
             }
         }
     }

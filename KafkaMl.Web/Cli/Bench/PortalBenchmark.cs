@@ -57,7 +57,7 @@ internal sealed class PortalBenchmark : Benchmark<PortalBenchmark.Settings>
         {
             return await LoadAsync(settings, portal, cancellationToken);
         }
-        catch (Exception e) when (e is BenchFailure or HttpRequestException or KafkaException or SinkDeliveryException or TimeoutException or JsonException)
+        catch (Exception e) when (IsPortalFailure(e))
         {
             throw new BenchFailure(e.Message, $"last lines of the portal's output:\n{portal.Tail()}");
         }
@@ -68,31 +68,20 @@ internal sealed class PortalBenchmark : Benchmark<PortalBenchmark.Settings>
         }
     }
 
+    /// <summary>What ends a run against the portal with its message and the portal's last output lines.</summary>
+    internal static bool IsPortalFailure(Exception e) =>
+        e is BenchFailure or HttpRequestException or KafkaException or SinkDeliveryException or TimeoutException or JsonException;
+
     private static async Task<int> LoadAsync(Settings settings, PortalChild portal, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            BaseAddress = portal.Url,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
+        using var http = portal.CreateClient();
         await Progress($"portal starting at {portal.Url} (data in {portal.DataDir})");
-        await portal.WaitUntilReadyAsync(http, cancellationToken);
-        var status = await http.GetFromJsonAsync<JsonObject>("/api/status", PortalApi.Json, cancellationToken) ?? throw new BenchFailure("GET /api/status answered nothing.");
-        var bootstrap = status["kafka"]?["bootstrapServers"]?.GetValue<string>() ?? throw new BenchFailure("GET /api/status names no broker.");
-        var controlTopic = status["kafka"]?["controlTopic"]?.GetValue<string>() ?? "KAFKA_ML_CONTROL_TOPIC";
-        var api = new PortalApi(http);
-
-        var model = await api.PostAsync("/api/models", new { name = "bench-hcopd-mlp", code = Hcopd.Script }, cancellationToken);
-        var configuration = await api.PostAsync("/api/configurations", new { name = "bench-hcopd", modelIds = new[] { model.Id() } }, cancellationToken);
+        var setup = await SetUpAsync(portal, http, cancellationToken);
+        var (api, bootstrap) = (setup.Api, setup.Bootstrap);
 
         await Progress($"seeding {settings.SeedResults} finished results ({SeedEpochs} epochs each)");
         var seeded = new List<int>();
-        for (var i = 0; i < settings.SeedResults; i++)
-        {
-            var deployment = await api.DeployAsync(configuration.Id(), SeedEpochs, cancellationToken);
-            await SendSamplesAsync(bootstrap, controlTopic, deployment.Id(), cancellationToken);
-            seeded.Add(deployment.ResultIds()[0]);
-        }
+        for (var i = 0; i < settings.SeedResults; i++) seeded.Add(await setup.TrainAsync(SeedEpochs, cancellationToken));
         foreach (var id in seeded) await api.WaitForResultAsync(id, s => s is "finished" or "failed" or "stopped", cancellationToken);
         var finished = (await api.GetArrayAsync("/api/results?status=finished", cancellationToken)).Select(r => r!["id"]!.GetValue<int>()).ToList();
         if (finished.Count == 0) throw new BenchFailure("no seeded training finished; see the portal's job logs.");
@@ -101,9 +90,7 @@ internal sealed class PortalBenchmark : Benchmark<PortalBenchmark.Settings>
         var running = new List<int>();
         for (var i = 0; i < settings.Trainings; i++)
         {
-            var deployment = await api.DeployAsync(configuration.Id(), LongEpochs, cancellationToken);
-            await SendSamplesAsync(bootstrap, controlTopic, deployment.Id(), cancellationToken);
-            running.Add(deployment.ResultIds()[0]);
+            running.Add(await setup.TrainAsync(LongEpochs, cancellationToken));
         }
         foreach (var id in running) await api.WaitForResultAsync(id, s => s is "training" or "finished" or "failed" or "stopped", cancellationToken);
         var epochsBefore = await api.EpochCountsAsync(running, cancellationToken);
@@ -153,6 +140,34 @@ internal sealed class PortalBenchmark : Benchmark<PortalBenchmark.Settings>
             return 1;
         }
         return load.Errors == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Waits for the portal to answer, reads its broker from <c>GET /api/status</c> and saves the HCOPD MLP with a
+    /// configuration of it: what every training deployed through the portal needs.
+    /// </summary>
+    internal static async Task<PortalSetup> SetUpAsync(PortalChild portal, HttpClient http, CancellationToken cancellationToken)
+    {
+        await portal.WaitUntilReadyAsync(http, cancellationToken);
+        var status = await http.GetFromJsonAsync<JsonObject>("/api/status", PortalApi.Json, cancellationToken) ?? throw new BenchFailure("GET /api/status answered nothing.");
+        var bootstrap = status["kafka"]?["bootstrapServers"]?.GetValue<string>() ?? throw new BenchFailure("GET /api/status names no broker.");
+        var controlTopic = status["kafka"]?["controlTopic"]?.GetValue<string>() ?? "KAFKA_ML_CONTROL_TOPIC";
+        var api = new PortalApi(http);
+        var model = await api.PostAsync("/api/models", new { name = "bench-hcopd-mlp", code = Hcopd.Script }, cancellationToken);
+        var configuration = await api.PostAsync("/api/configurations", new { name = "bench-hcopd", modelIds = new[] { model.Id() } }, cancellationToken);
+        return new PortalSetup(api, bootstrap, controlTopic, configuration.Id());
+    }
+
+    /// <summary>A portal ready for trainings: its API, its broker, and the HCOPD configuration.</summary>
+    internal sealed record PortalSetup(PortalApi Api, string Bootstrap, string ControlTopic, int ConfigurationId)
+    {
+        /// <summary>Deploys a training of <paramref name="epochs"/> epochs and sends it its samples; returns the result's id (not waiting for it).</summary>
+        public async Task<int> TrainAsync(int epochs, CancellationToken cancellationToken)
+        {
+            var deployment = await Api.DeployAsync(ConfigurationId, epochs, cancellationToken);
+            await SendSamplesAsync(Bootstrap, ControlTopic, deployment.Id(), cancellationToken);
+            return deployment.ResultIds()[0];
+        }
     }
 
     /// <summary>HCOPD-like samples (gender, age, smoking; COPD or not) with their control message, as a user's producer would send them.</summary>

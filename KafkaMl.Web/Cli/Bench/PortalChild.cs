@@ -43,6 +43,13 @@ internal sealed class PortalChild : IAsyncDisposable
         return child;
     }
 
+    /// <summary>A client of the portal's API (the caller disposes it).</summary>
+    public HttpClient CreateClient() => new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
+    {
+        BaseAddress = Url,
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
     public async Task WaitUntilReadyAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();

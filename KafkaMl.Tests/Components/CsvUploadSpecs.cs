@@ -55,6 +55,27 @@ public sealed class CsvUploadSpecs(BrokerFixture broker)
     }
 
     [Fact]
+    public void For_an_incremental_deployment_the_file_goes_as_an_online_stream_with_its_control_message_first()
+    {
+        var id = Random.Shared.Next(1, 128); // one raw byte, as Kafka-ML's OnlineRawSink sends the key (ASCII: the spec reads keys as text)
+        var upload = RenderUpload(("DeploymentId", id), ("Online", true));
+        Choose(upload, "hcopd.csv", File.ReadAllText(KafkaMl.Tests.Cli.Cli.HcopdCsv));
+        upload.Input("csv-upload-label").Change("Diagnosis");
+
+        upload.Click("csv-upload-start");
+
+        upload.WaitForAssertion(() => Assert.Equal("true", upload.Find("[data-testid=csv-upload-result]").GetAttribute("data-ok")));
+        var control = ReadAll(ControlTopic).Single();
+        var message = ControlMessage.Parse(control.Message.Value);
+        Assert.True(message.IsOpenStream);
+        Assert.Equal($"kafkaml-data-{id}", message.Topic);
+        Assert.Equal([(byte)id], System.Text.Encoding.Latin1.GetBytes(control.Message.Key));
+        var data = ReadAll($"kafkaml-data-{id}");
+        Assert.Equal(239, data.Count);
+        Assert.True(control.Message.Timestamp.UnixTimestampMs <= data.Min(m => m.Message.Timestamp.UnixTimestampMs), "the control message goes before the data");
+    }
+
+    [Fact]
     public void A_bad_cell_is_reported_at_its_line_and_column_and_nothing_is_produced()
     {
         var upload = RenderUpload(("DeploymentId", deploymentId));

@@ -9,8 +9,13 @@ namespace KafkaMl.Web.Services;
 /// <summary>Where an uploaded CSV goes: a deployment's data topic (then its control message), or a plain topic in a given format.</summary>
 public abstract record CsvUploadTarget
 {
-    /// <summary>Training data for a deployment: RAW float32 samples to <see cref="TopicNames.DeploymentData"/> (the <c>send</c> verb's default, so both paths write to the same place), then the control message.</summary>
-    public sealed record Deployment(int DeploymentId, double ValidationRate = 0.1, double TestRate = 0.1) : CsvUploadTarget;
+    /// <summary>
+    /// Training data for a deployment: RAW float32 samples to <see cref="TopicNames.DeploymentData"/> (the <c>send</c>
+    /// verb's default, so both paths write to the same place), then the control message naming their ranges; for an
+    /// incremental deployment (<paramref name="Online"/>) the online control message first, then the samples, as
+    /// Kafka-ML's <c>OnlineRawSink</c> and <c>send --online</c> do.
+    /// </summary>
+    public sealed record Deployment(int DeploymentId, double ValidationRate = 0.1, double TestRate = 0.1, bool Online = false) : CsvUploadTarget;
 
     /// <summary>Samples to a topic (e.g. an inference's input) in <paramref name="InputFormat"/>; no control message.</summary>
     public sealed record Topic(string Name, string InputFormat, string? InputConfig) : CsvUploadTarget;
@@ -137,7 +142,7 @@ public sealed partial class CsvUploader(KafkaEndpoint endpoint, KafkaProducerHan
         }
     }
 
-    /// <summary>The <c>send</c> verb's sink: RAW float32 samples, then the control message naming the ranges written.</summary>
+    /// <summary>The <c>send</c> verb's sink: RAW float32 samples, then the control message naming the ranges written (online: the control message first).</summary>
     private async Task<CsvUploadOutcome> SendToDeploymentAsync(
         string path, CsvSampleOptions options, CsvUploadTarget.Deployment deployment, string topic, string fileName, long total,
         IProgress<CsvUploadProgress>? progress, CancellationToken cancellationToken)
@@ -152,6 +157,7 @@ public sealed partial class CsvUploader(KafkaEndpoint endpoint, KafkaProducerHan
             Description = fileName,
             ValidationRate = deployment.ValidationRate,
             TestRate = deployment.TestRate,
+            Online = deployment.Online,
             Logger = logger,
         };
         if (sinkOptions.Validate() is { Count: > 0 } problems) return CsvUploadOutcome.Fail(topic, string.Join(" ", problems));

@@ -17,6 +17,9 @@ public partial class CsvUpload
     /// <summary>Training data for this deployment (with the control message after).</summary>
     [Parameter] public int? DeploymentId { get; set; }
 
+    /// <summary>The deployment trains incrementally: the upload is an online stream (control message first).</summary>
+    [Parameter] public bool Online { get; set; }
+
     /// <summary>A plain topic to send samples to (no control message); needs <see cref="InputFormat"/>.</summary>
     [Parameter] public string? Topic { get; set; }
 
@@ -114,7 +117,7 @@ public partial class CsvUpload
     {
         if (path is null) return;
         CsvUploadTarget target = DeploymentId is { } id
-            ? new CsvUploadTarget.Deployment(id)
+            ? new CsvUploadTarget.Deployment(id, Online: Online)
             : new CsvUploadTarget.Topic(Topic ?? "", InputFormat, InputConfig);
         Busy = true;
         outcome = null;

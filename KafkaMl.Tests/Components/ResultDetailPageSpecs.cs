@@ -60,6 +60,34 @@ public sealed class ResultDetailPageSpecs : PortalComponentContext
     }
 
     [Fact]
+    public async Task An_incremental_runs_windows_are_drawn_over_the_samples_seen_with_a_mark_where_a_version_was_published()
+    {
+        var resultId = await Training.SeedResultAsync(TrainingStatus.Training);
+        await using (var db = Training.CreateContext())
+        {
+            foreach (var (window, seen, value) in new[] { (1, 256, 0.7), (2, 512, 0.5) })
+            {
+                var epoch = new EpochReportDto(window, new Dictionary<string, double> { ["loss"] = value, ["samples_seen"] = seen },
+                    new Dictionary<string, double> { ["loss"] = value + 0.1 });
+                await TrainingJobsApi.ReportEpoch(resultId, epoch, db, Training.Notifier, Ct);
+            }
+            var form = OrchestrationBuilders.AVersionForm(OrchestrationBuilders.AVersionReport(1, samplesSeen: 512, valAccuracy: 0.84), "weights");
+            await TrainingJobsApi.PublishVersion(resultId, form, db, Training.Orchestrator, Training.Notifier, Ct);
+        }
+
+        var page = RenderWithProviders<ResultDetailPage>(("Id", resultId));
+
+        page.WaitForAssertion(() => Assert.Equal("5", page.Chart("Loss").GetAttribute("data-points")));
+        var loss = page.ChartComponent("Loss").Instance;
+        Assert.Equal("samples seen", loss.XTitle);
+        Assert.Equal([256L, 512L], loss.Series.Single(s => s.Name == "train").Epochs);
+        var mark = loss.Series.Single(s => s.Name == "version published");
+        Assert.True(mark.MarksOnly);
+        Assert.Equal([512L], mark.Epochs);
+        Assert.Equal([0.6], mark.Values, new ToleranceComparer(1e-9));
+    }
+
+    [Fact]
     public async Task A_status_notification_changes_the_status_chip_and_shows_the_stream()
     {
         var resultId = await Training.SeedResultAsync(TrainingStatus.Deployed);

@@ -91,7 +91,7 @@ public sealed partial class CompareView : IDisposable
         var held = epochs.TryGetValue(result.Id, out var points)
             ? points.Values.Where(p => p.Validation.ContainsKey(metric)).ToList()
             : [];
-        return new MetricSeries($"#{result.Id} {result.Model}", held.Select(p => p.Epoch).ToList(), held.Select(p => p.Validation[metric]).ToList());
+        return new MetricSeries($"#{result.Id} {result.Model}", held.Select(p => (long)p.Epoch).ToList(), held.Select(p => p.Validation[metric]).ToList());
     }
 
     private string EpochsOf(int resultId) =>

@@ -134,7 +134,7 @@ public sealed partial class InferenceEngine
     private void Run(CancellationToken cancellationToken)
     {
         using var producer = BuildProducer();
-        using var consumer = BuildConsumer();
+        var consumer = BuildConsumer();
         _producer = producer;
         _consumer = consumer;
         try
@@ -163,14 +163,22 @@ public sealed partial class InferenceEngine
         }
         finally
         {
+            // Close revokes the assignment (OnRevoked: nothing left to drain, commits) and leaves the group; bounded, as a
+            // close that hangs must not keep a stopping replica alive (the offsets were committed above).
+            var closing = Task.Run(consumer.Close);
             try
             {
-                // Close revokes the assignment (OnRevoked: nothing left to drain, commits) and leaves the group.
-                consumer.Close();
+                if (closing.Wait(_options.CloseTimeout)) consumer.Dispose();
+                else
+                {
+                    // Not disposed: destroying the client under a close still running is unsafe; the process is ending.
+                    _logger.LogWarning("Replica {Replica} did not leave its group within {Timeout}; stopping without waiting (the group drops it after its session timeout)", _options.Replica, _options.CloseTimeout);
+                }
             }
-            catch (KafkaException e)
+            catch (AggregateException e) when (e.InnerException is KafkaException kafka)
             {
-                _logger.LogWarning("Closing the consumer of replica {Replica} failed: {Reason}", _options.Replica, e.Error.Reason);
+                _logger.LogWarning("Closing the consumer of replica {Replica} failed: {Reason}", _options.Replica, kafka.Error.Reason);
+                consumer.Dispose();
             }
             _consumer = null;
             _producer = null;

@@ -71,6 +71,13 @@ public sealed record InferenceEngineOptions
     /// <summary>How long stopping (or a revocation) waits for predictions already produced to be delivered.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a stopping replica waits for its consumer to leave the group. Its offsets are committed before, so a
+    /// close that never returns (seen once on the embedded broker: a KIP-848 member fenced while stopping rejoined
+    /// inside close) only delays the exit; the group drops the member after its session timeout.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long the consume loop blocks when the input is idle (also the latency of noticing a stop).</summary>
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 

@@ -64,7 +64,7 @@ public sealed partial class IncrementalPipelineSpecs
             await Eventually.Until(async () => await SamplesSeenAsync(resultId), seen => seen == 4 * Window, seen => $"{4 * Window} samples trained on (saw {seen})");
             await stream.SendAsync(rows.Skip(4 * Window)); // chunk 3
             await Eventually.Until(async () => await SamplesSeenAsync(resultId), seen => seen == rows.Count, seen => $"{rows.Count} samples trained on (saw {seen})");
-            var versions = await VersionsAsync(resultId);
+            var versions = await VersionsAsync(resultId); // final: no window after the third improves on it (the losses below)
             await DescribeWindowsAsync(resultId, versions);
             Assert.True(versions.Count >= 2, $"versions published: {versions.Count}");
             Assert.Equal(Window, versions[0].SamplesSeen); // version 1 is the first window's model

@@ -5,16 +5,14 @@ namespace KafkaMl.Tests.EndToEnd;
 /// child process, an online sink streaming HCOPD, a SIGKILL in the middle, and stop.
 /// </summary>
 [Collection(PortalProcessCollection.Name)]
-public sealed class IncrementalPipelineSpecs(PortalProcessFixture portal)
+public sealed partial class IncrementalPipelineSpecs(PortalProcessFixture portal, ITestOutputHelper output)
 {
     [LinuxFact]
     public async Task An_indefinite_run_killed_with_SIGKILL_is_restarted_and_resumes_so_every_sample_sent_is_seen_once_and_no_version_is_lost()
     {
-        var deployment = await DeployAsync($"incremental-{Guid.NewGuid():N}");
+        var deployment = await DeployAsync($"incremental-{Guid.NewGuid():N}", windowSize: 32, improvement: 0.0);
         var resultId = deployment.Results[0].Id;
-        var rows = TrainingPipelineSpecs.HcopdRows();
-        var random = new Random(3);
-        rows = [.. rows.OrderBy(_ => random.Next())]; // the file is sorted by diagnosis; a live stream is not
+        var rows = ShuffledHcopdRows();
         using var sink = new RawSink(new KafkaSinkOptions
         {
             BootstrapServers = portal.BootstrapServers,
@@ -50,6 +48,13 @@ public sealed class IncrementalPipelineSpecs(PortalProcessFixture portal)
         Assert.All(versions, v => Assert.InRange(v.SamplesSeen, 1, rows.Count));
     }
 
+    /// <summary>HCOPD's rows in a fixed shuffled order: the file is sorted by diagnosis; a live stream is not.</summary>
+    private static List<(float[] Features, float Label)> ShuffledHcopdRows()
+    {
+        var random = new Random(3);
+        return [.. TrainingPipelineSpecs.HcopdRows().OrderBy(_ => random.Next())];
+    }
+
     private async Task<double> SamplesSeenAsync(int resultId)
     {
         var metrics = await portal.GetAsync<ResultMetricsResponse>($"/api/results/{resultId}/metrics");
@@ -61,7 +66,7 @@ public sealed class IncrementalPipelineSpecs(PortalProcessFixture portal)
         [.. (await portal.GetAsync<JsonElement>($"/api/results/{resultId}/versions")).EnumerateArray()
             .Select(v => (v.GetProperty("version").GetInt32(), v.GetProperty("samplesSeen").GetInt64()))];
 
-    private async Task<DeploymentResponse> DeployAsync(string name)
+    private async Task<DeploymentResponse> DeployAsync(string name, int windowSize, double improvement)
     {
         var model = await portal.PostAsync<ModelResponse>("/api/models", new { name = $"{name}-model", code = TrainingPipelineSpecs.HcopdMlp });
         var configuration = await portal.PostAsync<ConfigurationResponse>("/api/configurations", new { name, modelIds = new[] { model.Id } });
@@ -78,8 +83,8 @@ public sealed class IncrementalPipelineSpecs(PortalProcessFixture portal)
             indefinite = true,
             monitoringMetric = "loss",
             change = "down",
-            improvement = 0.0,
-            windowSize = 32,
+            improvement,
+            windowSize,
             epochsPerWindow = 3,
         });
     }

@@ -83,15 +83,15 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
     }
 
     /// <summary>Collects the garbage of what ran before, so neither contender pays for the other's.</summary>
-    private static void Settle()
+    internal static void Settle()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
     }
 
-    /// <summary>The portal, in memory: serves the spec and accepts every report at once.</summary>
-    private sealed class InMemoryReporter(TrainingJobSpec spec) : ITrainingReporter
+    /// <summary>The portal, in memory: serves the spec and accepts every report (model versions included) at once; no version was published before.</summary>
+    internal sealed class InMemoryReporter(TrainingJobSpec spec) : ITrainingReporter, IModelVersionReporter
     {
         public Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken) => Task.FromResult(spec);
 
@@ -100,10 +100,17 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
         public Task ReportEpochAsync(EpochReportDto report, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken) => Task.FromResult<PublishedModelVersion?>(null);
+
+        public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The in-memory portal holds no published version.");
     }
 
     /// <summary>The job's log lines, each stamped with the time since the job started.</summary>
-    private sealed class StampedLog : IProgress<string>
+    internal sealed class StampedLog : IProgress<string>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly List<(TimeSpan At, string Line)> _lines = [];
@@ -125,6 +132,12 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
                     if (match(line)) return at;
             }
             return null;
+        }
+
+        /// <summary>Every line <paramref name="match"/> accepts, with when it was reported, in order.</summary>
+        public IReadOnlyList<(TimeSpan At, string Line)> Where(Func<string, bool> match)
+        {
+            lock (_lines) return [.. _lines.Where(l => match(l.Line))];
         }
 
         public override string ToString()

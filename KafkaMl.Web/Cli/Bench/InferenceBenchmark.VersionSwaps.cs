@@ -78,7 +78,7 @@ internal sealed partial class InferenceBenchmark
         var firstOutput = new long[versions + 1];
         var half = settings.Quiet / 2;
         var phase = settings.Every * settings.Swaps;
-        var capacity = (int)Math.Ceiling(settings.Rate * (WarmUp + settings.Quiet + phase + Gap + TimeSpan.FromSeconds(5)).TotalSeconds);
+        var capacity = (int)Math.Ceiling(settings.Rate * (WarmUp + settings.Quiet + phase + Gap * 2 + TimeSpan.FromSeconds(5)).TotalSeconds);
         using var stream = new PacedStream(broker.BootstrapServers, input, outputTopic, InputMessages(null), settings.Rate, capacity, (value, at) =>
         {
             if (PredictionMessage.Parse(value).ModelVersion is { } v && v >= 1 && v <= versions) Interlocked.CompareExchange(ref firstOutput[v], at, 0);
@@ -86,7 +86,7 @@ internal sealed partial class InferenceBenchmark
         stream.Start();
         var start = Stopwatch.GetTimestamp();
         var quietBefore = start + Ticks(WarmUp);
-        var swapsFrom = quietBefore + Ticks(half);
+        var swapsFrom = quietBefore + Ticks(half + Gap); // so no window around a swap reaches back into the quiet one
         var published = new long[versions + 1];
         await Console.Error.WriteLineAsync(FormattableString.Invariant($"swaps: {settings.Rate} msg/s; quiet {half.TotalSeconds:0.#} s, then {settings.Swaps} versions every {settings.Every.TotalSeconds:0.###} s, then quiet {half.TotalSeconds:0.#} s"));
         for (var v = 2; v <= versions; v++)
@@ -118,18 +118,20 @@ internal sealed partial class InferenceBenchmark
             stream.Cut(FormattableString.Invariant($"around swaps (load - {AroundSwap.TotalMilliseconds:0} ms .. 1st output + {AroundSwap.TotalMilliseconds:0} ms)"), around),
             stream.Cut("whole stream (warm-up included)", Enumerable.Range(0, stream.Count)),
         };
-        return new SwapResult(SwapLines(settings, windows, swaps), swaps, engineSwaps, windows[^1].Lost, windows[^1].Duplicates,
+        var lines = SwapLines(settings, windows, swaps);
+        lines.Add(SlowestNote(stream, stream.SentBetween(swapsFrom, phase), around.ToHashSet(), firstOutput));
+        return new SwapResult(lines, swaps, engineSwaps, windows[^1].Lost, windows[^1].Duplicates,
             windows[0].Latency?.P99, windows[1].Latency?.P99, windows[2].Latency?.P99, replica.Refusals);
     }
 
     /// <summary>The weights of <paramref name="count"/> versions: the HCOPD script built with seeds 1..count, saved as TorchSharp files.</summary>
     private static async Task<IReadOnlyList<string>> SeededWeightsAsync(string work, int count, CancellationToken cancellationToken)
     {
-        var compilation = await ModelBuilder.CompileAsync(Hcopd.Script, compiler: null, cancellationToken);
+        var compilation = await KafkaMl.Core.Scripting.ModelBuilder.CompileAsync(Hcopd.Script, compiler: null, cancellationToken);
         var files = new List<string>();
         for (var v = 1; v <= count; v++)
         {
-            var definition = await ModelBuilder.BuildAsync(compilation, seed: v, cancellationToken);
+            var definition = await KafkaMl.Core.Scripting.ModelBuilder.BuildAsync(compilation, seed: v, cancellationToken);
             using var module = definition.Module;
             var path = Path.Combine(work, $"hcopd-v{v}.weights");
             ModelWeights.Save(module, path);
@@ -138,7 +140,24 @@ internal sealed partial class InferenceBenchmark
         return files;
     }
 
-    private static IReadOnlyList<string> SwapLines(SwapSettings settings, IReadOnlyList<Window> windows, IReadOnlyList<Swap> swaps)
+    /// <summary>
+    /// Where the swap phase's slowest 1% were sent: around a swap (the swap's doing) or between swaps, and then how long
+    /// after the last version's first output (what else ran then: the machine, the follower's polls).
+    /// </summary>
+    private static string SlowestNote(PacedStream stream, IEnumerable<int> phase, HashSet<int> around, long[] firstOutput)
+    {
+        var timed = phase.Select(i => (Index: i, stream.Of(i).Milliseconds)).Where(m => m.Milliseconds is not null).OrderByDescending(m => m.Milliseconds).ToList();
+        var slowest = timed.Take(Math.Max(1, timed.Count / 100)).ToList();
+        if (slowest.Count == 0) return "  the swap phase had no answered message";
+        var outside = slowest.Where(m => !around.Contains(m.Index)).ToList();
+        var after = outside.Select(m => firstOutput.Where(t => t > 0 && t <= stream.SentAt(m.Index)).DefaultIfEmpty().Max() is var last and > 0
+            ? Stopwatch.GetElapsedTime(last, stream.SentAt(m.Index)).TotalMilliseconds : (double?)null).OfType<double>().Order().ToList();
+        return string.Create(CultureInfo.InvariantCulture,
+            $"  the swap phase's slowest 1% ({slowest.Count} messages, {Ms(slowest[^1].Milliseconds!.Value)} and over): {slowest.Count - outside.Count} sent around a swap, {outside.Count} between swaps") +
+            (after.Count == 0 ? "" : string.Create(CultureInfo.InvariantCulture, $" ({Ms(after[0])} to {Ms(after[^1])} after the previous version's first output)"));
+    }
+
+    private static List<string> SwapLines(SwapSettings settings, IReadOnlyList<Window> windows, IReadOnlyList<Swap> swaps)
     {
         var lines = new List<string>
         {
@@ -147,7 +166,7 @@ internal sealed partial class InferenceBenchmark
         lines.AddRange(windows.Select(w => string.Create(CultureInfo.InvariantCulture,
             $"  {w.Name,-52} {w.Sent,6} {w.Answered,9} {w.Lost,5} {w.Duplicates,5} {Figure(w.Latency?.P50),10} {Figure(w.Latency?.P99),10} {Figure(w.Latency?.Max),11}")));
         lines.Add("");
-        lines.Add($"  {"swap, ms from published",-34} {"p50",10} {"p99",10} {"max",11}   (nearest rank over the {swaps.Count} swaps: from 100 on, p99 is not the slowest)");
+        lines.Add($"  {"swap, ms from published",-34} {"p50",10} {"p99",10} {"max",11}   (nearest rank over {swaps.Count} swaps: below 100, p99 is the slowest)");
         lines.Add(SwapRow("-> weights asked (the poll's wait)", swaps.Select(s => s.Asked)));
         lines.Add(SwapRow("-> swapped in (between batches)", swaps.Select(s => s.Swapped)));
         lines.Add(SwapRow("-> first output carrying it", swaps.Select(s => s.FirstOutput)));

@@ -130,17 +130,8 @@ internal sealed class IncrementalBenchmark : Benchmark<IncrementalBenchmark.Sett
         var compilation = await compiler.CompileAsync(spec.ModelCode, cancellationToken);
         if (!compilation.Success) throw new BenchFailure($"the generated model script does not compile: {compilation.ErrorSummary}");
         var samples = SampleSet.FromArrays(workload.Features, [workload.FeatureCount], workload.Labels);
-        var contenders = new IncrementalTrainingContenders(compilation, samples, new TrainingJobContext
-        {
-            ResultId = 0, // each run under a result of its own
-            BootstrapServers = broker.BootstrapServers,
-            ControlTopic = controlTopic,
-            TorchThreads = TrainingContenders.TorchThreads,
-            StandardizeFeatures = true,
-            KafkaSettings = settings.KafkaSettings,
-            ModelCompiler = compiler,
-            WaitLogInterval = TimeSpan.FromMinutes(10),
-        });
+        var contenders = new IncrementalTrainingContenders(compilation, samples, TrainingContenders.JobContext(
+            resultId: 0, broker.BootstrapServers, controlTopic, settings.KafkaSettings, compiler)); // each run takes a result of its own
 
         await Console.Error.WriteLineAsync("training: untimed warm-up of each");
         await contenders.RunBatchAsync(spec, cancellationToken);

@@ -29,6 +29,23 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
 
     public const int TorchThreads = 1;
 
+    /// <summary>
+    /// The context a benchmark runs the training job in: one TorchSharp thread, standardised features, the script compiled
+    /// by <paramref name="compiler"/> (its cache holds it, so no run pays for Roslyn), no waiting lines.
+    /// </summary>
+    public static TrainingJobContext JobContext(
+        int resultId, string bootstrapServers, string controlTopic, IReadOnlyDictionary<string, string> kafkaSettings, ModelScriptCompiler compiler) => new()
+    {
+        ResultId = resultId,
+        BootstrapServers = bootstrapServers,
+        ControlTopic = controlTopic,
+        TorchThreads = TorchThreads,
+        StandardizeFeatures = true,
+        KafkaSettings = kafkaSettings,
+        ModelCompiler = compiler,
+        WaitLogInterval = TimeSpan.FromMinutes(10),
+    };
+
     /// <summary>The training job's path after its read, on samples already in memory.</summary>
     public async Task<TrainingRun> RunMemoryAsync(TrainingJobSpec spec, CancellationToken cancellationToken)
     {

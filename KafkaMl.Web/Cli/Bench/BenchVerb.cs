@@ -12,6 +12,7 @@ public static class BenchVerb
         new SinkThroughputBenchmark(),
         new InferenceBenchmark(),
         new TrainingBenchmark(),
+        new IncrementalBenchmark(),
         new PortalBenchmark(),
     ];
 

@@ -28,14 +28,17 @@ internal sealed partial class InferenceBenchmark
         private readonly IProducer<byte[], byte[]> _producer;
         private readonly Thread _readerThread;
         private readonly CancellationTokenSource _stopReading = new();
+        private readonly Action<byte[], long>? _onAnswer;
         private Task _sender = Task.CompletedTask;
         private volatile bool _stopSending;
         private int _count;
         private long _probeReceived;
 
         /// <param name="capacity">The most messages the stream may send (it stops sending there).</param>
-        public PacedStream(string bootstrap, string input, string output, byte[][] inputs, double rate, int capacity)
+        /// <param name="onAnswer">Sees every answer to a paced message (its value, when it was read), on the reading thread.</param>
+        public PacedStream(string bootstrap, string input, string output, byte[][] inputs, double rate, int capacity, Action<byte[], long>? onAnswer = null)
         {
+            _onAnswer = onAnswer;
             _input = input;
             _inputs = inputs;
             _rate = rate;
@@ -164,6 +167,7 @@ internal sealed partial class InferenceBenchmark
                 if (index == -1) Interlocked.CompareExchange(ref _probeReceived, now, 0);
                 if (index < 0 || index >= _sent.Length) continue;
                 if (++_answers[index] == 1) Volatile.Write(ref _received[index], now);
+                _onAnswer?.Invoke(result.Message.Value, now);
             }
         }
 

@@ -138,17 +138,7 @@ internal sealed class TrainingBenchmark : Benchmark<TrainingBenchmark.Settings>
         var compilation = await compiler.CompileAsync(workload.Spec.ModelCode, cancellationToken);
         compileClock.Stop();
         if (!compilation.Success) throw new BenchFailure($"the {name} model script does not compile: {compilation.ErrorSummary}");
-        var contenders = new TrainingContenders(compilation, samples, new TrainingJobContext
-        {
-            ResultId = workload.Spec.ResultId,
-            BootstrapServers = broker.BootstrapServers,
-            ControlTopic = controlTopic,
-            TorchThreads = TrainingContenders.TorchThreads,
-            StandardizeFeatures = true,
-            KafkaSettings = settings.KafkaSettings,
-            ModelCompiler = compiler,
-            WaitLogInterval = TimeSpan.FromMinutes(10),
-        });
+        var contenders = new TrainingContenders(compilation, samples, TrainingContenders.JobContext(workload.Spec.ResultId, broker.BootstrapServers, controlTopic, settings.KafkaSettings, compiler));
 
         var warmup = workload.Spec with { Epochs = Math.Clamp(workload.Spec.Epochs / 10, 1, 20) };
         await Console.Error.WriteLineAsync($"{name}: warm-up ({warmup.Epochs} epoch(s) each)");

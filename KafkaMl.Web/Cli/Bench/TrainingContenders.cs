@@ -29,6 +29,23 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
 
     public const int TorchThreads = 1;
 
+    /// <summary>
+    /// The context a benchmark runs the training job in: one TorchSharp thread, standardised features, the script compiled
+    /// by <paramref name="compiler"/> (its cache holds it, so no run pays for Roslyn), no waiting lines.
+    /// </summary>
+    public static TrainingJobContext JobContext(
+        int resultId, string bootstrapServers, string controlTopic, IReadOnlyDictionary<string, string> kafkaSettings, ModelScriptCompiler compiler) => new()
+    {
+        ResultId = resultId,
+        BootstrapServers = bootstrapServers,
+        ControlTopic = controlTopic,
+        TorchThreads = TorchThreads,
+        StandardizeFeatures = true,
+        KafkaSettings = kafkaSettings,
+        ModelCompiler = compiler,
+        WaitLogInterval = TimeSpan.FromMinutes(10),
+    };
+
     /// <summary>The training job's path after its read, on samples already in memory.</summary>
     public async Task<TrainingRun> RunMemoryAsync(TrainingJobSpec spec, CancellationToken cancellationToken)
     {
@@ -83,15 +100,15 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
     }
 
     /// <summary>Collects the garbage of what ran before, so neither contender pays for the other's.</summary>
-    private static void Settle()
+    internal static void Settle()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
     }
 
-    /// <summary>The portal, in memory: serves the spec and accepts every report at once.</summary>
-    private sealed class InMemoryReporter(TrainingJobSpec spec) : ITrainingReporter
+    /// <summary>The portal, in memory: serves the spec and accepts every report (model versions included) at once; no version was published before.</summary>
+    internal sealed class InMemoryReporter(TrainingJobSpec spec) : ITrainingReporter, IModelVersionReporter
     {
         public Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken) => Task.FromResult(spec);
 
@@ -100,10 +117,17 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
         public Task ReportEpochAsync(EpochReportDto report, CancellationToken cancellationToken) => Task.CompletedTask;
 
         public Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task PublishVersionAsync(ModelVersionReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken) => Task.FromResult<PublishedModelVersion?>(null);
+
+        public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("The in-memory portal holds no published version.");
     }
 
     /// <summary>The job's log lines, each stamped with the time since the job started.</summary>
-    private sealed class StampedLog : IProgress<string>
+    internal sealed class StampedLog : IProgress<string>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly List<(TimeSpan At, string Line)> _lines = [];
@@ -125,6 +149,12 @@ internal sealed class TrainingContenders(ModelCompilation compilation, SampleSet
                     if (match(line)) return at;
             }
             return null;
+        }
+
+        /// <summary>Every line <paramref name="match"/> accepts, with when it was reported, in order.</summary>
+        public IReadOnlyList<(TimeSpan At, string Line)> Where(Func<string, bool> match)
+        {
+            lock (_lines) return [.. _lines.Where(l => match(l.Line))];
         }
 
         public override string ToString()

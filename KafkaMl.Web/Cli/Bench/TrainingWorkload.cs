@@ -97,9 +97,13 @@ internal sealed record TrainingWorkload(string Name, string Description, Trainin
         TestRate: null,
         Seed: 42);
 
-    /// <summary>Sends the samples to <paramref name="topic"/> with RawSink, then their control message.</summary>
+    /// <summary>
+    /// Sends the samples to <paramref name="topic"/> with RawSink, then their control message; <paramref name="online"/>:
+    /// as an online stream instead (Kafka-ML's OnlineRawSink: the control message first, naming the bare topic).
+    /// </summary>
     public async Task<SinkResult> ProduceAsync(
-        string bootstrap, string topic, string controlTopic, IReadOnlyDictionary<string, string> kafkaSettings, CancellationToken cancellationToken)
+        string bootstrap, string topic, string controlTopic, IReadOnlyDictionary<string, string> kafkaSettings, CancellationToken cancellationToken,
+        bool online = false)
     {
         using var sink = new RawSink(new KafkaSinkOptions
         {
@@ -109,7 +113,8 @@ internal sealed record TrainingWorkload(string Name, string Description, Trainin
             DeploymentId = Spec.DeploymentId,
             Description = $"bench training: {Name}",
             ValidationRate = TrainingContenders.Rate,
-            TestRate = TrainingContenders.Rate,
+            TestRate = online ? 0 : TrainingContenders.Rate,
+            Online = online,
             ProducerSettings = kafkaSettings,
         }, new RawFormatConfig(RawDataType.Float32, RawDataType.Float32));
         var width = FeatureCount;

@@ -21,7 +21,7 @@ public sealed class KafkaMlOptionsValidator : IValidateOptions<KafkaMlOptions>
             failures.Add($"KafkaMl:Kafka:ControlTopic: {topicProblem}");
         if (options.Kafka.TopicPartitions is < 1 or > TopicCreator.MaxPartitions)
             failures.Add($"KafkaMl:Kafka:TopicPartitions must be 1-{TopicCreator.MaxPartitions}; got {options.Kafka.TopicPartitions}.");
-        if (!string.IsNullOrWhiteSpace(options.Kafka.GroupProtocol) && options.Kafka.GroupProtocol.Trim().ToLowerInvariant() is not ("consumer" or "classic"))
+        if (!string.IsNullOrWhiteSpace(options.Kafka.GroupProtocol) && KafkaClientConfig.ParseGroupProtocol(options.Kafka.GroupProtocol) is null)
             failures.Add($"KafkaMl:Kafka:GroupProtocol must be consumer or classic; got '{options.Kafka.GroupProtocol}'.");
         if (options.Kafka.TopicReplicationFactor < 1)
             failures.Add($"KafkaMl:Kafka:TopicReplicationFactor must be at least 1; got {options.Kafka.TopicReplicationFactor}.");

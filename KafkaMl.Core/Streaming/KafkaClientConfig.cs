@@ -113,6 +113,17 @@ public static class KafkaClientConfig
     public const int EmbeddedConsumerGroupHeartbeatMs = 500;
 
     /// <summary>
+    /// A group protocol by the name settings and options give it (<c>KafkaMl:Kafka:GroupProtocol</c>,
+    /// <c>infer --group-protocol</c>): <c>consumer</c> or <c>classic</c>, any case; null for anything else.
+    /// </summary>
+    public static GroupProtocol? ParseGroupProtocol(string? name) => name?.Trim().ToLowerInvariant() switch
+    {
+        "consumer" => GroupProtocol.Consumer,
+        "classic" => GroupProtocol.Classic,
+        _ => null,
+    };
+
+    /// <summary>
     /// The consumer of an inference replica: a <see cref="LowLatencyConsumer"/> with the cooperative-sticky assignor (a
     /// joining or leaving replica moves only the partitions concerned; the others keep consuming through the rebalance),
     /// <paramref name="sessionTimeoutMs"/>, and static group membership when <paramref name="groupInstanceId"/> is given

@@ -5,6 +5,7 @@ using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
 using KafkaMl.Core.Jobs.Inference;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Streaming;
 
 namespace KafkaMl.Web.Cli;
 
@@ -154,16 +155,9 @@ public static class InferVerb
         if (!DataFormats.TryGet(format, out _)) throw new CliUsageException($"--input-format: '{format}' is not one of {string.Join(", ", DataFormats.Names)}.");
 
         var protocolText = options.Get("--group-protocol") ?? Environment.GetEnvironmentVariable(JobEnvironment.GroupProtocolVariable);
-        GroupProtocol? protocol = null;
-        if (!string.IsNullOrWhiteSpace(protocolText))
-        {
-            protocol = protocolText.Trim().ToLowerInvariant() switch
-            {
-                "consumer" => GroupProtocol.Consumer,
-                "classic" => GroupProtocol.Classic,
-                _ => throw new CliUsageException($"--group-protocol: '{protocolText}' is not consumer or classic."),
-            };
-        }
+        GroupProtocol? protocol = string.IsNullOrWhiteSpace(protocolText)
+            ? null
+            : KafkaClientConfig.ParseGroupProtocol(protocolText) ?? throw new CliUsageException($"--group-protocol: '{protocolText}' is not consumer or classic.");
 
         var job = new InferenceJobOptions
         {

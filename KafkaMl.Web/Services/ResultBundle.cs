@@ -32,12 +32,7 @@ public sealed partial class ResultService
     {
         TrainingResult? result;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
-        {
-            result = await db.TrainingResults.AsNoTracking()
-                .Include(r => r.Model)
-                .Include(r => r.Deployment)
-                .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
-        }
+            result = await BundledResultAsync(db, id, cancellationToken);
         if (result is null) return ResultNotFound(id);
         if (result.Status != TrainingStatus.Finished)
             return Outcome.Conflict($"Result {id} is {result.Status.ToName()}; its model can be downloaded once it is finished.", "status", result.Status.ToName());
@@ -152,4 +147,11 @@ public sealed partial class ResultService
         await using var file = File.OpenRead(path);
         await file.CopyToAsync(entry, cancellationToken);
     }
+
+    /// <summary>Result <paramref name="id"/> with what its bundle's metadata names (model, deployment settings); null when it does not exist.</summary>
+    private static Task<TrainingResult?> BundledResultAsync(KafkaMlDbContext db, int id, CancellationToken cancellationToken) =>
+        db.TrainingResults.AsNoTracking()
+            .Include(r => r.Model)
+            .Include(r => r.Deployment)
+            .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
 }

@@ -26,10 +26,7 @@ public sealed partial class ResultService
         int[] numbers;
         await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
         {
-            result = await db.TrainingResults.AsNoTracking()
-                .Include(r => r.Model)
-                .Include(r => r.Deployment)
-                .SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+            result = await BundledResultAsync(db, id, cancellationToken);
             if (result is null) return ResultNotFound(id);
             numbers = await db.ModelVersions.Where(v => v.ResultId == id).OrderBy(v => v.Version).Select(v => v.Version).ToArrayAsync(cancellationToken);
             published = await db.ModelVersions.AsNoTracking().SingleOrDefaultAsync(v => v.ResultId == id && v.Version == version, cancellationToken);

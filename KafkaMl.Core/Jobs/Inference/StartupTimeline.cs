@@ -34,12 +34,6 @@ public sealed class StartupTimeline
         }
     }
 
-    /// <summary>Records a phase that ran beside the others (it does not move the clock): e.g. the group join during the model load.</summary>
-    public void Overlapping(string phase, TimeSpan took)
-    {
-        lock (_gate) _phases.Add((phase, took));
-    }
-
     /// <summary>E.g. <c>runtime 0.31 s, torch 0.45 s, model 1.92 s, group join 2.10 s; 4.8 s after the process started</c>.</summary>
     public string Text()
     {

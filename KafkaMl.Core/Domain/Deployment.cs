@@ -48,6 +48,12 @@ public class Deployment
     /// </summary>
     public IncrementalSettings? Incremental { get; set; }
 
+    /// <summary>
+    /// Set for a semi-supervised deployment, which self-trains on the unlabelled data a control message names in
+    /// <c>unsupervised_topic</c>; null for a supervised one.
+    /// </summary>
+    public SemiSupervisedSettings? SemiSupervised { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>One training result per model of the configuration.</summary>

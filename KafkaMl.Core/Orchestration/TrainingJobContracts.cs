@@ -11,7 +11,8 @@ namespace KafkaMl.Core.Orchestration;
 /// <summary>
 /// <c>GET /api/jobs/training/{resultId}</c>: everything the job needs besides the data stream.
 /// <paramref name="Incremental"/> is set for an incremental deployment (it trains on an online control message's open
-/// stream and publishes versions), null for a bounded one.
+/// stream and publishes versions), null for a bounded one. <paramref name="SemiSupervised"/> is set for a semi-supervised
+/// deployment (it self-trains on the control message's <c>unsupervised_topic</c>), null for a supervised one.
 /// </summary>
 public sealed record TrainingJobSpec(
     int ResultId,
@@ -31,7 +32,8 @@ public sealed record TrainingJobSpec(
     double? ValidationRate,
     double? TestRate,
     int Seed,
-    IncrementalSettings? Incremental = null);
+    IncrementalSettings? Incremental = null,
+    SemiSupervisedSettings? SemiSupervised = null);
 
 /// <summary><c>POST .../status</c>: <c>deployed</c> (waiting for data), <c>training</c> (data found) or <c>failed</c>.</summary>
 public sealed record TrainingStatusReport(string Status, string? Error = null, TrainingDataReport? Data = null);
@@ -70,6 +72,27 @@ public sealed record ModelVersionReport(
     JsonObject? Scaler);
 
 /// <summary>
+/// <c>POST .../self-training</c>: one self-training round of a semi-supervised run (round 0 = the labelled data only),
+/// kept in order on the result and shown by <c>GET /api/results/{id}</c> as <c>selfTraining</c>. A round reported
+/// again replaces the earlier report of the same round (and window).
+/// </summary>
+/// <param name="Round">0 for the supervised-only training, then 1, 2, ... per pseudo-labelling round.</param>
+/// <param name="Added">Pseudo-labelled samples added in this round (0 for round 0).</param>
+/// <param name="ClassCounts">The added samples per class (class index as text → count); empty for round 0.</param>
+/// <param name="Confidence">The confidence threshold the round used.</param>
+/// <param name="TestMetrics">Metrics on the labelled test split after the round (empty when there is no test split).</param>
+/// <param name="PoolLeft">Unlabelled samples still without a label after the round.</param>
+/// <param name="Window">For an incremental run, the unlabelled window the round trained on (1-based); null for a bounded run.</param>
+public sealed record SelfTrainingRoundReport(
+    int Round,
+    int Added,
+    IReadOnlyDictionary<string, int> ClassCounts,
+    double Confidence,
+    IReadOnlyDictionary<string, double> TestMetrics,
+    long PoolLeft,
+    int? Window = null);
+
+/// <summary>
 /// <c>GET .../versions/latest</c>: the last version a result published, for a job started again for the same result to
 /// resume from (its weights: <c>GET .../versions/{v}/weights</c>); 204 when none was published.
 /// </summary>
@@ -94,6 +117,8 @@ public static class TrainingJobRoutes
     public static string Result(int resultId) => $"{Spec(resultId)}/result";
 
     public static string Versions(int resultId) => $"{Spec(resultId)}/versions";
+
+    public static string SelfTraining(int resultId) => $"{Spec(resultId)}/self-training";
 
     public static string LatestVersion(int resultId) => $"{Versions(resultId)}/latest";
 

@@ -45,6 +45,16 @@ public interface IModelVersionReporter
     Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A reporter that also records self-training rounds (<see cref="PortalClient"/>): what a semi-supervised training needs
+/// besides <see cref="ITrainingReporter"/>. Delivered in order with the other reports.
+/// </summary>
+public interface ISelfTrainingReporter
+{
+    /// <summary>Records one round (<c>POST .../self-training</c>).</summary>
+    Task ReportSelfTrainingRoundAsync(SelfTrainingRoundReport report, CancellationToken cancellationToken);
+}
+
 /// <summary>The files a training job uploads with its result.</summary>
 /// <param name="WeightsPath">TorchSharp's own weights file (<c>module.save</c>).</param>
 /// <param name="SafetensorsPath">The same weights as safetensors, with the feature scaler in the metadata.</param>

@@ -7,10 +7,16 @@ namespace KafkaMl.Tests.Compatibility;
 /// key); after flushing, the ranges come from every partition's end offset before and after sending,
 /// and the control message — <c>json.dumps</c> of Kafka-ML's fields — is keyed by <c>bytes([deployment_id])</c>.
 /// numpy is not needed: <c>struct.pack('&lt;…f')</c> writes what <c>ndarray.tobytes()</c> would.
+/// With <c>unlabelled</c> samples and an <c>unsupervised_topic</c> it also sends those the way Kafka-ML's sinks send
+/// unlabelled data (a dummy key of one byte 0, the features as value) and names their ranges in the control
+/// message's <c>unsupervised_topic</c>; otherwise that field is null.
 /// </summary>
 internal static class KafkaMlPythonRawSink
 {
-    /// <summary>Argument: one JSON object with bootstrap, topic, control_topic, deployment_id, samples [[features], label], input_config, description, rates.</summary>
+    /// <summary>
+    /// Argument: one JSON object with bootstrap, topic, control_topic, deployment_id, samples [[features], label],
+    /// input_config, description, rates; optionally unlabelled [[features]] and unsupervised_topic.
+    /// </summary>
     public const string Script = """
         import json
         import struct
@@ -25,24 +31,34 @@ internal static class KafkaMlPythonRawSink
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id="sink", enable_auto_commit=False)
 
 
-        def end_offsets():
-            partitions = consumer.partitions_for_topic(topic)
-            return consumer.end_offsets([TopicPartition(topic, p) for p in sorted(partitions)])
+        def end_offsets(name):
+            partitions = consumer.partitions_for_topic(name)
+            return consumer.end_offsets([TopicPartition(name, p) for p in sorted(partitions)])
 
 
-        before = end_offsets()
-        for features, label in args["samples"]:
-            value = struct.pack("<%df" % len(features), *features)
-            key = struct.pack("<i", label)
-            producer.send(topic, value=value, key=key)
-        producer.flush()
-        after = end_offsets()
+        # Sends (key, value) pairs; returns the ranges written and their count.
+        def send(name, messages):
+            before = end_offsets(name)
+            for key, value in messages:
+                producer.send(name, value=value, key=key)
+            producer.flush()
+            after = end_offsets(name)
+            ranges = ",".join(
+                "%s:%d:%d:%d" % (name, tp.partition, before[tp], after[tp])
+                for tp in sorted(after, key=lambda t: t.partition)
+                if after[tp] != before[tp]
+            )
+            return ranges, sum(after[tp] - before[tp] for tp in after)
 
-        ranges = ",".join(
-            "%s:%d:%d:%d" % (topic, tp.partition, before[tp], after[tp])
-            for tp in sorted(after, key=lambda t: t.partition)
-            if after[tp] != before[tp]
-        )
+
+        def features_bytes(features):
+            return struct.pack("<%df" % len(features), *features)
+
+
+        ranges, total = send(topic, [(struct.pack("<i", label), features_bytes(features)) for features, label in args["samples"]])
+        unsupervised_topic = None
+        if args.get("unlabelled"):
+            unsupervised_topic, _ = send(args["unsupervised_topic"], [(bytes([0]), features_bytes(features)) for features in args["unlabelled"]])
         message = {
             "topic": ranges,
             "input_format": "RAW",
@@ -50,7 +66,8 @@ internal static class KafkaMlPythonRawSink
             "description": args["description"],
             "validation_rate": args["validation_rate"],
             "test_rate": args["test_rate"],
-            "total_msg": sum(after[tp] - before[tp] for tp in after),
+            "total_msg": total,
+            "unsupervised_topic": unsupervised_topic,
         }
         producer.send(control_topic, key=bytes([args["deployment_id"]]), value=json.dumps(message).encode("utf-8"))
         producer.flush()

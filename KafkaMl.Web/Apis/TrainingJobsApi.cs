@@ -99,7 +99,8 @@ public static partial class TrainingJobsApi
             deployment.ValidationRate,
             deployment.TestRate,
             deployment.Seed,
-            deployment.Incremental));
+            deployment.Incremental,
+            deployment.SemiSupervised));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStatus(

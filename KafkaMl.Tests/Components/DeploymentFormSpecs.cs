@@ -192,6 +192,8 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
         page.WaitForAssertion(() => Assert.Equal(
             "up to 3 pseudo-labelling round(s), taking predictions of confidence 0.9 or more",
             page.Find("[data-testid=deployment-semi-supervised] td:last-child").TextContent.Trim()));
+        Assert.Contains(" --unlabelled unlabelled.csv", page.Find("[data-testid=deployment-send-command]").TextContent);
+        Assert.Contains($"kafkaml-data-{deploymentId}-unlabelled", page.Text("deployment-send-unlabelled"));
     }
 
     private async Task<IRenderedComponent<IComponent>> OpenFormAsync()

@@ -88,6 +88,38 @@ public sealed class SendUnlabelledVerbSpecs(BrokerFixture broker)
         Assert.Equal(0, Cli.HighWatermarkSum(broker, topics.Control));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Without_a_header_the_unlabelled_file_has_every_column_or_only_the_features(bool withLabelColumn)
+    {
+        var topics = broker.NewTopics();
+        using var labelled = TempCsv.With(string.Join('\n', Lines.Skip(1).Take(40)));
+        using var unlabelled = TempCsv.With(string.Join('\n', Lines.Skip(41).Select(line => withLabelColumn ? "9," + line[(line.IndexOf(',') + 1)..] : line[(line.IndexOf(',') + 1)..])));
+
+        using var send = await Cli.SendAsync(broker, topics, labelled.Path, 34, "--no-header", "--label", "0", "--unlabelled", unlabelled.Path);
+
+        Assert.True(send.ExitCode == 0, send.Transcript);
+        var message = Cli.ControlOn(broker, topics.Control).Message;
+        var decoder = message.CreateDecoder();
+        var written = broker.ReadRanges(TopicRanges.Parse(message.UnsupervisedTopic!));
+        Assert.Equal(UnlabelledFeatures().Order(), written.Select(m => Cli.Show(decoder.Decode(null, m.Message.Value).Features, 0)).Order());
+    }
+
+    [Fact]
+    public async Task Without_a_header_an_unlabelled_file_of_another_width_is_refused_and_nothing_is_sent()
+    {
+        var topics = broker.NewTopics();
+        using var labelled = TempCsv.With(string.Join('\n', Lines.Skip(1).Take(40)));
+        using var unlabelled = TempCsv.With("70,2\n");
+
+        using var send = await Cli.SendAsync(broker, topics, labelled.Path, 35, "--no-header", "--label", "0", "--unlabelled", unlabelled.Path);
+
+        Assert.True(send.ExitCode == 2, send.Transcript);
+        Assert.Contains("has 2 columns; unlabelled rows need the labelled file's 4 columns or only its 3 feature columns", send.Stderr());
+        Assert.Equal(0, Cli.HighWatermarkSum(broker, topics.Data));
+    }
+
     [Fact]
     public async Task An_unlabelled_topic_without_an_unlabelled_file_is_refused()
     {

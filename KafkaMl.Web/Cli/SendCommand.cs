@@ -47,6 +47,7 @@ internal sealed class SendCommand(SendRequest request)
         var renderer = progress.RunAsync(() => sink.Progress, rendering.Token);
 
         SinkResult result;
+        var sending = fileName; // named when a file changes under the send
         try
         {
             using (var csv = OpenCsv(csvOptions))
@@ -61,6 +62,7 @@ internal sealed class SendCommand(SendRequest request)
             }
             if (unlabelledOptions is not null)
             {
+                sending = Path.GetFileName(request.UnlabelledPath!);
                 using var csv = OpenCsv(request.UnlabelledPath!, unlabelledOptions);
                 while (csv.MoveNext())
                 {
@@ -68,7 +70,7 @@ internal sealed class SendCommand(SendRequest request)
                     sink.SendUnlabelled(csv.Features);
                 }
                 if (csv.Count != unlabelled)
-                    throw new SendFailure($"{Path.GetFileName(request.UnlabelledPath)} changed while it was being sent ({unlabelled} rows when checked, {csv.Count} now); no control message was sent.", SendVerb.Failed);
+                    throw new SendFailure($"{sending} changed while it was being sent ({unlabelled} rows when checked, {csv.Count} now); no control message was sent.", SendVerb.Failed);
             }
             result = await sink.CompleteAsync(cancellationToken);
         }
@@ -84,7 +86,7 @@ internal sealed class SendCommand(SendRequest request)
                     SendVerb.Cancelled),
                 SinkDeliveryException delivery => new SendFailure(delivery.Message, SendVerb.Failed),
                 SendFailure failure => failure,
-                _ => new SendFailure($"{fileName} changed while it was being sent: {e.Message} No control message was sent.", SendVerb.Failed),
+                _ => new SendFailure($"{sending} changed while it was being sent: {e.Message} No control message was sent.", SendVerb.Failed),
             };
         }
         await rendering.CancelAsync();

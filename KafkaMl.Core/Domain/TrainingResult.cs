@@ -58,6 +58,12 @@ public class TrainingResult : IWorkloadRecord<TrainingStatus>
     /// <summary>The per-epoch history, one row per epoch.</summary>
     public List<EpochMetric> Epochs { get; set; } = [];
 
+    /// <summary>
+    /// The self-training rounds of a semi-supervised run, by window then round (<see cref="SelfTrainingRound.Ordered"/>);
+    /// empty for a supervised one.
+    /// </summary>
+    public List<SelfTrainingRound> SelfTraining { get; set; } = [];
+
     /// <summary>The published models, version 1 first (a bounded training has only version 1).</summary>
     public List<ModelVersion> Versions { get; set; } = [];
 

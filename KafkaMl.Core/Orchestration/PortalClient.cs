@@ -26,7 +26,7 @@ namespace KafkaMl.Core.Orchestration;
 /// report with it; 409 (the result was stopped or is already final) fails it with
 /// <see cref="TrainingResultClosedException"/>, which stops the job. Other 4xx answers fail only that report.</para>
 /// </remarks>
-public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, IAsyncDisposable
+public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISelfTrainingReporter, IAsyncDisposable
 {
     /// <summary>The API's JSON: camelCase (web defaults); NaN metrics of a diverged loss are written as <c>"NaN"</c>.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -106,6 +106,15 @@ public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, IAs
         ArgumentNullException.ThrowIfNull(report);
         return EnqueueUpload($"version {report.Version.ToString(CultureInfo.InvariantCulture)} publication", TrainingJobRoutes.Versions(_resultId),
             TrainingJobRoutes.VersionPart, JsonSerializer.Serialize(report, Json), artifacts, cancellationToken);
+    }
+
+    /// <summary>Queues one self-training round, in order with the other reports; a round sent again replaces the earlier one.</summary>
+    public Task ReportSelfTrainingRoundAsync(SelfTrainingRoundReport report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var window = report.Window is { } w ? FormattableString.Invariant($" of window {w}") : "";
+        return Enqueue(FormattableString.Invariant($"self-training round {report.Round}{window} report"), TrainingJobRoutes.SelfTraining(_resultId),
+            () => JsonContent.Create(report, options: Json), cancellationToken);
     }
 
     public async Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken)

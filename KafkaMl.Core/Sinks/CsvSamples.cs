@@ -17,6 +17,9 @@ public sealed record CsvSampleOptions
 
     /// <summary>The field separator.</summary>
     public char Delimiter { get; init; } = ',';
+
+    /// <summary>The file has no label column (unlabelled samples): <see cref="Label"/> is ignored and every sample's label is empty.</summary>
+    public bool Unlabelled { get; init; }
 }
 
 /// <summary>
@@ -129,8 +132,8 @@ public sealed class CsvSamples : IDisposable
             _pendingFirstRecord = true;
         }
 
-        _labelColumn = options.Label is null ? 0 : Resolve(options.Label, "label", options.HasHeader);
-        if (ColumnNames.Count < 2 && options.Features is null)
+        _labelColumn = options.Unlabelled ? -1 : options.Label is null ? 0 : Resolve(options.Label, "label", options.HasHeader);
+        if (!options.Unlabelled && ColumnNames.Count < 2 && options.Features is null)
             throw new CsvSampleException($"The CSV file has only one column ({ColumnNames[0]}); a sample needs a label column and at least one feature column.");
         var features = new List<int>();
         if (options.Features is null)
@@ -155,19 +158,20 @@ public sealed class CsvSamples : IDisposable
         }
         _featureColumns = [.. features];
         _features = new float[_featureColumns.Length];
-        LabelName = ColumnNames[_labelColumn];
+        LabelName = _labelColumn < 0 ? "" : ColumnNames[_labelColumn];
         FeatureNames = [.. _featureColumns.Select(c => ColumnNames[c])];
     }
 
     /// <summary>The header's column names, or <c>column 1</c>, <c>column 2</c>, ... without a header.</summary>
     public IReadOnlyList<string> ColumnNames { get; }
 
-    /// <summary>The 0-based index of the label column.</summary>
+    /// <summary>The 0-based index of the label column; -1 for an unlabelled file.</summary>
     public int LabelColumn => _labelColumn;
 
     /// <summary>The 0-based indexes of the feature columns, in sample order.</summary>
     public IReadOnlyList<int> FeatureColumns => _featureColumns;
 
+    /// <summary>The label column's name; empty for an unlabelled file.</summary>
     public string LabelName { get; }
 
     public IReadOnlyList<string> FeatureNames { get; }
@@ -181,8 +185,8 @@ public sealed class CsvSamples : IDisposable
     /// <summary>The current sample's features, in <see cref="FeatureNames"/> order (valid until the next <see cref="MoveNext"/>).</summary>
     public ReadOnlySpan<float> Features => _features;
 
-    /// <summary>The current sample's label: one value.</summary>
-    public ReadOnlySpan<float> Label => _label;
+    /// <summary>The current sample's label: one value; empty for an unlabelled file.</summary>
+    public ReadOnlySpan<float> Label => _labelColumn < 0 ? default : _label;
 
     /// <summary>Reads the next sample; false at the end of the file. Throws <see cref="CsvSampleException"/> for a bad record.</summary>
     public bool MoveNext()
@@ -197,7 +201,7 @@ public sealed class CsvSamples : IDisposable
                 _recordLine);
         }
         for (var i = 0; i < _featureColumns.Length; i++) _features[i] = Number(_featureColumns[i]);
-        _label[0] = Number(_labelColumn);
+        if (_labelColumn >= 0) _label[0] = Number(_labelColumn);
         Count++;
         return true;
     }

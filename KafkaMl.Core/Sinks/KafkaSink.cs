@@ -28,7 +28,7 @@ namespace KafkaMl.Core.Sinks;
 /// is sent. Disposing a sink without completing it abandons the stream (no control message).
 /// </para>
 /// </remarks>
-public abstract class KafkaSink : IDisposable
+public abstract partial class KafkaSink : IDisposable
 {
     /// <summary>Consecutive messages written to one partition before moving to the next, when no partition is fixed.</summary>
     internal const int SpreadBlock = 128;
@@ -37,11 +37,13 @@ public abstract class KafkaSink : IDisposable
 
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly TopicPartition _target;
+    private readonly TopicPartition _unlabelledTarget;
     private readonly Action<DeliveryReport<byte[], byte[]>> _onDelivery;
     private readonly OffsetTracker _offsets = new();
     private readonly Stopwatch _clock = new();
     private readonly ILogger? _logger;
     private long _spreadCounter;
+    private long _unlabelledSpreadCounter;
     private long _sent;
     private long _bytes;
     private long _delivered;
@@ -62,12 +64,17 @@ public abstract class KafkaSink : IDisposable
         Encoder = encoder;
         _logger = options.Logger;
         _target = new TopicPartition(options.Topic, options.Partition is { } p ? new Partition(p) : Partition.Any);
+        _unlabelledTarget = new TopicPartition(options.UnlabelledTopic, _target.Partition);
         _onDelivery = OnDelivery;
 
         var builder = new ProducerBuilder<byte[], byte[]>(KafkaClientConfig.BulkProducer(options.BootstrapServers, ClientId, options.ProducerSettings))
             .SetLogHandler((_, log) => KafkaClientConfig.Log(_logger, log))
             .SetErrorHandler((_, error) => OnClientError(error));
-        if (options.Partition is null) builder.SetPartitioner(options.Topic, Spread);
+        if (options.Partition is null)
+        {
+            builder.SetPartitioner(options.Topic, (_, count, _, _) => Spread(ref _spreadCounter, count));
+            builder.SetPartitioner(options.UnlabelledTopic, (_, count, _, _) => Spread(ref _unlabelledSpreadCounter, count));
+        }
         _producer = builder.Build();
     }
 
@@ -96,17 +103,17 @@ public abstract class KafkaSink : IDisposable
     /// </summary>
     public void Send(ReadOnlySpan<float> features, ReadOnlySpan<float> label = default)
     {
-        EnsureOpen();
+        EnsureLabelledOpen();
         var message = Encoder.Encode(features, label);
-        Produce(message.Key, message.Value);
+        Produce(_target, message.Key, message.Value);
     }
 
     /// <summary>Sends an already-encoded message (e.g. bytes produced by another encoder of the same format).</summary>
     public void SendEncoded(byte[] value, byte[]? key)
     {
         ArgumentNullException.ThrowIfNull(value);
-        EnsureOpen();
-        Produce(key, value);
+        EnsureLabelledOpen();
+        Produce(_target, key, value);
     }
 
     /// <summary>
@@ -123,7 +130,8 @@ public abstract class KafkaSink : IDisposable
     private void StartCore()
     {
         if (_started) return;
-        if (Options.Online)
+        // A semi-supervised online stream announces itself once its labelled part is written (AnnounceLabelledPart).
+        if (Options.Online && !SemiSupervisedOnline)
         {
             var control = OnlineControlMessage();
             DeliverControl(control, CancellationToken.None).GetAwaiter().GetResult();
@@ -157,17 +165,27 @@ public abstract class KafkaSink : IDisposable
 
             var ranges = _offsets.Ranges(Topic);
             var total = TopicRanges.Total(ranges);
+            var unlabelled = _unlabelledOffsets.Ranges(UnlabelledTopic);
             ControlMessage? control = OnlineControl;
             if (!Options.Online)
             {
                 if (total == 0) throw new InvalidOperationException("No message was sent, so there is no stream to announce; no control message was sent.");
                 control = ControlMessage.ForRanges(ranges, Encoder.Format, InputConfig.From(Encoder.InputConfig),
-                    Options.Description, Options.ValidationRate, Options.TestRate) with { DatasetRestrictions = Options.DatasetRestrictions?.DeepClone() };
+                    Options.Description, Options.ValidationRate, Options.TestRate) with
+                {
+                    DatasetRestrictions = Options.DatasetRestrictions?.DeepClone(),
+                    UnsupervisedTopic = unlabelled.Count > 0 ? TopicRanges.Format(unlabelled) : null,
+                };
                 await DeliverControl(control, cancellationToken).ConfigureAwait(false);
+            }
+            else if (control is null)
+            {
+                // A semi-supervised online stream that never got to unlabelled samples: announce its labelled part alone.
+                control = await AnnounceLabelledAsync(ranges, unsupervisedTopic: null, cancellationToken).ConfigureAwait(false);
             }
             Options.Progress?.Report(Progress);
             _state = 2;
-            return new SinkResult(ranges, total, BytesSent, _clock.Elapsed, control);
+            return new SinkResult(ranges, total, BytesSent, _clock.Elapsed, control, unlabelled);
         }
         catch
         {
@@ -185,7 +203,7 @@ public abstract class KafkaSink : IDisposable
 
     // ---- the hot path ----
 
-    private void Produce(byte[]? key, byte[] value)
+    private void Produce(TopicPartition target, byte[]? key, byte[] value)
     {
         if (Volatile.Read(ref _firstError) is not null || _produceError is not null) ThrowIfFailed();
         if (!_started) StartCore();
@@ -194,7 +212,7 @@ public abstract class KafkaSink : IDisposable
         {
             try
             {
-                _producer.Produce(_target, message, _onDelivery);
+                _producer.Produce(target, message, _onDelivery);
                 break;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -204,7 +222,7 @@ public abstract class KafkaSink : IDisposable
             catch (ProduceException<byte[], byte[]> e)
             {
                 _produceError = e;
-                throw new SinkDeliveryException($"The message could not be queued for {Topic}: {e.Error.Reason}", 1, e);
+                throw new SinkDeliveryException($"The message could not be queued for {target.Topic}: {e.Error.Reason}", 1, e);
             }
         }
         var sent = Interlocked.Increment(ref _sent);
@@ -225,14 +243,15 @@ public abstract class KafkaSink : IDisposable
         }
         else
         {
-            _offsets.Record(report.Partition.Value, report.Offset.Value);
+            (report.Topic == Topic ? _offsets : _unlabelledOffsets).Record(report.Partition.Value, report.Offset.Value);
         }
         Interlocked.Increment(ref _delivered);
     }
 
-    private Partition Spread(string topic, int partitionCount, ReadOnlySpan<byte> keyData, bool keyIsNull)
+    /// <summary>The partition of a topic's next message: blocks of <see cref="SpreadBlock"/> messages, partition after partition.</summary>
+    private static Partition Spread(ref long counter, int partitionCount)
     {
-        var n = Interlocked.Increment(ref _spreadCounter) - 1;
+        var n = Interlocked.Increment(ref counter) - 1;
         return new Partition((int)(n / SpreadBlock % partitionCount));
     }
 

@@ -41,6 +41,20 @@ public sealed record KafkaSinkOptions
     /// </summary>
     public bool Online { get; init; }
 
+    /// <summary>
+    /// Where <see cref="KafkaSink.SendUnlabelled"/> writes unlabelled samples (Kafka-ML's <c>unsupervised_topic</c>); null
+    /// uses <see cref="DefaultUnsupervisedTopic"/>. Setting it on an <see cref="Online"/> sink makes the stream
+    /// semi-supervised the Kafka-ML way: the labelled samples go first and are measured, and the control message (their
+    /// ranges, this bare topic, <c>incremental: true</c>) goes before the first unlabelled one.
+    /// </summary>
+    public string? UnsupervisedTopic { get; init; }
+
+    /// <summary>The unsupervised topic of data topic <paramref name="topic"/> when none is given: <c>&lt;topic&gt;-unlabelled</c>.</summary>
+    public static string DefaultUnsupervisedTopic(string topic) => topic + "-unlabelled";
+
+    /// <summary>The topic unlabelled samples go to.</summary>
+    public string UnlabelledTopic => UnsupervisedTopic ?? DefaultUnsupervisedTopic(Topic);
+
     /// <summary><c>dataset_restrictions</c> to carry in the control message (null: <c>{}</c>).</summary>
     public JsonNode? DatasetRestrictions { get; init; }
 
@@ -64,6 +78,8 @@ public sealed record KafkaSinkOptions
         if (TopicNames.Problem(Topic) is { } topic) problems.Add($"Data topic: {topic}");
         if (TopicNames.Problem(ControlTopic) is { } control) problems.Add($"Control topic: {control}");
         if (Topic == ControlTopic) problems.Add("The data topic and the control topic must differ.");
+        if (UnsupervisedTopic is not null && TopicNames.Problem(UnsupervisedTopic) is { } unsupervised) problems.Add($"Unsupervised topic: {unsupervised}");
+        else if (UnlabelledTopic == Topic || UnlabelledTopic == ControlTopic) problems.Add("The unsupervised topic must differ from the data topic and the control topic.");
         if (DeploymentId < 0) problems.Add($"The deployment id {DeploymentId} is negative.");
         if (double.IsNaN(ValidationRate) || ValidationRate is < 0 or >= 1) problems.Add($"The validation rate {ValidationRate} is outside [0, 1).");
         if (double.IsNaN(TestRate) || TestRate is < 0 or >= 1) problems.Add($"The test rate {TestRate} is outside [0, 1).");

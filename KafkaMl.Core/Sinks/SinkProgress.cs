@@ -15,8 +15,12 @@ public sealed record SinkResult(
     long Messages,
     long Bytes,
     TimeSpan Elapsed,
-    ControlMessage? ControlMessage)
+    ControlMessage? ControlMessage,
+    IReadOnlyList<TopicRange>? UnlabelledRanges = null)
 {
+    /// <summary>Unlabelled messages written (<see cref="KafkaSink.SendUnlabelled"/>): the sum of <see cref="UnlabelledRanges"/>.</summary>
+    public long UnlabelledMessages => UnlabelledRanges is { } ranges ? TopicRanges.Total(ranges) : 0;
+
     /// <summary>Delivered messages per second, from the first send until every message was acknowledged.</summary>
     public double MessagesPerSecond => Elapsed > TimeSpan.Zero ? Messages / Elapsed.TotalSeconds : 0;
 }

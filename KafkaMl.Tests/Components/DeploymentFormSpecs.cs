@@ -150,6 +150,52 @@ public sealed class DeploymentFormSpecs : PortalComponentContext
             page.Find("[data-testid=deployment-incremental] td:last-child").TextContent.Trim()));
     }
 
+    [Fact]
+    public async Task A_bad_confidence_gets_the_apis_message_beside_the_field_and_nothing_is_deployed()
+    {
+        var page = await OpenFormAsync();
+        Assert.Empty(page.FindAll("[data-testid=deployment-semi-supervised-settings]"));
+        page.Input("deployment-semi-supervised").Change(true);
+        page.WaitForAssertion(() => Assert.Equal("5", page.Input("deployment-unsupervised-rounds").GetAttribute("value")));
+
+        page.Fill("deployment-confidence", "1.5");
+        page.Click("deployment-submit");
+
+        page.WaitForAssertion(() => Assert.Equal("confidence must be above 0 and at most 1 (it was 1.5).", page.FieldError("deployment-confidence")));
+        await AssertNothingDeployedAsync();
+    }
+
+    [Fact]
+    public async Task A_ticked_semi_supervised_deployment_is_stored_with_its_settings()
+    {
+        var page = await OpenFormAsync();
+        page.Input("deployment-semi-supervised").Change(true);
+        page.Fill("deployment-unsupervised-rounds", "3");
+
+        page.Click("deployment-submit");
+
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        page.WaitForAssertion(() => Assert.Matches(@"/deployments/\d+$", navigation.Uri));
+        await using var db = Training.CreateContext();
+        Assert.Equal(new SemiSupervisedSettings(3, 0.9), (await db.Deployments.SingleAsync()).SemiSupervised);
+    }
+
+    [Fact]
+    public async Task The_deployment_page_shows_a_semi_supervised_deployments_settings()
+    {
+        var configuration = await Training.Database.SeedConfigurationAsync((await Training.Database.SeedModelAsync()).Id);
+        var request = OrchestrationBuilders.ADeploymentRequest(configuration.Id) with { SemiSupervised = true, UnsupervisedRounds = 3 };
+        var deploymentId = (await Services.GetRequiredService<DeploymentService>().CreateAsync(request, Ct)).Value!.Id;
+
+        var page = RenderWithProviders<DeploymentDetailPage>(("Id", deploymentId));
+
+        page.WaitForAssertion(() => Assert.Equal(
+            "up to 3 pseudo-labelling round(s), taking predictions of confidence 0.9 or more",
+            page.Find("[data-testid=deployment-semi-supervised] td:last-child").TextContent.Trim()));
+        Assert.Contains(" --unlabelled unlabelled.csv", page.Find("[data-testid=deployment-send-command]").TextContent);
+        Assert.Contains($"kafkaml-data-{deploymentId}-unlabelled", page.Text("deployment-send-unlabelled"));
+    }
+
     private async Task<IRenderedComponent<IComponent>> OpenFormAsync()
     {
         var model = await Training.Database.SeedModelAsync();

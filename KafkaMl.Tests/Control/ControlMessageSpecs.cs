@@ -138,6 +138,36 @@ public sealed class ControlMessageSpecs
         Assert.Empty(message.Validate());
     }
 
+    [Fact]
+    public void A_bounded_message_with_unsupervised_ranges_is_valid_and_written_back_the_same()
+    {
+        var message = ControlMessage.Parse(ControlMessageBuilder.KafkaMl().With("unsupervised_topic", "u:0:0:400,u:1:0:380").Utf8());
+
+        Assert.Empty(message.Validate());
+        Assert.Equal(780, TopicRanges.Total(TopicRanges.Parse(message.UnsupervisedTopic!)));
+        Assert.Equal("u:0:0:400,u:1:0:380", ControlMessage.Parse(message.ToUtf8Json()).UnsupervisedTopic);
+    }
+
+    [Fact]
+    public void An_online_semi_supervised_message_with_labelled_ranges_and_a_bare_unsupervised_topic_is_valid()
+    {
+        // Kafka-ML's online semi-supervised message: the labelled part measured first, then the unlabelled topic streamed
+        var message = ControlMessage.Parse(ControlMessageBuilder.KafkaMl().With("incremental", true).With("unsupervised_topic", "mnist_unlabelled").Utf8());
+
+        Assert.Empty(message.Validate());
+        Assert.False(message.IsOpenStream);
+        Assert.Equal(239, message.TotalMsg);
+        Assert.Equal("mnist_unlabelled", ControlMessage.Parse(message.ToUtf8Json()).UnsupervisedTopic);
+    }
+
+    [Fact]
+    public void A_bare_unsupervised_topic_that_is_no_topic_name_is_rejected()
+    {
+        var message = ControlMessage.Parse(ControlMessageBuilder.KafkaMl().With("unsupervised_topic", "no spaces allowed").Utf8());
+
+        Assert.StartsWith("unsupervised_topic: ", Assert.Single(message.Validate()));
+    }
+
     public static TheoryData<string, JsonNode?, string> Rejections() => new()
     {
         { "topic", "", "topic" },

@@ -21,6 +21,27 @@ public sealed class CsvSamplesSpecs
     }
 
     [Fact]
+    public void An_unlabelled_file_has_every_column_as_a_feature_and_an_empty_label()
+    {
+        using var csv = new CsvSamples(new StringReader("Gender,Age\n1,77\n0,72\n"), new CsvSampleOptions { Unlabelled = true });
+
+        Assert.True(csv.MoveNext());
+        Assert.Equal([1f, 77f], csv.Features.ToArray());
+        Assert.True(csv.Label.IsEmpty);
+        Assert.Equal(("", -1), (csv.LabelName, csv.LabelColumn));
+    }
+
+    [Fact]
+    public void An_unlabelled_file_read_by_feature_names_ignores_its_other_columns_such_as_a_label()
+    {
+        using var csv = new CsvSamples(new StringReader(Hcopd), new CsvSampleOptions { Unlabelled = true, Features = ["Smoking", "Age"] });
+
+        Assert.True(csv.MoveNext());
+        Assert.Equal([2f, 77f], csv.Features.ToArray());
+        Assert.True(csv.Label.IsEmpty);
+    }
+
+    [Fact]
     public void Header_names_match_without_regard_to_case_when_no_name_matches_exactly()
     {
         using var csv = new CsvSamples(new StringReader(Hcopd), new CsvSampleOptions { Label = "diagnosis", Features = ["AGE"] });

@@ -8,6 +8,8 @@ namespace KafkaMl.Web.Apis;
 /// <c>epochs</c> optional (it is then <c>epochsPerWindow</c>): streamTimeoutMs 60000, indefinite false,
 /// monitoringMetric val_loss, change up for accuracy and down otherwise, improvement 0.05, windowSize 256,
 /// epochsPerWindow 1 (ranges: <see cref="KafkaMl.Web.Services.DeploymentRules"/>).</para>
+/// <para>The semi-supervised group applies only with <c>semiSupervised: true</c> (bounded or incremental): unsupervisedRounds
+/// 5 (at least 1), confidence 0.9 (in (0, 1]).</para>
 /// </summary>
 public sealed record DeploymentRequest(
     int? ConfigurationId,
@@ -29,7 +31,10 @@ public sealed record DeploymentRequest(
     string? Change = null,
     double? Improvement = null,
     int? WindowSize = null,
-    int? EpochsPerWindow = null);
+    int? EpochsPerWindow = null,
+    bool? SemiSupervised = null,
+    int? UnsupervisedRounds = null,
+    double? Confidence = null);
 
 /// <summary>Stop when the validation loss has not improved by <c>minDelta</c> (default 0) for <c>patience</c> epochs.</summary>
 public sealed record EarlyStoppingRequest(int? Patience, double? MinDelta = null);
@@ -38,7 +43,8 @@ public sealed record EarlyStoppingResponse(int Patience, double MinDelta);
 
 /// <summary>
 /// A deployment as the API shows it, with one result per model of its configuration. The incremental group is null
-/// for a bounded deployment (<c>incremental</c> false).
+/// for a bounded deployment (<c>incremental</c> false); the semi-supervised group (<c>unsupervisedRounds</c>,
+/// <c>confidence</c>) for a supervised one (<c>semiSupervised</c> false).
 /// </summary>
 public sealed record DeploymentResponse(
     int Id,
@@ -63,6 +69,9 @@ public sealed record DeploymentResponse(
     double? Improvement,
     int? WindowSize,
     int? EpochsPerWindow,
+    bool SemiSupervised,
+    int? UnsupervisedRounds,
+    double? Confidence,
     DateTimeOffset CreatedAt,
     IReadOnlyList<DeploymentResultSummary> Results)
 {
@@ -89,6 +98,9 @@ public sealed record DeploymentResponse(
         deployment.Incremental?.Improvement,
         deployment.Incremental?.WindowSize,
         deployment.Incremental?.EpochsPerWindow,
+        deployment.SemiSupervised is not null,
+        deployment.SemiSupervised?.UnsupervisedRounds,
+        deployment.SemiSupervised?.Confidence,
         deployment.CreatedAt,
         results.OrderBy(r => r.Id).ToList());
 }

@@ -2,7 +2,10 @@ using System.Text.Json.Nodes;
 
 namespace KafkaMl.Web.Apis;
 
-/// <summary>A training result as the API shows it (DESIGN §4), plus the model's name and the stream it trained on.</summary>
+/// <summary>
+/// A training result as the API shows it (DESIGN §4), plus the model's name, the stream it trained on and, for a
+/// semi-supervised run, its self-training rounds by window then round (an empty list for a supervised one).
+/// </summary>
 public sealed record ResultResponse(
     int Id,
     int DeploymentId,
@@ -17,7 +20,8 @@ public sealed record ResultResponse(
     DateTimeOffset StatusChanged,
     string? Error,
     ResultInputResponse? Input,
-    bool ModelAvailable)
+    bool ModelAvailable,
+    IReadOnlyList<SelfTrainingRoundResponse> SelfTraining)
 {
     public static ResultResponse From(TrainingResult result, string modelName) => new(
         result.Id,
@@ -33,7 +37,26 @@ public sealed record ResultResponse(
         result.StatusChanged,
         result.Error,
         ResultInputResponse.From(result),
-        result.Status == TrainingStatus.Finished && result.WeightsPath is not null);
+        result.Status == TrainingStatus.Finished && result.WeightsPath is not null,
+        SelfTraining: [.. result.SelfTraining.Select(SelfTrainingRoundResponse.From)]);
+}
+
+/// <summary>
+/// One self-training round of a result: <c>round</c> (0 = the labelled data only), the pseudo-labels <c>added</c> and
+/// their <c>classCounts</c>, the <c>confidence</c> threshold, <c>testMetrics</c> after the round, the unlabelled
+/// samples left (<c>poolLeft</c>) and, for an incremental run, the unlabelled <c>window</c> (null for a bounded run).
+/// </summary>
+public sealed record SelfTrainingRoundResponse(
+    int Round,
+    int Added,
+    IReadOnlyDictionary<string, int> ClassCounts,
+    double Confidence,
+    IReadOnlyDictionary<string, double> TestMetrics,
+    long PoolLeft,
+    int? Window)
+{
+    public static SelfTrainingRoundResponse From(SelfTrainingRound round) =>
+        new(round.Round, round.Added, round.ClassCounts, round.Confidence, round.TestMetrics, round.PoolLeft, round.Window);
 }
 
 /// <summary>The stream a result trained on, as its control message described it; what inference pre-fills.</summary>

@@ -18,7 +18,9 @@ public static class ResultsApi
             .WithDescription("Newest first; filter by deploymentId and/or status (created, deployed, training, finished, failed, stopped).");
         api.MapGet("/{id:int}", GetResult)
             .WithName("GetResult")
-            .WithSummary("Get a training result");
+            .WithSummary("Get a training result")
+            .WithDescription("With selfTraining: a semi-supervised run's rounds by window then round (round 0 = the labelled data only), "
+                + "each with added, classCounts, confidence, testMetrics, poolLeft and window (null for a bounded run); an empty list for a supervised run.");
         api.MapDelete("/{id:int}", DeleteResult)
             .WithName("DeleteResult")
             .WithSummary("Delete a training result")

@@ -16,8 +16,8 @@ namespace KafkaMl.Web.Apis;
 
 /// <summary>
 /// What training jobs (the <c>train</c> verb) report, under <see cref="TrainingJobRoutes"/>: the job fetches its spec,
-/// then reports its status, each epoch, the model versions it publishes while it trains (incremental training) and
-/// finally its result with the weights. Every request carries the job's
+/// then reports its status, each epoch, the model versions it publishes while it trains (incremental training), its
+/// self-training rounds (semi-supervised training) and finally its result with the weights. Every request carries the job's
 /// token (<see cref="JobEnvironment.TokenHeader"/>), valid for its own result only: 401 without one, 403 with
 /// another result's. A report on a result that is already finished, failed or stopped answers 409 so the job exits.
 /// </summary>
@@ -61,6 +61,10 @@ public static partial class TrainingJobsApi
             .WithFormOptions(multipartBodyLengthLimit: MaxUploadBytes)
             .WithMetadata(new RequestSizeLimitAttribute(MaxUploadBytes));
 
+        api.MapPost("/self-training", ReportSelfTrainingRound)
+            .WithName("ReportSelfTrainingRound")
+            .WithSummary("The job reports one self-training round of a semi-supervised run (a repeated round and window replaces the earlier report)");
+
         api.MapGet("/versions/latest", GetLatestVersion)
             .WithName("GetLatestModelVersionForJob")
             .WithSummary("The last model version the result published (204 when none): what a job started again resumes from");
@@ -99,7 +103,8 @@ public static partial class TrainingJobsApi
             deployment.ValidationRate,
             deployment.TestRate,
             deployment.Seed,
-            deployment.Incremental));
+            deployment.Incremental,
+            deployment.SemiSupervised));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStatus(

@@ -16,24 +16,29 @@ internal sealed class SendCommand(SendRequest request)
         // 1. The columns, the format, then every row: nothing is sent unless the whole file is good.
         IReadOnlyList<string> featureNames;
         string labelName;
+        CsvSampleOptions? unlabelledOptions = null;
         using (var header = OpenCsv(csvOptions))
         {
             featureNames = header.FeatureNames;
             labelName = header.LabelName;
+            if (request.UnlabelledPath is not null) unlabelledOptions = SendUnlabelled.Options(request, header);
         }
         var format = SendFormats.For(request, featureNames, labelName);
         var encoder = SendFormats.Encoder(format);
         if (new FileInfo(request.CsvPath).Length > 16 << 20)
             await Console.Error.WriteLineAsync($"Checking every row of {fileName} before sending anything...");
-        var total = Check(csvOptions, encoder, fileName, cancellationToken);
+        var labelled = Check(request.CsvPath, csvOptions, encoder, cancellationToken);
+        var unlabelled = unlabelledOptions is null ? 0 : Check(request.UnlabelledPath!, unlabelledOptions, encoder, cancellationToken);
+        var total = labelled + unlabelled;
 
         // 2. Where Kafka is.
         var (bootstrap, controlTopic, source, sinkOptions) = await SendKafka.SinkOptionsAsync(request, cancellationToken);
 
         // 3. Stream, then announce.
         await Console.Error.WriteLineAsync(
-            $"Sending {ConsoleProgress.Count(total)} samples from {Path.GetFullPath(request.CsvPath)} (label {labelName}; {featureNames.Count} feature{(featureNames.Count == 1 ? "" : "s")}: " +
-            $"{string.Join(", ", featureNames)}) to {request.Topic} at {bootstrap} (from {source}) as {SendFormats.Describe(format)}");
+            $"Sending {ConsoleProgress.Count(labelled)} samples from {Path.GetFullPath(request.CsvPath)} (label {labelName}; {featureNames.Count} feature{(featureNames.Count == 1 ? "" : "s")}: " +
+            $"{string.Join(", ", featureNames)}) to {request.Topic} at {bootstrap} (from {source}) as {SendFormats.Describe(format)}"
+            + (unlabelledOptions is null ? "" : $", then {ConsoleProgress.Count(unlabelled)} unlabelled samples from {Path.GetFullPath(request.UnlabelledPath!)} to {request.UnlabelledTopic}"));
 
         using var loggerFactory = SendKafka.StandardErrorLogging();
         using var sink = SendFormats.Sink(format, sinkOptions with { Logger = loggerFactory.CreateLogger("KafkaMl.Send") });
@@ -42,6 +47,7 @@ internal sealed class SendCommand(SendRequest request)
         var renderer = progress.RunAsync(() => sink.Progress, rendering.Token);
 
         SinkResult result;
+        var sending = fileName; // named when a file changes under the send
         try
         {
             using (var csv = OpenCsv(csvOptions))
@@ -51,8 +57,20 @@ internal sealed class SendCommand(SendRequest request)
                     if ((csv.Count & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
                     sink.Send(csv.Features, csv.Label);
                 }
-                if (csv.Count != total)
-                    throw new SendFailure($"{fileName} changed while it was being sent ({total} rows when checked, {csv.Count} now); no control message was sent.", SendVerb.Failed);
+                if (csv.Count != labelled)
+                    throw new SendFailure($"{fileName} changed while it was being sent ({labelled} rows when checked, {csv.Count} now); no control message was sent.", SendVerb.Failed);
+            }
+            if (unlabelledOptions is not null)
+            {
+                sending = Path.GetFileName(request.UnlabelledPath!);
+                using var csv = OpenCsv(request.UnlabelledPath!, unlabelledOptions);
+                while (csv.MoveNext())
+                {
+                    if ((csv.Count & 0xFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
+                    sink.SendUnlabelled(csv.Features);
+                }
+                if (csv.Count != unlabelled)
+                    throw new SendFailure($"{sending} changed while it was being sent ({unlabelled} rows when checked, {csv.Count} now); no control message was sent.", SendVerb.Failed);
             }
             result = await sink.CompleteAsync(cancellationToken);
         }
@@ -68,7 +86,7 @@ internal sealed class SendCommand(SendRequest request)
                     SendVerb.Cancelled),
                 SinkDeliveryException delivery => new SendFailure(delivery.Message, SendVerb.Failed),
                 SendFailure failure => failure,
-                _ => new SendFailure($"{fileName} changed while it was being sent: {e.Message} No control message was sent.", SendVerb.Failed),
+                _ => new SendFailure($"{sending} changed while it was being sent: {e.Message} No control message was sent.", SendVerb.Failed),
             };
         }
         await rendering.CancelAsync();
@@ -84,7 +102,8 @@ internal sealed class SendCommand(SendRequest request)
             .AppendLine($"ranges:      {control.Topic}")
             .AppendLine($"deployment:  {request.DeploymentId}")
             .Append($"control:     {control.InputFormat} on {controlTopic}, total_msg {control.TotalMsg}, ")
-            .AppendLine($"validation_rate {Show(control.ValidationRate)}, test_rate {Show(control.TestRate)}");
+            .AppendLine($"validation_rate {Show(control.ValidationRate)}, test_rate {Show(control.TestRate)}")
+            .Append(SendUnlabelled.Summary(result, control));
         await Console.Out.WriteAsync(summary.ToString());
         await Console.Out.FlushAsync(CancellationToken.None);
         return 0;
@@ -92,33 +111,37 @@ internal sealed class SendCommand(SendRequest request)
 
     // ---- the file ----
 
-    private CsvSamples OpenCsv(CsvSampleOptions options) => OpenCsv(request, options);
+    private CsvSamples OpenCsv(CsvSampleOptions options) => OpenCsv(request.CsvPath, options);
 
     /// <summary>The request's CSV file, opened; a readable <see cref="SendFailure"/> when it cannot be.</summary>
-    internal static CsvSamples OpenCsv(SendRequest request, CsvSampleOptions options)
+    internal static CsvSamples OpenCsv(SendRequest request, CsvSampleOptions options) => OpenCsv(request.CsvPath, options);
+
+    /// <summary>A CSV file to send, opened; a readable <see cref="SendFailure"/> when it cannot be.</summary>
+    internal static CsvSamples OpenCsv(string path, CsvSampleOptions options)
     {
         try
         {
-            return CsvSamples.Open(request.CsvPath, options);
+            return CsvSamples.Open(path, options);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new SendFailure($"the CSV file '{request.CsvPath}' does not exist.", SendVerb.BadInput);
+            throw new SendFailure($"the CSV file '{path}' does not exist.", SendVerb.BadInput);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new SendFailure($"the CSV file '{request.CsvPath}' cannot be read: {e.Message}", SendVerb.BadInput);
+            throw new SendFailure($"the CSV file '{path}' cannot be read: {e.Message}", SendVerb.BadInput);
         }
         catch (CsvSampleException e)
         {
-            throw new SendFailure($"{Path.GetFileName(request.CsvPath)}: {e.Message} Nothing was sent.", SendVerb.BadInput);
+            throw new SendFailure($"{Path.GetFileName(path)}: {e.Message} Nothing was sent.", SendVerb.BadInput);
         }
     }
 
-    /// <summary>Reads and encodes every row once, without sending; returns the number of samples.</summary>
-    private long Check(CsvSampleOptions options, IDataEncoder encoder, string fileName, CancellationToken cancellationToken)
+    /// <summary>Reads and encodes every row of <paramref name="path"/> once, without sending; returns the number of samples.</summary>
+    private long Check(string path, CsvSampleOptions options, IDataEncoder encoder, CancellationToken cancellationToken)
     {
-        using var csv = OpenCsv(options);
+        var fileName = Path.GetFileName(path);
+        using var csv = OpenCsv(path, options);
         try
         {
             while (csv.MoveNext())

@@ -13,12 +13,16 @@ namespace KafkaMl.Web.Cli;
 /// <see cref="SendRequest.MessagesPerSecond"/> messages per second when given. A file ends the stream at its end; standard input
 /// (<c>--data -</c>) when it closes. Ctrl+C stops it after flushing what was sent (exit 0: an open stream has no
 /// other end). A row that cannot be read or encoded is reported and skipped: the stream goes on.
+/// <para>With <c>--unlabelled FILE</c> (a semi-supervised deployment) the labelled rows go first and are measured: the
+/// control message names their ranges and total with <c>incremental: true</c> and the bare unsupervised topic, and goes
+/// before the first unlabelled row; then the unlabelled rows follow, paced the same way.</para>
 /// </summary>
 internal sealed class SendOnlineCommand(SendRequest request)
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         using var csv = Open();
+        var unlabelledOptions = request.UnlabelledPath is null ? null : SendUnlabelled.Options(request, csv);
         var format = SendFormats.For(request, csv.FeatureNames, csv.LabelName);
         var (bootstrap, controlTopic, source, sinkOptions) = await SendKafka.SinkOptionsAsync(request, cancellationToken);
         var from = request.FromStandardInput ? "standard input" : Path.GetFullPath(request.CsvPath);
@@ -30,7 +34,7 @@ internal sealed class SendOnlineCommand(SendRequest request)
         using var sink = SendFormats.Sink(format, sinkOptions with { Logger = loggerFactory.CreateLogger("KafkaMl.Send") });
         try
         {
-            await sink.StartAsync(cancellationToken); // the control message, before any data
+            await sink.StartAsync(cancellationToken); // the control message, before any data (after the labelled part with --unlabelled)
         }
         catch (OperationCanceledException)
         {
@@ -41,7 +45,19 @@ internal sealed class SendOnlineCommand(SendRequest request)
             throw new SendFailure(e.Message, SendVerb.Failed);
         }
 
-        var skipped = await StreamAsync(csv, sink, cancellationToken);
+        var skipped = await StreamAsync(csv, request.FromStandardInput, c => sink.Send(c.Features, c.Label), cancellationToken);
+        if (unlabelledOptions is not null && !cancellationToken.IsCancellationRequested)
+        {
+            using var unlabelled = SendCommand.OpenCsv(request.UnlabelledPath!, unlabelledOptions);
+            try
+            {
+                skipped += await StreamAsync(unlabelled, fromStandardInput: false, c => sink.SendUnlabelled(c.Features), cancellationToken);
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new SendFailure(e.Message, SendVerb.BadInput); // no labelled row was sent before the unlabelled ones
+            }
+        }
         SinkResult result;
         try
         {
@@ -59,9 +75,10 @@ internal sealed class SendOnlineCommand(SendRequest request)
             .AppendLine($"bytes:       {result.Bytes} ({ConsoleProgress.Bytes(result.Bytes)})")
             .AppendLine($"elapsed:     {ConsoleProgress.Seconds(result.Elapsed)}")
             .AppendLine($"rate:        {ConsoleProgress.Count((long)result.MessagesPerSecond)} msg/s")
-            .AppendLine($"topic:       {control.Topic} (online)")
+            .AppendLine($"topic:       {control.Topic}{(control.IsOpenStream ? " (online)" : "")}")
             .AppendLine($"deployment:  {request.DeploymentId}")
-            .AppendLine(CultureInfo.InvariantCulture, $"control:     {control.InputFormat} on {controlTopic}, total_msg null, incremental true, validation_rate {control.ValidationRate:0.###}, test_rate {control.TestRate:0.###}");
+            .AppendLine(CultureInfo.InvariantCulture, $"control:     {control.InputFormat} on {controlTopic}, total_msg {control.TotalMsg?.ToString(CultureInfo.InvariantCulture) ?? "null"}, incremental true, validation_rate {control.ValidationRate:0.###}, test_rate {control.TestRate:0.###}")
+            .Append(SendUnlabelled.Summary(result, control));
         await Console.Out.WriteAsync(summary.ToString());
         await Console.Out.FlushAsync(CancellationToken.None);
         return 0;
@@ -80,8 +97,8 @@ internal sealed class SendOnlineCommand(SendRequest request)
         }
     }
 
-    /// <summary>Sends every row until the input ends or Ctrl+C; returns the rows skipped.</summary>
-    private async Task<long> StreamAsync(CsvSamples csv, KafkaSink sink, CancellationToken cancellationToken)
+    /// <summary>Sends every row with <paramref name="send"/> until the input ends or Ctrl+C; returns the rows skipped.</summary>
+    private async Task<long> StreamAsync(CsvSamples csv, bool fromStandardInput, Action<CsvSamples> send, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         long sent = 0, skipped = 0;
@@ -90,8 +107,8 @@ internal sealed class SendOnlineCommand(SendRequest request)
             try
             {
                 // Standard input blocks until a line comes: read it off the caller's thread.
-                if (!(request.FromStandardInput ? await Task.Run(csv.MoveNext, CancellationToken.None) : csv.MoveNext())) break;
-                sink.Send(csv.Features, csv.Label);
+                if (!(fromStandardInput ? await Task.Run(csv.MoveNext, CancellationToken.None) : csv.MoveNext())) break;
+                send(csv);
                 sent++;
             }
             catch (Exception e) when (e is CsvSampleException or DataFormatException)

@@ -18,6 +18,7 @@ internal sealed record SendRequest
         "--deployment", "--label", "--features", "--format", "--data-type", "--label-type", "--data-reshape",
         "--avro-data-schema", "--avro-label-schema", "--topic", "--partition", "--validation-rate", "--test-rate",
         "--description", "--bootstrap-servers", "--portal", "--control-topic", "--delimiter", "-X", "--data", "--rate",
+        "--unlabelled", "--unlabelled-topic",
     ];
 
     public static readonly string[] Flags = ["--has-header", "--no-header", "--online"];
@@ -50,6 +51,12 @@ internal sealed record SendRequest
 
     /// <summary>Messages per second to pace the stream at; null sends as fast as Kafka takes them.</summary>
     public double? MessagesPerSecond { get; init; }
+
+    /// <summary>A CSV of unlabelled samples (<c>--unlabelled</c>) sent after the labelled ones to <see cref="UnlabelledTopic"/>; null when none.</summary>
+    public string? UnlabelledPath { get; init; }
+
+    /// <summary>The unsupervised topic (<c>--unlabelled-topic</c>, default <c>&lt;topic&gt;-unlabelled</c>).</summary>
+    public string UnlabelledTopic { get; init; } = "";
 
     /// <summary>Rows come from standard input (<c>--data -</c>), for as long as it stays open.</summary>
     public bool FromStandardInput => CsvPath == StandardInput;
@@ -110,6 +117,12 @@ internal sealed record SendRequest
         if (controlTopic is not null && TopicNames.Problem(controlTopic) is { } controlProblem)
             throw new CliUsageException($"--control-topic: {controlProblem}");
 
+        var unlabelledTopic = options.Get("--unlabelled-topic") ?? KafkaSinkOptions.DefaultUnsupervisedTopic(topic);
+        if (options.Has("--unlabelled-topic") && !options.Has("--unlabelled"))
+            throw new CliUsageException("--unlabelled-topic names where --unlabelled FILE goes; give the file too, or leave it out.");
+        if (TopicNames.Problem(unlabelledTopic) is { } unlabelledProblem) throw new CliUsageException($"--unlabelled-topic: {unlabelledProblem}");
+        if (unlabelledTopic == topic) throw new CliUsageException("--unlabelled-topic must differ from the data topic.");
+
         int? partition = options.Has("--partition") ? options.Int("--partition", 0, min: 0) : null;
 
         var bootstrap = options.Get("--bootstrap-servers");
@@ -126,6 +139,8 @@ internal sealed record SendRequest
         {
             CsvPath = csv == StandardInput ? csv : InputFile(csv),
             Online = online,
+            UnlabelledPath = options.Get("--unlabelled") is { } unlabelled ? InputFile(unlabelled) : null,
+            UnlabelledTopic = unlabelledTopic,
             MessagesPerSecond = rate,
             DeploymentId = deployment,
             Label = options.Get("--label"),
@@ -179,6 +194,7 @@ internal sealed record SendRequest
         Partition = Partition,
         ProducerSettings = ProducerSettings,
         Online = Online,
+        UnsupervisedTopic = UnlabelledPath is null ? null : UnlabelledTopic,
     };
 
     private static double Rate(CliOptions options, string name, double fallback)

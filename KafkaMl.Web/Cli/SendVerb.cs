@@ -49,10 +49,18 @@ public static class SendVerb
           --data PATH|-            the CSV (instead of the argument); - reads standard input until it
                                    closes or Ctrl+C (needs --online; a bad row is reported and skipped)
           --rate N                 pace the stream at N messages per second (default: as fast as possible)
+          --unlabelled FILE        semi-supervised: a CSV of unlabelled rows laid out like the labelled one,
+                                   with or without the label column (with a header, the feature columns are
+                                   found by name); each row goes to the unsupervised topic with key one byte 0,
+                                   after the labelled rows. The control message's unsupervised_topic names
+                                   their ranges; with --online it names the bare topic, and the labelled rows
+                                   are announced by their ranges before the unlabelled ones are streamed
+          --unlabelled-topic NAME  the unsupervised topic (default <topic>-unlabelled)
 
         example:
           KafkaMl.Web send samples/hcopd/hcopd.csv --deployment 1 --label Diagnosis
           KafkaMl.Web send samples/hcopd/hcopd.csv --deployment 2 --label Diagnosis --online --rate 50
+          KafkaMl.Web send labelled.csv --deployment 3 --label Diagnosis --unlabelled unlabelled.csv
         exit codes: 0 sent, 1 Kafka/portal failure, 2 bad options or file (nothing sent), 130 cancelled
         """;
 

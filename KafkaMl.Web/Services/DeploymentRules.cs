@@ -74,6 +74,7 @@ internal static class DeploymentRules
             errors.Add("testRate", "The validation and test rates together must leave samples to train on (sum below 1).");
 
         ValidateIncremental(request, deployment, errors);
+        ValidateSemiSupervised(request, deployment, errors);
         deployment.Seed = request.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
         return (errors, deployment);
     }
@@ -130,6 +131,27 @@ internal static class DeploymentRules
 
         deployment.Incremental = new IncrementalSettings(
             timeout, request.Indefinite ?? false, monitored ?? IncrementalSettings.DefaultMonitoringMetric, change, improvement, windowSize, epochsPerWindow);
+    }
+
+    /// <summary>
+    /// The semi-supervised group: checked (and defaulted) only for <c>semiSupervised: true</c>, refused field by field
+    /// otherwise. Bounded and incremental deployments alike may self-train.
+    /// </summary>
+    private static void ValidateSemiSupervised(DeploymentRequest request, Deployment deployment, ValidationErrors errors)
+    {
+        if (request.SemiSupervised != true)
+        {
+            (string Field, bool Given)[] group = [("unsupervisedRounds", request.UnsupervisedRounds is not null), ("confidence", request.Confidence is not null)];
+            foreach (var (field, _) in group.Where(f => f.Given))
+                errors.Add(field, $"'{field}' applies to semi-supervised deployments only: set semiSupervised to true, or leave it out.");
+            return;
+        }
+
+        var rounds = request.UnsupervisedRounds ?? SemiSupervisedSettings.DefaultUnsupervisedRounds;
+        if (SemiSupervisedSettings.RoundsProblem(rounds) is { } roundsProblem) errors.Add("unsupervisedRounds", roundsProblem);
+        var confidence = request.Confidence ?? SemiSupervisedSettings.DefaultConfidence;
+        if (SemiSupervisedSettings.ConfidenceProblem(confidence) is { } confidenceProblem) errors.Add("confidence", confidenceProblem);
+        deployment.SemiSupervised = new SemiSupervisedSettings(rounds, confidence);
     }
 
     /// <summary>The canonical name of a monitoring metric the deployment computes (aliases such as <c>val_acc</c> accepted); null when refused.</summary>

@@ -62,7 +62,8 @@ public sealed partial class ResultService(
                 r.Status == TrainingStatus.Finished && r.WeightsPath != null,
                 r.Deployment!.Epochs,
                 r.Deployment!.Loss,
-                r.Deployment!.Metrics))
+                r.Deployment!.Metrics,
+                r.SelfTraining))
             .SingleOrDefaultAsync(cancellationToken);
     }
 
@@ -251,6 +252,7 @@ public sealed record ResultSummary(
 /// <summary>A training result as its page shows it.</summary>
 /// <param name="PlannedEpochs">The deployment's epoch count (early stopping may end sooner).</param>
 /// <param name="ModelAvailable">Finished with weights: the model bundle can be downloaded.</param>
+/// <param name="SelfTraining">A semi-supervised run's rounds, by window then round; empty for a supervised one.</param>
 public sealed record ResultDetail(
     int Id,
     int DeploymentId,
@@ -270,7 +272,8 @@ public sealed record ResultDetail(
     bool ModelAvailable,
     int PlannedEpochs,
     Loss Loss,
-    IReadOnlyList<string> Metrics)
+    IReadOnlyList<string> Metrics,
+    IReadOnlyList<SelfTrainingRound> SelfTraining)
 {
     /// <summary>Created, deployed or training: the job can still be stopped.</summary>
     public bool CanStop => !Status.IsFinal();

@@ -18,5 +18,7 @@ internal sealed class DeploymentEntityConfiguration : IEntityTypeConfiguration<D
         deployment.PrimitiveCollection(d => d.Metrics);
         // One JSON column, null for a bounded deployment: the settings are read and written as a whole.
         deployment.Property(d => d.Incremental).HasJsonConversion();
+        // Likewise, null for a supervised deployment.
+        deployment.Property(d => d.SemiSupervised).HasJsonConversion();
     }
 }

@@ -19,6 +19,8 @@ internal sealed class TrainingResultEntityConfiguration : IEntityTypeConfigurati
         result.Property(r => r.ValMetrics).HasJsonConversion();
         result.Property(r => r.TestMetrics).HasJsonConversion();
         result.Property(r => r.ConfusionMatrix).HasJsonConversion();
+        // Few rows per result, always read and written as a whole: one JSON column rather than a table.
+        result.Property(r => r.SelfTraining).HasJsonConversion();
         result.HasIndex(r => r.Status);
     }
 }

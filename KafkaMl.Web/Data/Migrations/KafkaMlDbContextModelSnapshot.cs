@@ -151,6 +151,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("Seed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("SemiSupervised")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Shuffle")
                         .HasColumnType("INTEGER");
 
@@ -362,6 +365,10 @@ namespace KafkaMl.Web.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Scaler")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SelfTraining")
+                        .IsRequired()
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Status")

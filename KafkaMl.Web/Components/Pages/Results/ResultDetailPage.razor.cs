@@ -7,9 +7,9 @@ namespace KafkaMl.Web.Components.Pages.Results;
 
 /// <summary>
 /// One training result: header (model, deployment, live status, error, stream), stop / delete / download, the live
-/// learning curves (<see cref="ResultCharts"/>), the final metrics, the confusion matrix, the published versions
+/// learning curves (<see cref="ResultCharts"/>), a semi-supervised run's rounds (<see cref="SelfTrainingCharts"/>), the final metrics, the confusion matrix, the published versions
 /// (<see cref="VersionsTable"/>) and the job's log. A status change announced by the notifier (a published version
-/// announces one too) reloads the header, metrics and versions; epochs only extend the charts.
+/// and a self-training round announce one too) reloads the header, metrics and versions; epochs only extend the charts.
 /// </summary>
 public sealed partial class ResultDetailPage : IDisposable
 {

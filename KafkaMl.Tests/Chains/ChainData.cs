@@ -1,16 +1,27 @@
 namespace KafkaMl.Tests.Chains;
 
 /// <summary>
-/// A seeded set where some samples are easy and some hard: 3 classes whose centres lie 120° apart in the first two of 4
-/// features (the other two are noise). Every other sample is easy (its class centre 3 from the origin: far from every
-/// boundary), the rest hard (centre 0.5 from the origin, noise 0.5: near the boundaries, often on the wrong side).
-/// Classes cycle 0, 1, 2 and easy/hard alternate in pairs, so every split holds all four kinds.
+/// A seeded set where some samples are easy and some hard, for 3 classes over 4 features. The class is always the ring
+/// the last two features lie in (radius below 1, 1.3 to 2.3, 2.6 to 3.6): a rule no linear layer can draw, which
+/// takes a hidden layer. Easy samples also carry a strong linear cue in the first two features (their class's
+/// direction, 120° apart, 3 from the origin); hard ones carry only noise there. A linear edge exit answers the easy
+/// ones confidently and guesses the hard ones; a deeper stage answers both. Classes cycle 0, 1, 2 and easy/hard
+/// alternate in threes, so every split holds every kind.
 /// </summary>
 internal static class ChainData
 {
     public const int Features = 4;
 
     public const int Classes = 3;
+
+    /// <summary>Edge: a linear exit on a linear body. Fog and cloud: a hidden layer each, so they can learn the rings.</summary>
+    public const string Script =
+        """
+        EarlyExitChain(
+            Stage(Linear(4, 16), Linear(16, 3)),
+            Stage(Sequential(("relu", ReLU()), ("fc", Linear(16, 32)), ("relu2", ReLU())), Linear(32, 3)),
+            Sequential(("fc", Linear(32, 32)), ("relu", ReLU()), ("out", Linear(32, 3))))
+        """;
 
     public static IEnumerable<(float[] Features, float Label)> EasyAndHard(int count, int seed)
     {
@@ -19,14 +30,16 @@ internal static class ChainData
         {
             var label = i % Classes;
             var hard = i / Classes % 2 == 1;
-            var (radius, noise) = hard ? (0.5, 0.5) : (3.0, 0.3);
-            var angle = 2 * Math.PI * label / Classes;
+            var cue = 2 * Math.PI * label / Classes;
+            var (cueRadius, cueNoise) = hard ? (0.0, 0.3) : (3.0, 0.3);
+            var ring = label * 1.3 + random.NextDouble();
+            var angle = 2 * Math.PI * random.NextDouble();
             yield return (
                 [
-                    (float)(radius * Math.Cos(angle) + noise * Gaussian(random)),
-                    (float)(radius * Math.Sin(angle) + noise * Gaussian(random)),
-                    (float)Gaussian(random),
-                    (float)Gaussian(random),
+                    (float)(cueRadius * Math.Cos(cue) + cueNoise * Gaussian(random)),
+                    (float)(cueRadius * Math.Sin(cue) + cueNoise * Gaussian(random)),
+                    (float)(ring * Math.Cos(angle)),
+                    (float)(ring * Math.Sin(angle)),
                 ],
                 label);
         }

@@ -14,7 +14,7 @@ public sealed class ChainTrainingJobSpecs(BrokerFixture broker)
         var deployment = JobData.NewDeploymentId();
         var range = await broker.SendSamples(data, 0, ChainData.EasyAndHard(300, seed: 5));
         await broker.SendControl(control, deployment, broker.ControlFor([range], validationRate: 0.2, testRate: 0.3));
-        using var reporter = new RecordingReporter(JobData.Spec(deployment, code: ChainScripts.ThreeStages, epochs: 5, batchSize: 32));
+        using var reporter = new RecordingReporter(JobData.Spec(deployment, code: ChainData.Script, epochs: 5, batchSize: 32));
         var log = new LogLines();
 
         var outcome = await JobData.RunJobAsync(broker, control, reporter, log);

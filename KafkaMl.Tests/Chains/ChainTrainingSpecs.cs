@@ -15,7 +15,8 @@ public sealed class ChainTrainingSpecs(TrainedChain trained) : IClassFixture<Tra
     public void Joint_training_teaches_every_exit_well_above_chance()
     {
         Assert.Equal([1, 2, 3], trained.Chain.Exits.Select(e => e.Exit));
-        Assert.All(trained.Chain.Exits, e => Assert.True(e.TestMetrics[Accuracy] >= 0.6, $"exit {e.Exit} test accuracy {e.TestMetrics[Accuracy]} (chance 0.33)\n{trained.Log}"));
+        Assert.All(trained.Chain.Exits, e => Assert.True(e.TestMetrics[Accuracy] >= 0.55, $"exit {e.Exit} test accuracy {e.TestMetrics[Accuracy]} (chance 0.33)\n{trained.Log}"));
+        Assert.True(trained.Chain.Exits[^1].TestMetrics[Accuracy] >= 0.9, $"the final exit learns the rings of the hard samples too\n{trained.Log}");
         Assert.All(trained.Chain.Exits, e => Assert.Equal(3, e.ConfusionMatrix!.Length));
         Assert.Equal(trained.Result.TestMetrics[Accuracy], trained.Chain.Exits[^1].TestMetrics[Accuracy]);
         Assert.Equal(trained.Result.ConfusionMatrix, trained.Chain.Exits[^1].ConfusionMatrix);
@@ -26,7 +27,7 @@ public sealed class ChainTrainingSpecs(TrainedChain trained) : IClassFixture<Tra
     {
         string[] names = ["accuracy", "exit1_accuracy", "exit1_loss", "exit2_accuracy", "exit2_loss", "joint_loss", "loss"];
 
-        Assert.Equal(Enumerable.Range(1, 30), trained.Reporter.Epochs.Select(e => e.Epoch));
+        Assert.Equal(Enumerable.Range(1, TrainedChain.Epochs), trained.Reporter.Epochs.Select(e => e.Epoch));
         Assert.All(trained.Reporter.Epochs, e =>
         {
             Assert.Equal(names, e.Train.Keys.Order(StringComparer.Ordinal));
@@ -78,12 +79,13 @@ public sealed class ChainTrainingSpecs(TrainedChain trained) : IClassFixture<Tra
     }
 
     [Fact]
-    public void Easy_samples_leave_at_the_edge_while_hard_ones_go_up()
+    public void At_the_suggested_threshold_the_easy_samples_leave_at_the_edge_and_the_hard_ones_go_up()
     {
-        var at90 = trained.Chain.TradeOff!.Single(r => Math.Abs(r.Threshold - 0.9) < 1e-9);
+        var rows = trained.Chain.TradeOff!;
+        var suggested = rows.Single(r => r.Threshold == trained.Chain.SuggestedThreshold);
 
-        Assert.True(at90.Shares[0] >= 0.3, $"share answered at exit 1 at 0.9: {at90.Shares[0]} (half the samples are easy)");
-        Assert.True(at90.Shares[0] < 1, "hard samples are not all answered at the edge");
+        Assert.InRange(suggested.Shares[0], 0.4, 0.6); // half the samples are easy: the linear edge exit answers those
+        Assert.True(suggested.Accuracy > rows[0].Accuracy + 0.2, $"accuracy {suggested.Accuracy} at the suggestion, {rows[0].Accuracy} with the edge alone");
     }
 
     [Fact]

@@ -10,7 +10,9 @@ namespace KafkaMl.Tests.Chains;
 /// </summary>
 public sealed class TrainedChain : IAsyncLifetime
 {
-    public const string Script = ChainScripts.ThreeStages + ".WithExitWeights(1, 1, 2)";
+    public const string Script = ChainData.Script + ".WithExitWeights(1, 1, 2)";
+
+    public const int Epochs = 40;
 
     internal RecordingReporter Reporter { get; private set; } = null!;
 
@@ -22,9 +24,9 @@ public sealed class TrainedChain : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var spec = JobData.Spec(deploymentId: 1, code: Script, epochs: 30, batchSize: 32) with { LearningRate = 0.01, ValidationRate = 0.2, TestRate = 0.3 };
+        var spec = JobData.Spec(deploymentId: 1, code: Script, epochs: Epochs, batchSize: 32) with { LearningRate = 0.01, ValidationRate = 0.2, TestRate = 0.3 };
         Reporter = new RecordingReporter(spec);
-        Result = await TrainAsync(spec, ChainData.EasyAndHardSet(900, seed: 11), Reporter, Log);
+        Result = await TrainAsync(spec, ChainData.EasyAndHardSet(1500, seed: 11), Reporter, Log);
     }
 
     /// <summary>Runs <see cref="TrainingModes.Bounded"/>'s loop on <paramref name="samples"/> as the training job would (without Kafka).</summary>

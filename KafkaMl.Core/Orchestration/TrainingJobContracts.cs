@@ -47,7 +47,8 @@ public sealed record EpochReportDto(int Epoch, IReadOnlyDictionary<string, doubl
 /// <summary>
 /// <c>POST .../result</c> (multipart: a <c>report</c> JSON part of this shape plus the weight files):
 /// final metrics, the confusion matrix for classifiers, and what inference needs to apply the same
-/// preprocessing (the feature scaler, as JSON).
+/// preprocessing (the feature scaler, as JSON). <paramref name="Chain"/> is set for an early-exit chain only (its
+/// metrics above are the final exit's, its epochs' early-exit metrics included); absent or null for a plain model.
 /// </summary>
 public sealed record TrainingResultReport(
     IReadOnlyDictionary<string, double> TrainMetrics,
@@ -55,7 +56,44 @@ public sealed record TrainingResultReport(
     IReadOnlyDictionary<string, double> TestMetrics,
     int[][]? ConfusionMatrix,
     double TrainingSeconds,
-    JsonObject? Scaler);
+    JsonObject? Scaler,
+    ChainResultReport? Chain = null);
+
+/// <summary>
+/// An early-exit chain's part of a training result (<c>"chain"</c> in the result report):
+/// <c>{"exitWeights":[0.25,0.25,0.5],"exits":[{"exit":1,...},...],"tradeOff":[{"threshold":0,"shares":[1,0,0],"accuracy":0.81},...],"suggestedThreshold":0.85,"tolerance":0.01}</c>.
+/// </summary>
+/// <param name="ExitWeights">Each exit's weight in the joint loss, exit 1 first and the final stage last (summing to 1).</param>
+/// <param name="Exits">Every exit's metrics, exit 1 first; the last is the final stage (the result's plain metrics).</param>
+/// <param name="TradeOff">
+/// On the test split, for thresholds 0, 0.05, ..., 1 and then 1.05 (above 1: every sample goes to the final stage): the
+/// share of samples answered at each exit (a sample leaves at the first exit whose top probability is at least the
+/// threshold; the final stage answers the rest) and the accuracy of those answers. Null when there is no test split
+/// or the loss gives no class probabilities (mse, mae, binary cross-entropy with several outputs).
+/// </param>
+/// <param name="SuggestedThreshold">The lowest threshold whose accuracy is within <paramref name="Tolerance"/> of the final exit's; null without a trade-off.</param>
+/// <param name="Tolerance">How far below the final exit's accuracy the suggestion may be (0.01 = 1 point).</param>
+public sealed record ChainResultReport(
+    IReadOnlyList<double> ExitWeights,
+    IReadOnlyList<ExitResultReport> Exits,
+    IReadOnlyList<ExitTradeOffRow>? TradeOff,
+    double? SuggestedThreshold,
+    double Tolerance);
+
+/// <summary>
+/// One exit of a chain: its final train and validation metrics (those of the epoch the model holds, plain names),
+/// test metrics (<c>accuracy</c> always included for a classifier) and confusion matrix on the test split.
+/// </summary>
+/// <param name="Exit">1-based: stage k's exit is exit k; the final stage is the last exit.</param>
+public sealed record ExitResultReport(
+    int Exit,
+    IReadOnlyDictionary<string, double> TrainMetrics,
+    IReadOnlyDictionary<string, double> ValMetrics,
+    IReadOnlyDictionary<string, double> TestMetrics,
+    int[][]? ConfusionMatrix);
+
+/// <summary>One threshold of a chain's exit trade-off: the share answered at each exit (exit 1 first; they sum to 1) and the overall accuracy.</summary>
+public sealed record ExitTradeOffRow(double Threshold, IReadOnlyList<double> Shares, double Accuracy);
 
 /// <summary>
 /// <c>POST .../versions</c> (multipart: a <c>version</c> JSON part of this shape plus the weight files, as for the

@@ -68,6 +68,15 @@ public sealed record ModelCheckReport
     /// <summary>The output shape of the dry forward pass on a batch of one (batch dimension first); null when no input shape was known.</summary>
     public IReadOnlyList<long>? OutputShape { get; init; }
 
+    /// <summary>
+    /// The stages of an early-exit chain (<see cref="Chains.EarlyExitChain"/>), in order, with each exit's output shape
+    /// and the shape each stage hands upward when an input shape was known; null for a plain model.
+    /// </summary>
+    public IReadOnlyList<Chains.ChainStageCheck>? Stages { get; init; }
+
+    /// <summary>An early-exit chain's exit weights in the joint training loss (exit 1 first, summing to 1); null for a plain model.</summary>
+    public IReadOnlyList<double>? ExitWeights { get; init; }
+
     /// <summary>The loss the script fixed (<see cref="ModelDefinition.Loss"/>), as a wire name.</summary>
     public string? Loss { get; init; }
 

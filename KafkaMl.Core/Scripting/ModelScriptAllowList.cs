@@ -50,6 +50,9 @@ public static class ModelScriptAllowList
         "System.Collections.IList", "System.Collections.IComparer", "System.Collections.IEqualityComparer",
         // The richer result a script may return.
         "KafkaMl.Core.Scripting.ModelDefinition",
+        // Early-exit chains: Stage(body, exit), EarlyExitChain(...) and the chain's WithExitWeights. Their members only
+        // build modules and run tensors; Module's file APIs stay denied through DeniedMembers.
+        "KafkaMl.Core.Chains.ChainScript", "KafkaMl.Core.Chains.ChainStage", "KafkaMl.Core.Chains.EarlyExitChain",
     ]);
 
     /// <summary>

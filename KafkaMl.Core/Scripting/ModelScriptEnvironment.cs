@@ -15,7 +15,8 @@ public static class ModelScriptEnvironment
 {
     /// <summary>
     /// The script's implicit <c>using</c>s. A type name (<c>TorchSharp.torch</c>) is imported as <c>using static</c>,
-    /// so <c>Sequential(...)</c>, <c>Linear(3, 4)</c>, <c>tensor(...)</c> need no prefix.
+    /// so <c>Sequential(...)</c>, <c>Linear(3, 4)</c>, <c>tensor(...)</c>, <c>Stage(...)</c> and <c>EarlyExitChain(...)</c>
+    /// need no prefix.
     /// </summary>
     public static readonly ImmutableArray<string> Imports =
     [
@@ -26,6 +27,7 @@ public static class ModelScriptEnvironment
         "TorchSharp.torch",
         "TorchSharp.torch.nn",
         "KafkaMl.Core.Scripting",
+        "KafkaMl.Core.Chains.ChainScript",
     ];
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using KafkaMl.Core.Chains;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Training;
 using TorchSharp;
@@ -65,6 +66,7 @@ public static class ModelScriptInspector
         };
 
         var shape = inputShape ?? definition.InputShape;
+        if (module is EarlyExitChain chain) return InspectChain(chain, shape, report, compilation);
         if (shape is null) return report;
         report = report with { InputShape = shape };
         try
@@ -81,6 +83,27 @@ public static class ModelScriptInspector
             return Failure(e, ModelCheckFailure.Forward,
                     $"The dry forward pass with a zero batch of shape [1, {string.Join(", ", shape)}] failed", compilation)
                 with { InputShape = shape, Parameters = report.Parameters, Layers = report.Layers };
+        }
+    }
+
+    /// <summary>
+    /// An early-exit chain's stages and, with an input shape, the dry forward pass stage by stage: the output shape is
+    /// the final stage's; stages that do not connect fail the check naming the stages and the shapes.
+    /// </summary>
+    private static ModelCheckReport InspectChain(EarlyExitChain chain, IReadOnlyList<long>? shape, ModelCheckReport report, ModelCompilation compilation)
+    {
+        report = report with { ExitWeights = chain.ExitWeights, Stages = ChainCheck.Inspect(chain, null) };
+        if (shape is null) return report;
+        report = report with { InputShape = shape };
+        try
+        {
+            var stages = ChainCheck.Inspect(chain, shape);
+            return report with { Stages = stages, OutputShape = stages[^1].ExitShape };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A ChainShapeException's message names the stages and the shapes.
+            return Failure(e, ModelCheckFailure.Forward, $"The dry forward pass with a zero batch of shape [1, {string.Join(", ", shape)}] failed", compilation) with { InputShape = shape, Parameters = report.Parameters, Layers = report.Layers, Stages = report.Stages, ExitWeights = report.ExitWeights };
         }
     }
 

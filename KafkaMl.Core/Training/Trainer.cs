@@ -48,6 +48,16 @@ public static class Trainer
         return Task.Run(() => Train(model, train, validation, settings, progress, cancellationToken), cancellationToken);
     }
 
+    /// <summary><see cref="TrainAsync(Module{Tensor, Tensor}, SampleSet, SampleSet?, TrainingSettings, IProgress{EpochReport}?, CancellationToken)"/> minimising <paramref name="joint"/>'s loss.</summary>
+    internal static Task<TrainingOutcome> TrainAsync(
+        Module<Tensor, Tensor> model, SampleSet train, SampleSet? validation, TrainingSettings settings, IJointObjective joint,
+        IProgress<EpochReport>? progress, CancellationToken cancellationToken)
+    {
+        CheckArguments(model, train, settings);
+        ArgumentNullException.ThrowIfNull(joint);
+        return Task.Run(() => Train(model, train, validation, settings, progress, cancellationToken, joint), cancellationToken);
+    }
+
     /// <summary>Checked before the async version goes to the thread pool, so bad arguments throw at the call.</summary>
     private static void CheckArguments(Module<Tensor, Tensor> model, SampleSet train, TrainingSettings settings)
     {
@@ -64,7 +74,17 @@ public static class Trainer
         SampleSet? validation,
         TrainingSettings settings,
         IProgress<EpochReport>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        Train(model, train, validation, settings, progress, cancellationToken, joint: null);
+
+    private static TrainingOutcome Train(
+        Module<Tensor, Tensor> model,
+        SampleSet train,
+        SampleSet? validation,
+        TrainingSettings settings,
+        IProgress<EpochReport>? progress,
+        CancellationToken cancellationToken,
+        IJointObjective? joint)
     {
         CheckArguments(model, train, settings);
         if (train.Count == 0) throw new TrainingException("There are no training samples.");
@@ -100,13 +120,17 @@ public static class Trainer
         {
             for (var epoch = 1; epoch <= settings.Epochs; epoch++)
             {
-                var trainMetrics = RunEpoch(model, objective, optimizer, generator, train, features, targets, maxClass, settings, epoch, cancellationToken);
+                var trainMetrics = RunEpoch(model, objective, joint, optimizer, generator, train, features, targets, maxClass, settings, epoch, cancellationToken);
+                if (joint is not null) trainMetrics = joint.TrainMetrics(trainMetrics);
                 IReadOnlyDictionary<string, double> validationMetrics = new Dictionary<string, double>();
                 if (validation is not null)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     validationMetrics = Evaluator.Run(model, objective, validation, validationFeatures!, validationTargets!,
                         validationMaxClass, Math.Max(settings.BatchSize, Evaluator.DefaultBatchSize), confusion: false, cancellationToken).Metrics;
+                    if (joint is not null)
+                        validationMetrics = joint.ValidationMetrics(validationMetrics, validation, validationFeatures!, validationTargets!,
+                            validationMaxClass, Math.Max(settings.BatchSize, Evaluator.DefaultBatchSize), cancellationToken);
                 }
                 var report = new EpochReport(epoch, settings.Epochs, trainMetrics, validationMetrics, stopwatch.Elapsed.TotalSeconds);
                 history.Add(report);
@@ -153,6 +177,7 @@ public static class Trainer
     private static IReadOnlyDictionary<string, double> RunEpoch(
         Module<Tensor, Tensor> model,
         Objective objective,
+        IJointObjective? joint,
         optim.Optimizer optimizer,
         Generator generator,
         SampleSet train,
@@ -183,10 +208,18 @@ public static class Trainer
             var xb = x.narrow(0, start, size);
             var yb = y.narrow(0, start, size);
             optimizer.zero_grad();
-            var output = Objective.Flatten(Forward(model, xb, train), size);
-            if (epoch == 1 && start == 0) objective.CheckFit(output, train, maxClass);
-            var loss = objective.ComputeLoss(output, yb);
-            loss.backward();
+            Tensor output, loss, minimised;
+            if (joint is null)
+            {
+                output = Objective.Flatten(Forward(model, xb, train), size);
+                if (epoch == 1 && start == 0) objective.CheckFit(output, train, maxClass);
+                loss = minimised = objective.ComputeLoss(output, yb);
+            }
+            else
+            {
+                (output, loss, minimised) = joint.TrainBatch(xb, yb, train, maxClass, first: epoch == 1 && start == 0);
+            }
+            minimised.backward();
             optimizer.step();
             double[] statistics;
             if (objective.Metrics.Count == 0)

@@ -46,8 +46,8 @@ public sealed record TrainingMode(string Name, ITrainingDataSource Source, ITrai
 /// <summary>The training modes, chosen by the control message: the one place a new mode is registered.</summary>
 public static class TrainingModes
 {
-    /// <summary>Epochs over the bounded topic:partition:start:end ranges the control message names, then the weights uploaded.</summary>
-    public static readonly TrainingMode Bounded = new("bounded", new RangeDataSource(), new EpochTrainingLoop(), new WeightsPublisher());
+    /// <summary>Epochs over the bounded topic:partition:start:end ranges the control message names (an early-exit chain's exits jointly), then the weights uploaded.</summary>
+    public static readonly TrainingMode Bounded = new("bounded", new RangeDataSource(), new Chains.EarlyExitTrainingLoop(new EpochTrainingLoop()), new WeightsPublisher());
 
     /// <summary>
     /// The mode for a control message sent to the deployment <paramref name="spec"/> belongs to. A bounded deployment

@@ -24,6 +24,7 @@ public static class TrainingSettingsResolver
         TrainingJobSpec spec, ModelDefinition? definition, double controlValidationRate, double controlTestRate, int? torchThreads)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        Chains.ChainTraining.CheckDeployment(spec, definition);
         var notes = new List<string>();
         var lossName = Pick(definition?.Loss, spec.Loss, "the loss");
         var optimizerName = Pick(definition?.Optimizer, spec.Optimizer, "the optimizer");

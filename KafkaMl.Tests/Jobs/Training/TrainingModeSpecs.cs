@@ -21,7 +21,7 @@ public sealed class TrainingModeSpecs
 
         Assert.Same(TrainingModes.Bounded, mode);
         Assert.IsType<RangeDataSource>(mode.Source);
-        Assert.IsType<EpochTrainingLoop>(mode.Loop);
+        Assert.IsType<Core.Chains.EarlyExitTrainingLoop>(mode.Loop); // an EpochTrainingLoop for any model but an early-exit chain
         Assert.IsType<WeightsPublisher>(mode.Publisher);
     }
 

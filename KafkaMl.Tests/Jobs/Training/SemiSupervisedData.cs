@@ -1,0 +1,64 @@
+using KafkaMl.Core.Jobs.Training;
+
+namespace KafkaMl.Tests.Jobs.Training;
+
+/// <summary>Test-data builders for semi-supervised training: generated sets, unlabelled messages sent the Kafka-ML way, specs.</summary>
+internal static class SemiSupervisedData
+{
+    /// <summary>Kafka-ML's dummy key of an unlabelled message: one byte 0.</summary>
+    public static readonly byte[] DummyKey = [0];
+
+    /// <summary>
+    /// Two interleaving half circles (scikit-learn's make_moons), seeded, with Gaussian noise of deviation
+    /// <paramref name="noise"/>, in a seeded random order: class 0 on (cos t, sin t), class 1 on (1 − cos t, 0.5 − sin t).
+    /// </summary>
+    public static List<(float[] Features, float Label)> TwoMoons(int count, double noise, int seed)
+    {
+        var random = new Random(seed);
+        var samples = new List<(float[], float)>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var label = i % 2;
+            var t = Math.PI * random.NextDouble();
+            var (x, y) = label == 0 ? (Math.Cos(t), Math.Sin(t)) : (1 - Math.Cos(t), 0.5 - Math.Sin(t));
+            samples.Add(([(float)(x + noise * Gaussian(random)), (float)(y + noise * Gaussian(random))], label));
+        }
+        return [.. samples.OrderBy(_ => random.Next())];
+    }
+
+    /// <summary>
+    /// Writes <paramref name="samples"/> unlabelled the way Kafka-ML's sinks write to an <c>unsupervised_topic</c> (the
+    /// dummy key, the RAW float32 features as value) to one partition, and returns the range they occupy.
+    /// </summary>
+    public static async Task<TopicRange> SendUnlabelled(BrokerFixture broker, string topic, int partition, IEnumerable<float[]> samples)
+    {
+        var encoder = DataFormats.CreateEncoder(RawFormat.FormatName, broker.RawConfig);
+        var messages = samples.Select(features => new Message<byte[]?, byte[]?> { Key = DummyKey, Value = encoder.Encode(features, []).Value });
+        return await SendRaw(broker, topic, partition, messages);
+    }
+
+    /// <summary>Writes messages as they are to one partition and returns the range they occupy.</summary>
+    public static async Task<TopicRange> SendRaw(BrokerFixture broker, string topic, int partition, IEnumerable<Message<byte[]?, byte[]?>> messages)
+    {
+        var delivered = await broker.ProduceAsync(topic, messages, partition);
+        return new TopicRange(topic, partition, delivered[0].Offset.Value, delivered[^1].Offset.Value + 1);
+    }
+
+    /// <summary>A semi-supervised spec of the two-feature classifier.</summary>
+    public static TrainingJobSpec Spec(int deployment, int epochs = 30, int batchSize = 16, int rounds = 5, double confidence = 0.9, string code = JobData.TwoFeatureScript) =>
+        JobData.Spec(deployment, code: code, epochs: epochs, batchSize: batchSize, resultId: deployment) with
+        {
+            SemiSupervised = new SemiSupervisedSettings(rounds, confidence),
+        };
+
+    /// <summary>Runs the job of result <paramref name="resultId"/> (a spec of <see cref="Spec"/>: the deployment's id) to its end.</summary>
+    public static Task<TrainingJobOutcome> RunAsync(BrokerFixture broker, string controlTopic, RecordingReporter reporter, int resultId, IProgress<string>? log, CancellationToken cancellationToken = default) =>
+        TrainingJob.RunAsync(JobData.Context(broker, controlTopic, resultId), reporter, log, cancellationToken).WaitAsync(Eventually.Patience);
+
+    /// <summary>The bounded control message of labelled <paramref name="labelled"/> and unlabelled <paramref name="unlabelled"/> ranges.</summary>
+    public static ControlMessage Control(BrokerFixture broker, IEnumerable<TopicRange> labelled, IEnumerable<TopicRange> unlabelled, double validationRate, double testRate) =>
+        broker.ControlFor(labelled, validationRate, testRate) with { UnsupervisedTopic = TopicRanges.Format(unlabelled) };
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}

@@ -9,21 +9,23 @@ internal static class SemiSupervisedData
     public static readonly byte[] DummyKey = [0];
 
     /// <summary>
-    /// Two interleaving half circles (scikit-learn's make_moons), seeded, with Gaussian noise of deviation
-    /// <paramref name="noise"/>, in a seeded random order: class 0 on (cos t, sin t), class 1 on (1 − cos t, 0.5 − sin t).
+    /// Two Gaussian blobs in <paramref name="dimensions"/> dimensions (deviation 1 in every direction), seeded, their
+    /// centres <paramref name="separation"/> apart along the first axis, the classes alternating: the best possible
+    /// accuracy is Φ(separation / 2), and a model that sees few labels also fits the other, uninformative axes.
     /// </summary>
-    public static List<(float[] Features, float Label)> TwoMoons(int count, double noise, int seed)
+    public static List<(float[] Features, float Label)> Blobs(int count, int dimensions, double separation, int seed)
     {
         var random = new Random(seed);
         var samples = new List<(float[], float)>(count);
         for (var i = 0; i < count; i++)
         {
             var label = i % 2;
-            var t = Math.PI * random.NextDouble();
-            var (x, y) = label == 0 ? (Math.Cos(t), Math.Sin(t)) : (1 - Math.Cos(t), 0.5 - Math.Sin(t));
-            samples.Add(([(float)(x + noise * Gaussian(random)), (float)(y + noise * Gaussian(random))], label));
+            var features = new float[dimensions];
+            for (var d = 0; d < dimensions; d++) features[d] = (float)Gaussian(random);
+            features[0] += (float)((label - 0.5) * separation);
+            samples.Add((features, label));
         }
-        return [.. samples.OrderBy(_ => random.Next())];
+        return samples;
     }
 
     /// <summary>

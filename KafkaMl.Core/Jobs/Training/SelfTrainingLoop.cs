@@ -18,7 +18,6 @@ public sealed class SelfTrainingLoop : ITrainingLoop
     public async Task<TrainingResultReport> RunAsync(
         TrainingRun run, IAsyncEnumerable<SampleSet> data, ITrainingPublisher publisher, CancellationToken cancellationToken)
     {
-        SelfTrainingRounds.CheckLoss(run);
         var semi = SemiSupervisedDataSource.Settings(run);
         await using var sets = data.GetAsyncEnumerator(cancellationToken);
         var rounds = await SelfTrainingRounds.StartAsync(run, sets, cancellationToken);

@@ -38,15 +38,13 @@ internal sealed class SelfTrainingRounds
     /// <summary>Wall time of every round's training so far.</summary>
     public double Seconds { get; private set; }
 
-    /// <summary>Refuses, before any data is read, a loss that gives no class probabilities (a regression).</summary>
-    public static void CheckLoss(TrainingRun run)
-    {
-        if (PseudoLabeller.Problem(run.Settings.Loss, labelSize: 1) is { } problem) throw new TrainingJobException(problem);
-    }
-
-    /// <summary>The rounds of the first set the source yields, the labelled one (after checking it suits self-training).</summary>
+    /// <summary>
+    /// The rounds of the first set the source yields, the labelled one. A loss that gives no class probabilities (a
+    /// regression) is refused before any data is read; labels self-training cannot imitate, once they are.
+    /// </summary>
     public static async Task<SelfTrainingRounds> StartAsync(TrainingRun run, IAsyncEnumerator<SampleSet> sets, CancellationToken cancellationToken)
     {
+        if (PseudoLabeller.Problem(run.Settings.Loss, labelSize: 1) is { } regression) throw new TrainingJobException(regression);
         if (!await sets.MoveNextAsync()) throw new TrainingJobException("The data source yielded no labelled samples to train on.");
         var labelled = sets.Current;
         if (PseudoLabeller.Problem(run.Settings.Loss, labelled.LabelSize) is { } problem) throw new TrainingJobException(problem);

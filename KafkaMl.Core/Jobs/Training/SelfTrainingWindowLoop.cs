@@ -23,7 +23,6 @@ public sealed class SelfTrainingWindowLoop(StreamProgress progress) : ITrainingL
     public async Task<TrainingResultReport> RunAsync(
         TrainingRun run, IAsyncEnumerable<SampleSet> data, ITrainingPublisher publisher, CancellationToken cancellationToken)
     {
-        SelfTrainingRounds.CheckLoss(run);
         var incremental = StreamDataSource.Settings(run);
         await using var sets = data.GetAsyncEnumerator(cancellationToken);
         var rounds = await SelfTrainingRounds.StartAsync(run, sets, cancellationToken);

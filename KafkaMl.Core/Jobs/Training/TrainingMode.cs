@@ -5,20 +5,28 @@ using KafkaMl.Core.Training;
 
 namespace KafkaMl.Core.Jobs.Training;
 
-/// <summary>Where a run's samples come from: bounded ranges (<see cref="RangeDataSource"/>) or an open stream in windows (<see cref="StreamDataSource"/>).</summary>
+/// <summary>
+/// Where a run's samples come from: bounded ranges (<see cref="RangeDataSource"/>), an open stream in windows
+/// (<see cref="StreamDataSource"/>), or labelled ranges followed by unlabelled data (<see cref="SemiSupervisedDataSource"/>,
+/// <see cref="SemiSupervisedStreamSource"/>).
+/// </summary>
 public interface ITrainingDataSource
 {
     /// <summary>The data as the result's page shows it (reported with the <c>training</c> status).</summary>
     TrainingDataReport Describe(TrainingRun run);
 
     /// <summary>
-    /// The samples, in the model's input shape: a bounded source yields one set; an open stream would yield one
-    /// window at a time.
+    /// The samples, in the model's input shape: a bounded source yields one set; an open stream one window at a time;
+    /// a semi-supervised source the labelled set first, then its unlabelled sets (without labels).
     /// </summary>
     IAsyncEnumerable<SampleSet> ReadAsync(TrainingRun run, CancellationToken cancellationToken);
 }
 
-/// <summary>How a run trains on what its data source yields: epochs over one sample set today (<see cref="EpochTrainingLoop"/>).</summary>
+/// <summary>
+/// How a run trains on what its data source yields: epochs over one sample set (<see cref="EpochTrainingLoop"/>),
+/// window after window (<see cref="WindowedTrainingLoop"/>), or self-training rounds (<see cref="SelfTrainingLoop"/>,
+/// <see cref="SelfTrainingWindowLoop"/>).
+/// </summary>
 public interface ITrainingLoop
 {
     /// <summary>Trains, evaluates and publishes through <paramref name="publisher"/>; returns the last result published.</summary>

@@ -15,16 +15,12 @@ public sealed class HcopdSemiSupervisedSpecs(BrokerFixture broker, ITestOutputHe
     {
         var samples = JobData.HcopdShuffled();
         var labelledCount = (int)Math.Round(samples.Count * 0.2);
-        var (data, control) = broker.NewTopics();
-        var deployment = JobData.NewDeploymentId();
-        var labelled = await broker.SendSamples(data, 0, samples.Take(labelledCount));
-        var unlabelled = await SemiSupervisedData.SendUnlabelled(broker, data + "-unlabelled", 0, samples.Skip(labelledCount).Select(s => s.Features));
-        await broker.SendControl(control, deployment, SemiSupervisedData.Control(broker, [labelled], [unlabelled], validationRate: 0.1, testRate: 0.4));
-        var spec = SemiSupervisedData.Spec(deployment, epochs: 50, batchSize: 10, code: JobData.HcopdScript) with { LearningRate = 0.01 };
+        var sent = await SemiSupervisedData.SendAsync(broker, samples.Take(labelledCount), samples.Skip(labelledCount).Select(s => s.Features), validationRate: 0.1, testRate: 0.4);
+        var spec = SemiSupervisedData.Spec(sent.Deployment, epochs: 50, batchSize: 10, code: JobData.HcopdScript) with { LearningRate = 0.01 };
         using var reporter = new RecordingReporter(spec);
         var log = new LogLines();
 
-        var outcome = await SemiSupervisedData.RunAsync(broker, control, reporter, deployment, log);
+        var outcome = await SemiSupervisedData.RunAsync(broker, sent.Control, reporter, sent.Deployment, log);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         var rounds = reporter.Rounds;

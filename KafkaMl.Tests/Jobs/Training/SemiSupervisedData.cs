@@ -57,6 +57,21 @@ internal static class SemiSupervisedData
     public static Task<TrainingJobOutcome> RunAsync(BrokerFixture broker, string controlTopic, RecordingReporter reporter, int resultId, IProgress<string>? log, CancellationToken cancellationToken = default) =>
         TrainingJob.RunAsync(JobData.Context(broker, controlTopic, resultId), reporter, log, cancellationToken).WaitAsync(Eventually.Patience);
 
+    /// <summary>
+    /// Sends <paramref name="labelled"/> samples to a fresh data topic, <paramref name="unlabelled"/> ones the Kafka-ML
+    /// way to its unsupervised topic, and the bounded control message of both to a fresh control topic for a new deployment.
+    /// </summary>
+    public static async Task<SentStreams> SendAsync(BrokerFixture broker, IEnumerable<(float[] Features, float Label)> labelled, IEnumerable<float[]> unlabelled,
+        double validationRate = 0.2, double testRate = 0.2)
+    {
+        var (data, control) = broker.NewTopics();
+        var deployment = JobData.NewDeploymentId();
+        var labelledRange = await broker.SendSamples(data, 0, labelled);
+        var unlabelledRange = await SendUnlabelled(broker, data + "-unlabelled", 0, unlabelled);
+        await broker.SendControl(control, deployment, Control(broker, [labelledRange], [unlabelledRange], validationRate, testRate));
+        return new SentStreams(data, control, deployment, labelledRange, unlabelledRange);
+    }
+
     /// <summary>The bounded control message of labelled <paramref name="labelled"/> and unlabelled <paramref name="unlabelled"/> ranges.</summary>
     public static ControlMessage Control(BrokerFixture broker, IEnumerable<TopicRange> labelled, IEnumerable<TopicRange> unlabelled, double validationRate, double testRate) =>
         broker.ControlFor(labelled, validationRate, testRate) with { UnsupervisedTopic = TopicRanges.Format(unlabelled) };
@@ -64,3 +79,6 @@ internal static class SemiSupervisedData
     private static double Gaussian(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
+
+/// <summary>What <see cref="SemiSupervisedData.SendAsync"/> sent: the topics, the deployment the control message is for, and the two ranges.</summary>
+internal sealed record SentStreams(string Data, string Control, int Deployment, TopicRange Labelled, TopicRange Unlabelled);

@@ -39,18 +39,14 @@ public sealed class SemiSupervisedTrainingJobSpecs(BrokerFixture broker)
     [Fact]
     public async Task Unlabelled_samples_of_another_shape_than_the_labelled_ones_fail_the_result_naming_both_shapes()
     {
-        var (data, control) = broker.NewTopics();
-        var deployment = JobData.NewDeploymentId();
-        var labelled = await broker.SendSamples(data, 0, JobData.Blobs(20));
-        var unlabelled = await SemiSupervisedData.SendUnlabelled(broker, data + "-unlabelled", 0, Enumerable.Range(0, 10).Select(i => new[] { i, 1f, 2f }));
-        await broker.SendControl(control, deployment, SemiSupervisedData.Control(broker, [labelled], [unlabelled], 0.2, 0.2));
-        using var reporter = new RecordingReporter(SemiSupervisedData.Spec(deployment));
+        var sent = await SemiSupervisedData.SendAsync(broker, JobData.Blobs(20), Enumerable.Range(0, 10).Select(i => new[] { i, 1f, 2f }));
+        using var reporter = new RecordingReporter(SemiSupervisedData.Spec(sent.Deployment));
 
-        var outcome = await SemiSupervisedData.RunAsync(broker, control, reporter, deployment, null);
+        var outcome = await SemiSupervisedData.RunAsync(broker, sent.Control, reporter, sent.Deployment, null);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Equal(["deployed", "training", "failed"], reporter.Statuses.Select(s => s.Status));
-        Assert.StartsWith($"The labelled samples of topic '{data}:0:0:20' have shape [2] (2 values), but the unlabelled samples of unsupervised_topic '{unlabelled}' have shape [3] (3 values).",
+        Assert.StartsWith($"The labelled samples of topic '{sent.Labelled}' have shape [2] (2 values), but the unlabelled samples of unsupervised_topic '{sent.Unlabelled}' have shape [3] (3 values).",
             reporter.Statuses[^1].Error, StringComparison.Ordinal);
         Assert.Empty(reporter.Epochs);
     }
@@ -76,18 +72,14 @@ public sealed class SemiSupervisedTrainingJobSpecs(BrokerFixture broker)
     [Fact]
     public async Task A_supervised_deployment_sent_an_unsupervised_topic_trains_on_the_labelled_data_and_says_the_rest_is_ignored()
     {
-        var (data, control) = broker.NewTopics();
-        var deployment = JobData.NewDeploymentId();
-        var labelled = await broker.SendSamples(data, 0, JobData.Blobs(30));
-        var unlabelled = await SemiSupervisedData.SendUnlabelled(broker, data + "-unlabelled", 0, JobData.Blobs(10).Select(s => s.Features));
-        await broker.SendControl(control, deployment, SemiSupervisedData.Control(broker, [labelled], [unlabelled], 0.2, 0.2));
-        using var reporter = new RecordingReporter(JobData.Spec(deployment, resultId: deployment));
+        var sent = await SemiSupervisedData.SendAsync(broker, JobData.Blobs(30), JobData.Blobs(10).Select(s => s.Features));
+        using var reporter = new RecordingReporter(JobData.Spec(sent.Deployment, resultId: sent.Deployment));
         var log = new LogLines();
 
-        var outcome = await SemiSupervisedData.RunAsync(broker, control, reporter, deployment, log);
+        var outcome = await SemiSupervisedData.RunAsync(broker, sent.Control, reporter, sent.Deployment, log);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
-        Assert.Contains($"the control message names unsupervised_topic '{unlabelled}', but deployment {deployment} is not semi-supervised: the unlabelled data is ignored", log.Lines);
+        Assert.Contains($"the control message names unsupervised_topic '{sent.Unlabelled}', but deployment {sent.Deployment} is not semi-supervised: the unlabelled data is ignored", log.Lines);
         Assert.Empty(reporter.Rounds);
         Assert.NotNull(reporter.Result);
     }
@@ -95,14 +87,10 @@ public sealed class SemiSupervisedTrainingJobSpecs(BrokerFixture broker)
     [Fact]
     public async Task A_regression_loss_is_refused_because_self_training_needs_class_probabilities()
     {
-        var (data, control) = broker.NewTopics();
-        var deployment = JobData.NewDeploymentId();
-        var labelled = await broker.SendSamples(data, 0, JobData.Blobs(20));
-        var unlabelled = await SemiSupervisedData.SendUnlabelled(broker, data + "-unlabelled", 0, JobData.Blobs(10).Select(s => s.Features));
-        await broker.SendControl(control, deployment, SemiSupervisedData.Control(broker, [labelled], [unlabelled], 0.2, 0.2));
-        using var reporter = new RecordingReporter(SemiSupervisedData.Spec(deployment, code: """Sequential(("fc", Linear(2, 1)))""") with { Loss = "mse", Metrics = ["mae"] });
+        var sent = await SemiSupervisedData.SendAsync(broker, JobData.Blobs(20), JobData.Blobs(10).Select(s => s.Features));
+        using var reporter = new RecordingReporter(SemiSupervisedData.Spec(sent.Deployment, code: """Sequential(("fc", Linear(2, 1)))""") with { Loss = "mse", Metrics = ["mae"] });
 
-        var outcome = await SemiSupervisedData.RunAsync(broker, control, reporter, deployment, null);
+        var outcome = await SemiSupervisedData.RunAsync(broker, sent.Control, reporter, sent.Deployment, null);
 
         Assert.Equal(TrainingJobStatus.Failed, outcome.Status);
         Assert.Equal("Self-training needs class probabilities to pick confident pseudo-labels, but the loss mse is a regression; semi-supervised training takes cross_entropy or binary_cross_entropy.",
@@ -113,16 +101,12 @@ public sealed class SemiSupervisedTrainingJobSpecs(BrokerFixture broker)
     [Fact]
     public async Task A_binary_classifier_with_one_output_self_trains_with_labels_of_the_labelled_layout()
     {
-        var (data, control) = broker.NewTopics();
-        var deployment = JobData.NewDeploymentId();
-        var labelled = await broker.SendSamples(data, 0, JobData.Blobs(40));
-        var unlabelled = await SemiSupervisedData.SendUnlabelled(broker, data + "-unlabelled", 0, JobData.Blobs(60, seed: 5).Select(s => s.Features));
-        await broker.SendControl(control, deployment, SemiSupervisedData.Control(broker, [labelled], [unlabelled], 0.2, 0.2));
-        var spec = SemiSupervisedData.Spec(deployment, epochs: 20, code: """Sequential(("fc1", Linear(2, 4)), ("relu", ReLU()), ("fc2", Linear(4, 1)))""") with { Loss = "binary_cross_entropy" };
+        var sent = await SemiSupervisedData.SendAsync(broker, JobData.Blobs(40), JobData.Blobs(60, seed: 5).Select(s => s.Features));
+        var spec = SemiSupervisedData.Spec(sent.Deployment, epochs: 20, code: """Sequential(("fc1", Linear(2, 4)), ("relu", ReLU()), ("fc2", Linear(4, 1)))""") with { Loss = "binary_cross_entropy" };
         using var reporter = new RecordingReporter(spec);
         var log = new LogLines();
 
-        var outcome = await SemiSupervisedData.RunAsync(broker, control, reporter, deployment, log);
+        var outcome = await SemiSupervisedData.RunAsync(broker, sent.Control, reporter, sent.Deployment, log);
 
         Assert.True(outcome.Status == TrainingJobStatus.Finished, $"{outcome.Error}\n{log}");
         var round = reporter.Rounds[1];

@@ -12,7 +12,7 @@ namespace KafkaMl.Core.Jobs.Training;
 /// that window's pseudo-labels for <see cref="Domain.IncrementalSettings.EpochsPerWindow"/> epochs. Every step is
 /// tested on the labelled test split and reported as the round of its window. Models become versions by the
 /// incremental rule (<see cref="IncrementalVersions"/>: round 0 is the first model), and the stream's offsets are
-/// committed after a version.
+/// committed after a version. A version's samples seen counts the unlabelled samples read so far.
 /// </summary>
 /// <remarks>
 /// A job of this mode started again trains from the labelled data again (it does not resume from its last version);

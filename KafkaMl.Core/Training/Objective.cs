@@ -184,6 +184,30 @@ internal sealed class Objective
         _ => throw new InvalidOperationException($"{Loss.ToName()} has no classes."),
     };
 
+    /// <summary>
+    /// The class every sample of a batch is predicted to be (int64 <c>[n]</c>, as <see cref="Classes"/> picks it) and
+    /// the probability the model gives that class (float32 <c>[n]</c>): the top softmax probability for cross-entropy;
+    /// for binary cross-entropy with one output, <c>p = sigmoid(output)</c> and <c>max(p, 1 − p)</c>.
+    /// </summary>
+    public (Tensor Classes, Tensor Confidence) Confidences(Tensor output2d)
+    {
+        switch (Loss)
+        {
+            case Loss.CrossEntropy:
+            {
+                var (top, index) = output2d.softmax(1).max(1);
+                return (index, top.to_type(ScalarType.Float32));
+            }
+            case Loss.BinaryCrossEntropy when output2d.shape[1] == 1:
+            {
+                var p = output2d.reshape(-1).sigmoid();
+                return (output2d.reshape(-1).gt(0).to_type(ScalarType.Int64), maximum(p, p.neg().add(1)).to_type(ScalarType.Float32));
+            }
+            default:
+                throw new TrainingException($"{Loss.ToName()} with {output2d.shape[1]} outputs per sample gives no single class with a probability.");
+        }
+    }
+
     private Tensor Correct(Tensor output2d, Tensor target)
     {
         switch (Loss)

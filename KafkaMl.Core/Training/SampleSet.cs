@@ -156,6 +156,27 @@ public sealed class SampleSet
         return new SampleSet(features, FeatureShape, _labels, LabelShape, Count);
     }
 
+    /// <summary>The same samples with <paramref name="labels"/> (<c>Count × product(labelShape)</c> floats, taken as they are); features are shared.</summary>
+    internal SampleSet WithLabels(float[] labels, ImmutableArray<int> labelShape)
+    {
+        labelShape = CheckShape(labelShape, "label");
+        if (labels.Length != (long)Count * Product(labelShape))
+            throw new ArgumentException($"{labels.Length} label values do not fit {Count} samples with labels of shape {Describe(labelShape)}.", nameof(labels));
+        return new SampleSet(_features, FeatureShape, labels, labelShape, Count);
+    }
+
+    /// <summary>
+    /// The features of samples <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> as a
+    /// float32 tensor (a copy of that slice only: a large set is never one tensor); the caller disposes it.
+    /// </summary>
+    internal Tensor FeaturesTensor(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Count - start);
+        var slice = _features.AsSpan(checked(start * FeatureSize), checked(count * FeatureSize)).ToArray();
+        return tensor(slice, [count, .. FeatureShape.Select(d => (long)d)]);
+    }
+
     /// <summary>
     /// Shuffles all samples with <paramref name="seed"/> (Fisher–Yates over a seeded <see cref="Random"/>,
     /// so the same seed gives the same split on every machine) and then cuts the shuffled order into

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using KafkaMl.Core.Control;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
 
 namespace KafkaMl.Core.Jobs.Training;
@@ -41,32 +40,12 @@ public sealed class RangeDataSource : ITrainingDataSource
         yield return SampleShapes.FitInputShape(samples, run.Definition, run.Log);
     }
 
-    private static async Task<SampleSet> ReadRangesAsync(TrainingRun run, CancellationToken cancellationToken)
+    /// <summary>The labelled samples of the control message's <c>topic</c> ranges, each message decoded or the job failed.</summary>
+    internal static async Task<SampleSet> ReadRangesAsync(TrainingRun run, CancellationToken cancellationToken)
     {
-        var (context, control) = (run.Context, run.Control);
-        var ranges = control.GetRanges();
-        IDataDecoder decoder;
-        try
-        {
-            decoder = control.CreateDecoder();
-        }
-        catch (DataFormatException e)
-        {
-            throw new TrainingJobException($"The stream's format cannot be read: {e.Message}", e);
-        }
-
-        var total = TopicRanges.Total(ranges);
-        run.Say(string.Create(CultureInfo.InvariantCulture, $"reading {total} messages from {control.Topic}"));
-        // Decoded straight into one builder per range (contiguous arrays, so no message's arrays outlive it) and put
-        // together in the control message's order at the end: partitions arrive interleaved.
-        var builders = ranges.Select(r => SampleSet.CreateBuilder((int)Math.Min(r.Count, 1 << 20))).ToArray();
-        var reader = new RangeReader(context.BootstrapServers, $"kafkaml-train-{context.ResultId}", new RangeReaderOptions
-        {
-            MissingDataTimeout = context.MissingDataTimeout,
-            Settings = context.KafkaSettings,
-            Logger = context.KafkaLogger,
-        });
-        var summary = await reader.ReadAsync(ranges, (index, message) =>
+        var control = run.Control;
+        var decoder = run.CreateDecoder();
+        var samples = await RangeSampleReader.ReadAsync(run, control.GetRanges(), control.Topic, (builder, message) =>
         {
             DecodedSample sample;
             try
@@ -80,7 +59,7 @@ public sealed class RangeDataSource : ITrainingDataSource
             }
             try
             {
-                builders[index].Add(sample);
+                builder.Add(sample);
             }
             catch (TrainingException e)
             {
@@ -88,20 +67,6 @@ public sealed class RangeDataSource : ITrainingDataSource
                     $"The message at offset {message.Offset.Value} of topic {message.Topic} partition {message.Partition.Value} does not match the messages before it: {e.Message}"), e);
             }
         }, cancellationToken);
-        run.Say(string.Create(CultureInfo.InvariantCulture,
-            $"read {summary.Messages} messages from {control.Topic} in {summary.Elapsed.TotalSeconds:0.##} s{(summary.Absent > 0 ? $" ({summary.Absent} offsets of the ranges held no message: compacted away)" : "")}"));
-        if (summary.Messages == 0) throw new TrainingJobException($"The ranges {control.Topic} hold no message to train on.");
-
-        var parts = new List<SampleSet>(ranges.Count);
-        for (var i = 0; i < ranges.Count; i++)
-        {
-            if (builders[i].Count == 0) continue;
-            var part = builders[i].Build();
-            builders[i] = SampleSet.CreateBuilder();
-            if (parts.Count > 0 && SampleSet.Mismatch(parts[0], part) is { } problem)
-                throw new TrainingJobException($"The messages of the range {ranges[i]} do not match the messages before them: {problem}");
-            parts.Add(part);
-        }
-        return SampleSet.Concat(parts);
+        return samples ?? throw new TrainingJobException($"The ranges {control.Topic} hold no message to train on.");
     }
 }

@@ -54,12 +54,22 @@ public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSou
 
     public async IAsyncEnumerable<SampleSet> ReadAsync(TrainingRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        await foreach (var window in ReadWindowsAsync(run, run.Control.Topic, unlabelled: false, cancellationToken))
+            yield return SampleShapes.FitInputShape(window, run.Definition, progress.Windows == 1 ? run.Log : null);
+    }
+
+    /// <summary>
+    /// The windows of the open stream <paramref name="topic"/> as decoded (not yet in the model's input shape);
+    /// <paramref name="unlabelled"/>: the values only (<see cref="UnlabelledDecoder"/>).
+    /// </summary>
+    internal async IAsyncEnumerable<SampleSet> ReadWindowsAsync(TrainingRun run, string topic, bool unlabelled, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var incremental = Settings(run);
         var timeout = TimeSpan.FromMilliseconds(incremental.StreamTimeoutMs);
         TimeSpan? end = incremental.Indefinite ? null : timeout;
         var quiet = timeout < QuietClose ? timeout : QuietClose;
         var notBefore = run.ControlTimestamp ?? DateTimeOffset.MinValue;
-        using var reader = await Task.Run(() => StreamWindowReader.Open(run, run.Control.Topic, notBefore, end, cancellationToken), cancellationToken);
+        using var reader = await Task.Run(() => StreamWindowReader.Open(run, topic, notBefore, end, cancellationToken, unlabelled), cancellationToken);
         var deadLetteredBefore = progress.DeadLettered; // by the job this one resumes from
         progress.Checkpoint = reader.Commit;
         try
@@ -69,7 +79,7 @@ public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSou
                 progress.DeadLettered = deadLetteredBefore + reader.DeadLettered;
                 progress.Windows++;
                 progress.SamplesSeen += window.Count;
-                yield return SampleShapes.FitInputShape(window, run.Definition, progress.Windows == 1 ? run.Log : null);
+                yield return window;
             }
         }
         finally
@@ -78,7 +88,7 @@ public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSou
         }
         progress.DeadLettered = deadLetteredBefore + reader.DeadLettered;
         run.Say(string.Create(CultureInfo.InvariantCulture,
-            $"no message for {incremental.StreamTimeoutMs} ms: the stream {run.Control.Topic} ended after {progress.SamplesSeen} samples"));
+            $"no message for {incremental.StreamTimeoutMs} ms: the stream {topic} ended after {progress.SamplesSeen} samples"));
     }
 
     internal static IncrementalSettings Settings(TrainingRun run) =>

@@ -31,7 +31,7 @@ internal sealed class StreamWindowReader : IDisposable
     private static readonly TimeSpan KafkaTimeout = TimeSpan.FromSeconds(10);
 
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
-    private readonly IProducer<byte[]?, byte[]?> _deadLetters;
+    private readonly DeadLetterWriter _deadLetters;
     private readonly IDataDecoder _decoder;
     private readonly string _topic;
     private readonly long _notBeforeMs;
@@ -39,7 +39,7 @@ internal sealed class StreamWindowReader : IDisposable
     private readonly Stopwatch _sinceMessage = Stopwatch.StartNew();
     private readonly IProgress<string>? _log;
 
-    private StreamWindowReader(IConsumer<byte[]?, byte[]?> consumer, IProducer<byte[]?, byte[]?> deadLetters, IDataDecoder decoder,
+    private StreamWindowReader(IConsumer<byte[]?, byte[]?> consumer, DeadLetterWriter deadLetters, IDataDecoder decoder,
         string topic, long notBeforeMs, IProgress<string>? log)
     {
         (_consumer, _deadLetters, _decoder, _topic, _notBeforeMs, _log) = (consumer, deadLetters, decoder, topic, notBeforeMs, log);
@@ -49,7 +49,7 @@ internal sealed class StreamWindowReader : IDisposable
     public static string GroupId(int resultId) => string.Create(CultureInfo.InvariantCulture, $"kafkaml-incremental-{resultId}");
 
     /// <summary>Messages sent to the dead-letter topic so far.</summary>
-    public long DeadLettered { get; private set; }
+    public long DeadLettered => _deadLetters.Count;
 
     /// <summary>Whether the group had committed offsets to start from (a resumed job).</summary>
     public bool Resumed { get; private set; }
@@ -59,17 +59,11 @@ internal sealed class StreamWindowReader : IDisposable
 
     /// <summary>Opens the stream <paramref name="topic"/>, positioned as the remarks say.</summary>
     /// <param name="end">How long to wait for the topic to exist (null: until cancelled).</param>
-    public static StreamWindowReader Open(TrainingRun run, string topic, DateTimeOffset notBefore, TimeSpan? end, CancellationToken cancellationToken)
+    /// <param name="unlabelled">Whether the stream is unlabelled data (<see cref="UnlabelledDecoder"/>: values only).</param>
+    public static StreamWindowReader Open(TrainingRun run, string topic, DateTimeOffset notBefore, TimeSpan? end, CancellationToken cancellationToken, bool unlabelled = false)
     {
-        IDataDecoder decoder;
-        try
-        {
-            decoder = run.Control.CreateDecoder();
-        }
-        catch (DataFormatException e)
-        {
-            throw new TrainingJobException($"The stream's format cannot be read: {e.Message}", e);
-        }
+        var decoder = run.CreateDecoder();
+        if (unlabelled) decoder = new UnlabelledDecoder(decoder);
         var context = run.Context;
         var config = KafkaClientConfig.Consumer(context.BootstrapServers, GroupId(context.ResultId),
             $"kafkaml-incremental-{context.ResultId}", settings: context.KafkaSettings);
@@ -77,10 +71,8 @@ internal sealed class StreamWindowReader : IDisposable
         var consumer = new ConsumerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler((_, entry) => KafkaClientConfig.Log(context.KafkaLogger, entry))
             .Build();
-        var producer = new ProducerBuilder<byte[]?, byte[]?>(KafkaClientConfig.Producer(context.BootstrapServers, $"kafkaml-incremental-{context.ResultId}-dlq", settings: context.KafkaSettings))
-            .SetLogHandler((_, entry) => KafkaClientConfig.Log(context.KafkaLogger, entry))
-            .Build();
-        var reader = new StreamWindowReader(consumer, producer, decoder, topic, notBefore.ToUnixTimeMilliseconds(), run.Log);
+        var deadLetters = new DeadLetterWriter(context, $"kafkaml-incremental-{context.ResultId}-dlq", run.Log);
+        var reader = new StreamWindowReader(consumer, deadLetters, decoder, topic, notBefore.ToUnixTimeMilliseconds(), run.Log);
         try
         {
             reader.Position(end, cancellationToken);
@@ -112,7 +104,7 @@ internal sealed class StreamWindowReader : IDisposable
             _next[result.Partition.Value] = result.Offset.Value + 1;
             if (IsBefore(result)) continue;
             _sinceMessage.Restart();
-            Take(result, builder);
+            _deadLetters.TryAdd(builder, _decoder, result);
         }
         return builder.Count == 0 ? null : builder.Build();
     }
@@ -121,35 +113,12 @@ internal sealed class StreamWindowReader : IDisposable
     public void Commit()
     {
         if (_next.Count == 0) return;
-        _deadLetters.Flush(KafkaTimeout); // dead letters are out before their offsets count as done
+        _deadLetters.Flush(); // dead letters are out before their offsets count as done
         _consumer.Commit(_next.Select(p => new TopicPartitionOffset(_topic, p.Key, p.Value)));
     }
 
     private bool IsBefore(ConsumeResult<byte[]?, byte[]?> result) =>
         result.Message.Timestamp.Type != TimestampType.NotAvailable && result.Message.Timestamp.UnixTimestampMs < _notBeforeMs;
-
-    private void Take(ConsumeResult<byte[]?, byte[]?> result, SampleSet.Builder builder)
-    {
-        string error;
-        try
-        {
-            builder.Add(_decoder.Decode(result.Message.Key ?? [], result.Message.Value ?? []));
-            return;
-        }
-        catch (DataFormatException e)
-        {
-            error = $"Not valid {_decoder.Format} data for this stream: {e.Message}";
-        }
-        catch (TrainingException e)
-        {
-            error = $"Does not match the stream's earlier messages: {e.Message}";
-        }
-        DeadLettered++;
-        var letter = TopicNames.DeadLetter(_topic);
-        if (DeadLettered <= 10 || DeadLettered % 1000 == 0)
-            _log?.Report($"dead letter #{DeadLettered} from {DeadLetters.Source(result.Topic, result.Partition.Value, result.Offset.Value)} to {letter}: {error}");
-        _deadLetters.Produce(letter, DeadLetters.Create(result, error));
-    }
 
     /// <summary>Assigns every partition of the topic, at the committed offsets or from the control message's time.</summary>
     private void Position(TimeSpan? end, CancellationToken cancellationToken)
@@ -211,7 +180,7 @@ internal sealed class StreamWindowReader : IDisposable
     {
         try
         {
-            _deadLetters.Flush(KafkaTimeout);
+            _deadLetters.Flush();
             _consumer.Close();
         }
         catch (KafkaException)

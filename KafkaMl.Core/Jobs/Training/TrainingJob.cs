@@ -104,6 +104,7 @@ public static class TrainingJob
         var found = await WaitForControlMessageAsync(context, spec, log, cancellationToken);
         var control = found.Message;
         var mode = TrainingModes.For(control, spec);
+        if (mode.Note is { } why) log?.Report(why);
         if (mode.Resumes) context.Resumable?.Invoke();
         var (settings, _) = ResolveSettings(spec, definition, control.ValidationRate, control.TestRate, context.TorchThreads);
         var run = new TrainingRun(context, spec, definition, control, settings, reporter, log) { Reports = reports, ControlTimestamp = found.Timestamp };

@@ -1,4 +1,5 @@
 using KafkaMl.Core.Control;
+using KafkaMl.Core.Formats;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Scripting;
 using KafkaMl.Core.Training;
@@ -42,4 +43,17 @@ public sealed record TrainingRun(
 
     /// <summary>Completes when every report sent so far was delivered; throws the first failure.</summary>
     public Task ReportsDeliveredAsync() => Reports.WhenAllAsync();
+
+    /// <summary>A decoder for the control message's format; a format it cannot configure fails the job.</summary>
+    internal IDataDecoder CreateDecoder()
+    {
+        try
+        {
+            return Control.CreateDecoder();
+        }
+        catch (DataFormatException e)
+        {
+            throw new TrainingJobException($"The stream's format cannot be read: {e.Message}", e);
+        }
+    }
 }

@@ -39,7 +39,6 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
         TrainingRun run, IAsyncEnumerable<SampleSet> data, ITrainingPublisher publisher, CancellationToken cancellationToken)
     {
         var incremental = StreamDataSource.Settings(run);
-        var (metric, onValidation) = IncrementalSettings.Split(incremental.MonitoringMetric);
         var settings = run.Settings with { Epochs = incremental.EpochsPerWindow, EarlyStopping = null };
         var model = run.Definition.Module;
         run.Say(FormattableString.Invariant(
@@ -49,7 +48,8 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
                 : FormattableString.Invariant($"publishing when no message came for {incremental.StreamTimeoutMs} ms")));
 
         var resume = await IncrementalResume.LoadAsync(run, progress, incremental, cancellationToken);
-        var (version, reference, scaler) = (resume.Version, resume.Reference, resume.Scaler);
+        var versions = new IncrementalVersions(incremental, progress, resume.Version, resume.Reference);
+        var scaler = resume.Scaler;
         var seconds = 0.0;
         TrainedModel? last = null;
         await foreach (var window in data.WithCancellation(cancellationToken))
@@ -76,20 +76,11 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
             var result = new TrainingResultReport(trainMetrics, validationMetrics, new Dictionary<string, double>(), null, seconds,
                 current is null ? null : JsonNode.Parse(current.ToJson())!.AsObject());
             last = new TrainedModel(result, current, window.FeatureShape);
-            if (!incremental.Indefinite) continue;
-
-            var monitored = (onValidation ? validationMetrics : outcome.TrainMetrics).TryGetValue(metric, out var value) && double.IsFinite(value) ? value : (double?)null;
-            if (monitored is null || (reference is { } before && !Improves(monitored.Value, before, incremental))) continue;
-            run.Say(reference is { } previous
-                ? string.Create(CultureInfo.InvariantCulture, $"{incremental.MonitoringMetric} improved from {previous:0.####} to {monitored:0.####}")
-                : string.Create(CultureInfo.InvariantCulture, $"{incremental.MonitoringMetric} {monitored:0.####} is the reference"));
-            reference = monitored;
-            await publisher.PublishAsync(run, WithVersion(last, ++version), cancellationToken);
-            if (progress.Checkpoint is { } checkpoint) await Task.Run(checkpoint, cancellationToken);
+            if (versions.Improves(run, outcome.TrainMetrics, validationMetrics)) await versions.PublishAsync(run, publisher, last, cancellationToken);
         }
 
         if (last is null) throw new TrainingJobException($"The online stream {run.Control.Topic} brought no sample to train on.");
-        if (!incremental.Indefinite) await publisher.PublishAsync(run, WithVersion(last, ++version), cancellationToken);
+        if (!incremental.Indefinite) await versions.PublishAsync(run, publisher, last, cancellationToken);
         return last.Result;
     }
 
@@ -97,11 +88,6 @@ public sealed class WindowedTrainingLoop(StreamProgress progress) : ITrainingLoo
     public static bool Improves(double value, double reference, IncrementalSettings settings) => settings.Change == MetricChange.Up
         ? value >= reference + settings.Improvement
         : value <= reference - settings.Improvement;
-
-    private TrainedModel WithVersion(TrainedModel trained, int version) => trained with
-    {
-        Version = new ModelVersionReport(version, progress.SamplesSeen, trained.Result.TrainMetrics, trained.Result.ValMetrics, null, trained.Result.Scaler),
-    };
 
     /// <summary>The window's train and validation shares; a window too small to spare a validation sample is all training.</summary>
     private static SampleSplit SplitWindow(SampleSet window, double validationRate, int seed)

@@ -103,7 +103,7 @@ public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutpu
         using var stop = new CancellationTokenSource();
         var job = RunAsync(control, reporter, log, deployment, stop.Token);
 
-        var samples = Hcopd();
+        var samples = JobData.HcopdShuffled();
         using (var sink = OnlineSink(data, control, deployment, validationRate: 0.1, partition: 0))
         {
             var sent = 0;
@@ -188,15 +188,4 @@ public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutpu
         ValidationRate = validationRate,
         Online = true,
     });
-
-    private static List<(float[] Features, float Label)> Hcopd()
-    {
-        var csv = Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", "hcopd.csv");
-        using var samples = CsvSamples.Open(csv, new CsvSampleOptions { Label = "Diagnosis", Features = ["Gender", "Age", "Smoking"] });
-        var all = new List<(float[], float)>();
-        while (samples.MoveNext()) all.Add((samples.Features.ToArray(), samples.Label[0]));
-        // The file is sorted by diagnosis; a live stream is not: send it in a fixed random order.
-        var random = new Random(7);
-        return [.. all.OrderBy(_ => random.Next())];
-    }
 }

@@ -64,6 +64,17 @@ internal static class JobData
         }
     }
 
+    /// <summary>The HCOPD samples (Gender, Age, Smoking; label Diagnosis) in a fixed random order (the file is sorted by diagnosis; a live stream is not).</summary>
+    public static List<(float[] Features, float Label)> HcopdShuffled()
+    {
+        var csv = Path.Combine(KafkaMlProcess.RepoRoot, "samples", "hcopd", "hcopd.csv");
+        using var samples = CsvSamples.Open(csv, new CsvSampleOptions { Label = "Diagnosis", Features = ["Gender", "Age", "Smoking"] });
+        var all = new List<(float[], float)>();
+        while (samples.MoveNext()) all.Add((samples.Features.ToArray(), samples.Label[0]));
+        var random = new Random(7);
+        return [.. all.OrderBy(_ => random.Next())];
+    }
+
     /// <summary>Samples no spec may train on: their label (5) is no class of a 2-output model, so training on them fails.</summary>
     public static IEnumerable<(float[] Features, float Label)> Poison(int count) =>
         Enumerable.Range(0, count).Select(_ => (new[] { 1000f, -1000f }, 5f));

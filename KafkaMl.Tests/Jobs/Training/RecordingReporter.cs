@@ -6,7 +6,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 /// An in-memory portal for <see cref="Core.Jobs.Training.TrainingJob"/>: serves a spec, records every report in order,
 /// and keeps copies of the uploaded weight files (the job deletes its own).
 /// </summary>
-internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IModelVersionReporter, IDisposable
+internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporter, IModelVersionReporter, ISelfTrainingReporter, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly List<object> _reports = [];
@@ -16,7 +16,7 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
     /// <summary>When set, a report this returns non-null for fails with that exception instead of being recorded.</summary>
     public Func<object, Exception?>? Refuse { get; init; }
 
-    /// <summary>Every report in the order the job made it: <see cref="TrainingStatusReport"/>, <see cref="EpochReportDto"/>, <see cref="TrainingResultReport"/>.</summary>
+    /// <summary>Every report in the order the job made it: <see cref="TrainingStatusReport"/>, <see cref="EpochReportDto"/>, <see cref="SelfTrainingRoundReport"/>, <see cref="ModelVersionReport"/>, <see cref="TrainingResultReport"/>.</summary>
     public IReadOnlyList<object> Reports
     {
         get { lock (_gate) return [.. _reports]; }
@@ -30,6 +30,9 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
 
     /// <summary>The model versions published, in order.</summary>
     public IReadOnlyList<ModelVersionReport> Versions => [.. Reports.OfType<ModelVersionReport>()];
+
+    /// <summary>The self-training rounds reported, in order.</summary>
+    public IReadOnlyList<SelfTrainingRoundReport> Rounds => [.. Reports.OfType<SelfTrainingRoundReport>()];
 
     /// <summary>Copies of the uploaded files, or null before the result.</summary>
     public TrainingArtifacts? Artifacts { get; private set; }
@@ -47,6 +50,9 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
     }
 
     public Task ReportEpochAsync(EpochReportDto report, CancellationToken cancellationToken) =>
+        Record(report) is { } refused ? Task.FromException(refused) : Task.CompletedTask;
+
+    public Task ReportSelfTrainingRoundAsync(SelfTrainingRoundReport report, CancellationToken cancellationToken) =>
         Record(report) is { } refused ? Task.FromException(refused) : Task.CompletedTask;
 
     public Task ReportResultAsync(TrainingResultReport report, TrainingArtifacts artifacts, CancellationToken cancellationToken)

@@ -31,8 +31,10 @@ internal static class KafkaMlPythonRawSink
         consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id="sink", enable_auto_commit=False)
 
 
+        # A topic the consumer does not know yet is looked up by the producer, which creates it where the broker
+        # auto-creates topics (as Kafka-ML's sinks rely on).
         def end_offsets(name):
-            partitions = consumer.partitions_for_topic(name)
+            partitions = consumer.partitions_for_topic(name) or producer.partitions_for(name)
             return consumer.end_offsets([TopicPartition(name, p) for p in sorted(partitions)])
 
 

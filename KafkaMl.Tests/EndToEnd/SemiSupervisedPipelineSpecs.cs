@@ -1,4 +1,3 @@
-using Confluent.Kafka.Admin;
 using KafkaMl.Tests.Compatibility;
 
 namespace KafkaMl.Tests.EndToEnd;
@@ -19,7 +18,6 @@ public sealed class SemiSupervisedPipelineSpecs(PortalProcessFixture portal)
         await ExternalClients.RequirePythonKafkaAsync();
         var name = $"semi-{Guid.NewGuid():N}";
         var (topic, unsupervised) = ($"e2e-{name}", $"e2e-{name}-unlabelled");
-        await CreateTopicsAsync(topic, unsupervised);
         var deployment = await DeploySemiSupervisedAsync(name);
         var (labelled, unlabelled) = (TwoBlobs(seed: 16, count: 60), TwoBlobs(seed: 61, count: 600));
 
@@ -73,12 +71,6 @@ public sealed class SemiSupervisedPipelineSpecs(PortalProcessFixture portal)
             unsupervisedRounds = 3,
             confidence = 0.9,
         });
-    }
-
-    private async Task CreateTopicsAsync(params string[] topics)
-    {
-        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = portal.BootstrapServers }).Build();
-        await admin.CreateTopicsAsync(topics.Select(t => new TopicSpecification { Name = t, NumPartitions = 2, ReplicationFactor = 1 }));
     }
 
     /// <summary>Two seeded Gaussian blobs in the plane, centred at (−1.5, 0) and (1.5, 0), classes alternating.</summary>

@@ -33,7 +33,7 @@ internal static class DashboardCharts
         return [.. Classes(summary, labels).Select(c => (ITrace)new Scatter
         {
             Name = c.Label,
-            Mode = ModeFlag.Lines,
+            Mode = ModeFlag.Lines | ModeFlag.Markers, // a single second is a point, not an area
             StackGroup = "classes",
             Line = new Line { Color = c.Color },
             X = times,
@@ -68,8 +68,10 @@ internal static class DashboardCharts
         },
     ];
 
-    public static Plotly.Blazor.Layout Layout(string title, string? yTitle = null, bool legend = false) => new()
+    /// <param name="categories">The x axis names classes (shown as names even when they are numbers), not times.</param>
+    public static Plotly.Blazor.Layout Layout(string title, string? yTitle = null, bool legend = false, bool categories = false) => new()
     {
+        XAxis = [new XAxis { Type = categories ? Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Category : Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date }],
         Title = new Title { Text = title, X = 0.02m, XAnchor = Plotly.Blazor.LayoutLib.TitleLib.XAnchorEnum.Left },
         Height = 260,
         ShowLegend = legend,

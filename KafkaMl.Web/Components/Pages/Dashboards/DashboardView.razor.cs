@@ -23,7 +23,7 @@ public sealed partial class DashboardView : IDisposable
     private IList<ITrace> timeline = [];
     private IList<ITrace> lines = [];
     private IList<ITrace> scores = [];
-    private readonly Plotly.Blazor.Layout barsLayout = DashboardCharts.Layout("Classes over the window", "predictions");
+    private readonly Plotly.Blazor.Layout barsLayout = DashboardCharts.Layout("Classes over the window", "predictions", categories: true);
     private readonly Plotly.Blazor.Layout timelineLayout = DashboardCharts.Layout("Classes per second", "predictions", legend: true);
     private readonly Plotly.Blazor.Layout linesLayout = DashboardCharts.Layout("Latest predictions", legend: true);
     private Plotly.Blazor.Layout scoreLayout = DashboardCharts.Layout("Accuracy over time");

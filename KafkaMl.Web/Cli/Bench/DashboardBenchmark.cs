@@ -17,9 +17,9 @@ namespace KafkaMl.Web.Cli.Bench;
 /// then with the viewers: the reader's throughput and lag, the updates pushed per viewer per second (each rendered as
 /// its JSON, a stand-in for a circuit's render), how many readers served them, and the process's CPU in both phases.
 /// </summary>
-internal sealed class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings>
+internal sealed partial class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings>
 {
-    public sealed record Settings(int Rate, TimeSpan Duration, int Viewers, int Window, int Partitions, string? BootstrapServers);
+    public sealed record Settings(int Rate, TimeSpan Duration, int Viewers, int Window, int Partitions, string? BootstrapServers, bool Portal = false, int Users = 10);
 
     public override string Name => "dashboard";
 
@@ -27,16 +27,22 @@ internal sealed class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings
 
     protected override string Usage =>
         """
-        usage: KafkaMl.Web bench dashboard [--rate N] [--duration S] [--viewers N] [--window N] [--partitions N] [--bootstrap-servers HOST:PORT]
+        usage: KafkaMl.Web bench dashboard [--rate N] [--duration S] [--viewers N] [--window N] [--partitions N] [--bootstrap-servers HOST:PORT] [--portal [--users N]]
           --rate N          predictions produced per second (default 10000)
           --duration S      seconds of each phase: producer alone, then producer with the viewers (default 30)
           --viewers N       viewers of the one dashboard (default 4)
           --window N        the dashboard's window (default 1000)
           --partitions N    partitions of the prediction topic on the embedded broker (default 4)
           --bootstrap-servers HOST:PORT   a cluster to measure against instead of an embedded broker in this process
+          --portal          against a real portal (child process, open access, its embedded broker): users load its pages while the
+                            producer runs, first with no dashboard open, then with the viewers polling the dashboard's summary at
+                            the push rate (4/s: what a circuit is sent); page latency side by side, and the portal's reader count
+          --users N         (--portal) users loading pages, one page every 200 ms each (default 10)
         """;
 
-    protected override IReadOnlyCollection<string> Valued => ["--rate", "--duration", "--viewers", "--window", "--partitions", BenchBroker.BootstrapOption];
+    protected override IReadOnlyCollection<string> Valued => ["--rate", "--duration", "--viewers", "--window", "--partitions", "--users", BenchBroker.BootstrapOption];
+
+    protected override IReadOnlyCollection<string> Flags => ["--portal"];
 
     protected override Settings Parse(CliOptions options) => new(
         options.Int("--rate", 10_000, min: 1, max: 1_000_000),
@@ -44,9 +50,14 @@ internal sealed class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings
         options.Int("--viewers", 4, min: 1, max: 1_000),
         options.Int("--window", 1_000, min: 1, max: KafkaMl.Core.Domain.Dashboard.MaxWindow),
         options.Int("--partitions", 4, min: 1, max: 256),
-        options.Get(BenchBroker.BootstrapOption));
+        options.Get(BenchBroker.BootstrapOption),
+        options.Flag("--portal"),
+        options.Int("--users", 10, min: 1, max: 1_000));
 
-    protected override async Task<int> MeasureAsync(Settings settings, CancellationToken cancellationToken)
+    protected override Task<int> MeasureAsync(Settings settings, CancellationToken cancellationToken) =>
+        settings.Portal ? MeasurePortalAsync(settings, cancellationToken) : MeasureHubAsync(settings, cancellationToken);
+
+    private static async Task<int> MeasureHubAsync(Settings settings, CancellationToken cancellationToken)
     {
         using var broker = BenchBroker.Start(settings.BootstrapServers, settings.Partitions);
         var topic = $"bench-predictions-{Guid.NewGuid():N}";
@@ -101,7 +112,7 @@ internal sealed class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings
     private static long Consumed(DashboardHub hub) => hub.Watched().Sum(w => w.Consumed);
 
     /// <summary>Produces at the rate for the duration (in 10 ms slices), flushes; answers how many, over how long, and the process's CPU cores used.</summary>
-    private static async Task<Phase> ProduceAsync(IProducer<byte[]?, byte[]> producer, string topic, Settings settings, CancellationToken cancellationToken)
+    internal static async Task<Phase> ProduceAsync(IProducer<byte[]?, byte[]> producer, string topic, Settings settings, CancellationToken cancellationToken)
     {
         var writer = new PredictionWriter("bench");
         var random = new Random(17);
@@ -141,7 +152,7 @@ internal sealed class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings
 
     private static Task Progress(string line) => Console.Error.WriteLineAsync($"bench dashboard: {line}");
 
-    private sealed record Phase(long Produced, double Seconds, double Cores);
+    internal sealed record Phase(long Produced, double Seconds, double Cores);
 
     /// <summary>A viewer as a circuit would be: every pushed snapshot is turned into what is sent (here its JSON), timed.</summary>
     private sealed class Viewer

@@ -109,6 +109,33 @@ public sealed class DashboardHubSpecs(BrokerFixture broker) : IAsyncLifetime
         Assert.Equal(pairs.Count, summary.Messages);
     }
 
+    [Fact]
+    public async Task A_missing_label_topic_is_said_so_while_the_predictions_are_read()
+    {
+        var source = NewTopic() with { LabelTopic = $"missing-labels-{Guid.NewGuid():N}" };
+
+        var summary = await Eventually.Until(() => Task.FromResult(hub.Summary(source, ThreeClasses)), s => s.Problem is not null, "the missing label topic to be reported");
+
+        Assert.Equal(DashboardState.Reading, summary.State);
+        Assert.Contains("label topic", summary.Problem);
+    }
+
+    [Fact]
+    public async Task Replaying_a_topic_being_read_starts_its_figures_again_from_that_time()
+    {
+        var source = NewTopic();
+        await broker.ProduceAsync(source.Topic, Enumerable.Range(0, 7).Select(_ => Message(null, OfClass(1))));
+        await WarmUpAsync(source.Topic, () => hub.Summary(source, ThreeClasses));
+
+        hub.Replay(source, ThreeClasses, minutes: 10);
+
+        // Read back: every message of the topic once, the seven sent before the reader started among them (the
+        // figures started again, so the warm-up messages read before the replay are not counted twice).
+        var total = broker.HighWatermarkSum(source.Topic);
+        var summary = await Eventually.Until(() => Task.FromResult(hub.Summary(source, ThreeClasses)), s => s.Messages >= total, "the replay to read the topic back");
+        Assert.Equal((total, 7L), (summary.Messages, CountOf(summary, "1")));
+    }
+
     private DashboardSource NewTopic(bool labels = false)
     {
         var id = Guid.NewGuid().ToString("N")[..12];

@@ -31,6 +31,7 @@ public sealed class DashboardTopicReader : IAsyncDisposable
     private DateTimeOffset? pendingReplay;
     private long notBeforeMs = long.MinValue;
     private long consumed;
+    private bool lookedUp;
 
     /// <param name="onMessage">Called for each message, with true when it comes from the label topic.</param>
     /// <param name="onReplay">Called on the reader's thread just before it reads back (the figures start again).</param>
@@ -73,12 +74,12 @@ public sealed class DashboardTopicReader : IAsyncDisposable
                 .Build();
             var sinceLookup = Stopwatch.StartNew();
             var initial = true;
-            Lookup(consumer, initial: true, token);
+            TryLookup(consumer, token);
             while (!token.IsCancellationRequested)
             {
                 if (sinceLookup.Elapsed >= LookupInterval)
                 {
-                    Lookup(consumer, initial: false, token);
+                    TryLookup(consumer, token);
                     sinceLookup.Restart();
                 }
                 if (pendingReplay is { } from && State == DashboardState.Reading)
@@ -141,8 +142,28 @@ public sealed class DashboardTopicReader : IAsyncDisposable
         onMessage(result.Topic == labelTopic && result.Topic != topic, result);
     }
 
-    /// <summary>Assigns partitions not seen before: at the end on the first lookup (or the replay's time), else from their beginning (they are new).</summary>
-    private void Lookup(IConsumer<byte[]?, byte[]?> consumer, bool initial, CancellationToken token)
+    /// <summary>
+    /// <see cref="Lookup"/>, saying why when Kafka cannot answer now (a broker restarting, a network hiccup): the
+    /// reader goes on and looks again, rather than leaving its viewers with a dashboard that stopped for good.
+    /// </summary>
+    private void TryLookup(IConsumer<byte[]?, byte[]?> consumer, CancellationToken token)
+    {
+        try
+        {
+            Lookup(consumer, token);
+        }
+        catch (KafkaException e) when (!e.Error.IsFatal)
+        {
+            Problem = $"Kafka does not answer about '{topic}' now ({e.Error.Reason}); looking again.";
+            logger.LogDebug("Dashboard reader of {Topic}: lookup failed: {Reason}", topic, e.Error.Reason);
+        }
+    }
+
+    /// <summary>
+    /// Assigns partitions not seen before: at the end on the first lookup that succeeds (or the replay's time), else
+    /// from their beginning (a topic or partition made since: all of it is new).
+    /// </summary>
+    private void Lookup(IConsumer<byte[]?, byte[]?> consumer, CancellationToken token)
     {
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         var found = new List<TopicPartition>();
@@ -158,10 +179,11 @@ public sealed class DashboardTopicReader : IAsyncDisposable
         var fresh = found.Where(p => !assigned.Contains(p)).ToList();
         if (fresh.Count > 0)
         {
-            var start = initial && pendingReplay is null ? Offset.End : Offset.Beginning;
+            var start = !lookedUp && pendingReplay is null ? Offset.End : Offset.Beginning;
             assigned.UnionWith(fresh);
             consumer.IncrementalAssign(fresh.Select(p => new TopicPartitionOffset(p, start)));
         }
+        lookedUp = true;
         State = missing.Contains(topic) ? DashboardState.TopicMissing : DashboardState.Reading;
         Problem = missing.Count == 0 ? null
             : missing.Contains(topic) ? $"The topic '{topic}' does not exist (yet): nothing to show until it does."

@@ -43,6 +43,12 @@ public sealed partial class DashboardView : IDisposable
         viewing?.Dispose();
         watched = key;
         scoreLayout = DashboardCharts.Layout($"{ScoreName} over time");
+        if (!RendererInfo.IsInteractive)
+        {
+            // Prerendering: the figures now, without a viewer (the page's circuit watches once it connects).
+            Show(Hub.Summary(key.Source, key.Settings));
+            return;
+        }
         var (view, now) = Hub.Watch(key.Source, key.Settings, pushed => InvokeAsync(() =>
         {
             Show(pushed);

@@ -8,7 +8,8 @@ namespace KafkaMl.Tests.Browser;
 /// The whole pipeline as a new user walks it in Chromium, against the real portal process (training and inference
 /// run as its child processes): sign in, create the HCOPD model from its template, a configuration and a deployment,
 /// upload the HCOPD CSV from the deployment page, watch the result gain epochs until it is finished, deploy it for
-/// inference, send samples and see predictions in the live feed. Each step saves docs/screenshots/walk-*.png.
+/// inference, send samples and see predictions in the live feed and on the inference's dashboard, open in another tab.
+/// Each step saves docs/screenshots/walk-*.png.
 /// Elements are found by the data-testid contract (notes/contracts.md).
 /// </summary>
 [Collection(BrowserCollection.Name)]
@@ -139,11 +140,19 @@ public sealed class PipelineWalkthroughSpecs(BrowserPortalFixture fixture, ITest
             await Expect(result.ByTestId("inference-status")).ToHaveTextAsync(new Regex(@"^\s*running\s*$"), new() { Timeout = LongWait });
         });
 
+        // The inference's own dashboard open in a second tab before the samples go: its reader starts at the output
+        // topic's end, and the tile, strip and bars follow the predictions without a reload.
+        var dashboard = new PortalPage(await browser.Context.NewPageAsync(), output);
+        await dashboard.OpenAsync(result.CurrentPath);
+        await dashboard.Page.GetByRole(AriaRole.Tab, new() { Name = "Dashboard" }).ClickAsync();
+        await Expect(dashboard.ByTestId("dashboard-view")).ToHaveAttributeAsync("data-state", "Reading", new() { Timeout = LongWait });
+
         var samples = await FirstSamplesCsvAsync(InferenceSamples);
         try
         {
             await result.StepAsync("walk-13-predictions", async () =>
             {
+                await result.Page.BringToFrontAsync();
                 await result.Input("csv-upload-file").SetInputFilesAsync(samples);
                 await result.ChooseAsync("csv-upload-label", "Diagnosis"); // the column left out: the model sees the features
                 await result.ByTestId("csv-upload-start").ClickAsync();
@@ -156,6 +165,18 @@ public sealed class PipelineWalkthroughSpecs(BrowserPortalFixture fixture, ITest
         {
             File.Delete(samples);
         }
+
+        await dashboard.StepAsync("walk-14-dashboard", async () =>
+        {
+            await dashboard.Page.BringToFrontAsync();
+            await Expect(dashboard.ByTestId("dashboard-messages")).ToHaveTextAsync(new Regex($@"^\s*{InferenceSamples}\s*$"), new() { Timeout = LongWait });
+            await Expect(dashboard.ByTestId("dashboard-tile")).ToHaveAttributeAsync("data-class", new Regex(@"^[01]$"));
+            await Expect(dashboard.ByTestId("dashboard-strip").GetByTestId("dashboard-strip-item")).ToHaveCountAsync(InferenceSamples);
+            await Expect(dashboard.ByTestId("dashboard-bars")).ToHaveAttributeAsync("data-points", InferenceSamples.ToString());
+            await Expect(dashboard.ByTestId("dashboard-not-predictions")).ToHaveTextAsync(new Regex(@"^\s*0\s*$"));
+        });
+        Assert.Empty(dashboard.PageErrors);
+        await dashboard.Page.CloseAsync();
         Assert.Empty(page.PageErrors);
         Assert.Empty(result.PageErrors);
     }

@@ -28,6 +28,7 @@ public static class ApiExtensions
         api.MapModelsApi();
         api.MapConfigurationsApi();
         api.MapDatasourcesApi();
+        api.MapDashboardsApi();
         api.MapKafkaMlOrchestrationApi();
         api.MapAdminApi();
         // Finally: after every group's and endpoint's own conventions, when each endpoint's methods are known.

@@ -22,6 +22,8 @@ public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbCo
 
     public DbSet<Inference> Inferences => Set<Inference>();
 
+    public DbSet<Dashboard> Dashboards => Set<Dashboard>();
+
     public DbSet<UserAccount> Users => Set<UserAccount>();
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -36,6 +38,7 @@ public class KafkaMlDbContext(DbContextOptions<KafkaMlDbContext> options) : DbCo
         modelBuilder.ApplyConfiguration(new ModelVersionEntityConfiguration());
         modelBuilder.ApplyConfiguration(new DatasourceEntityConfiguration());
         modelBuilder.ApplyConfiguration(new InferenceEntityConfiguration());
+        modelBuilder.ApplyConfiguration(new DashboardEntityConfiguration());
         modelBuilder.ApplyConfiguration(new UserAccountEntityConfiguration());
         modelBuilder.ApplyConfiguration(new ApiTokenEntityConfiguration());
     }

@@ -2,6 +2,7 @@ using KafkaMl.Core;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components;
+using KafkaMl.Web.Services.Dashboards;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 
@@ -25,6 +26,7 @@ public static class PortalHostingExtensions
         builder.AddKafkaMlHealth();
         builder.AddControlLogger();
         builder.Services.AddKafkaMlPortalServices();
+        builder.Services.AddPredictionDashboards();
 
         builder.Services.AddProblemDetails();
         builder.Services.AddOpenApi();

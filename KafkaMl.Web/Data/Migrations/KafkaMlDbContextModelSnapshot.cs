@@ -56,6 +56,55 @@ namespace KafkaMl.Web.Data.Migrations
                     b.ToTable("Configurations", (string)null);
                 });
 
+            modelBuilder.Entity("KafkaMl.Core.Domain.Dashboard", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("AverageUpdated")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("Created")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("InferenceId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LabelTopic")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Labels")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Pinned")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Topic")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Window")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("InferenceId")
+                        .IsUnique();
+
+                    b.ToTable("Dashboards", (string)null);
+                });
+
             modelBuilder.Entity("KafkaMl.Core.Domain.Datasource", b =>
                 {
                     b.Property<int>("Id")
@@ -500,6 +549,14 @@ namespace KafkaMl.Web.Data.Migrations
                         .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("KafkaMl.Core.Domain.Dashboard", b =>
+                {
+                    b.HasOne("KafkaMl.Core.Domain.Inference", null)
+                        .WithMany()
+                        .HasForeignKey("InferenceId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("KafkaMl.Core.Domain.Deployment", b =>

@@ -21,7 +21,7 @@ public sealed record ResultResponse(
     string? Error,
     ResultInputResponse? Input,
     bool ModelAvailable,
-    IReadOnlyList<SelfTrainingRoundResponse> SelfTraining)
+    IReadOnlyList<SelfTrainingRound> SelfTraining)
 {
     public static ResultResponse From(TrainingResult result, string modelName) => new(
         result.Id,
@@ -38,25 +38,7 @@ public sealed record ResultResponse(
         result.Error,
         ResultInputResponse.From(result),
         result.Status == TrainingStatus.Finished && result.WeightsPath is not null,
-        SelfTraining: [.. result.SelfTraining.Select(SelfTrainingRoundResponse.From)]);
-}
-
-/// <summary>
-/// One self-training round of a result: <c>round</c> (0 = the labelled data only), the pseudo-labels <c>added</c> and
-/// their <c>classCounts</c>, the <c>confidence</c> threshold, <c>testMetrics</c> after the round, the unlabelled
-/// samples left (<c>poolLeft</c>) and, for an incremental run, the unlabelled <c>window</c> (null for a bounded run).
-/// </summary>
-public sealed record SelfTrainingRoundResponse(
-    int Round,
-    int Added,
-    IReadOnlyDictionary<string, int> ClassCounts,
-    double Confidence,
-    IReadOnlyDictionary<string, double> TestMetrics,
-    long PoolLeft,
-    int? Window)
-{
-    public static SelfTrainingRoundResponse From(SelfTrainingRound round) =>
-        new(round.Round, round.Added, round.ClassCounts, round.Confidence, round.TestMetrics, round.PoolLeft, round.Window);
+        SelfTraining: result.SelfTraining);
 }
 
 /// <summary>The stream a result trained on, as its control message described it; what inference pre-fills.</summary>

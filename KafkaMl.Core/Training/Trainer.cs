@@ -186,6 +186,7 @@ public static class Trainer
             var output = Objective.Flatten(Forward(model, xb, train), size);
             if (epoch == 1 && start == 0) objective.CheckFit(output, train, maxClass);
             var loss = objective.ComputeLoss(output, yb);
+            if (settings.Penalty is { } penalty) loss = loss + penalty(model);
             loss.backward();
             optimizer.step();
             double[] statistics;

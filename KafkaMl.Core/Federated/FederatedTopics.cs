@@ -1,0 +1,19 @@
+using System.Globalization;
+
+namespace KafkaMl.Core.Federated;
+
+/// <summary>The topics of the federated protocol.</summary>
+public static class FederatedTopics
+{
+    /// <summary>On each site's own broker: the site's dataset announcements (Kafka-ML's name).</summary>
+    public const string DataControl = "FEDERATED_DATA_CONTROL_TOPIC";
+
+    /// <summary>On the cloud broker: the coordinators' model announcements (Kafka-ML's name).</summary>
+    public const string ModelControl = "FEDERATED_MODEL_CONTROL_TOPIC";
+
+    /// <summary>On the cloud broker: the global weights of every round of a federated result.</summary>
+    public static string Global(int resultId) => string.Create(CultureInfo.InvariantCulture, $"kafkaml-federated-{resultId}-global");
+
+    /// <summary>On the cloud broker: the sites' updates (and statistics) of a federated result.</summary>
+    public static string Updates(int resultId) => string.Create(CultureInfo.InvariantCulture, $"kafkaml-federated-{resultId}-updates");
+}

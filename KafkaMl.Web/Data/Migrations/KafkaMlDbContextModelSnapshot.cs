@@ -130,6 +130,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("Epochs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Federated")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Incremental")
                         .HasColumnType("TEXT");
 

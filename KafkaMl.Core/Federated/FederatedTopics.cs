@@ -11,6 +11,12 @@ public static class FederatedTopics
     /// <summary>On the cloud broker: the coordinators' model announcements (Kafka-ML's name).</summary>
     public const string ModelControl = "FEDERATED_MODEL_CONTROL_TOPIC";
 
+    /// <summary>
+    /// How often readers of these topics refresh their metadata: a topic created after a reader started is seen within this
+    /// time (librdkafka's default is five minutes).
+    /// </summary>
+    public const int MetadataRefreshMs = 2_000;
+
     /// <summary>On the cloud broker: the global weights of every round of a federated result.</summary>
     public static string Global(int resultId) => string.Create(CultureInfo.InvariantCulture, $"kafkaml-federated-{resultId}-global");
 

@@ -16,6 +16,9 @@ public static class TransferKinds
 
     /// <summary>A site's standardisation statistics (round 0, no weights).</summary>
     public const string Statistics = "statistics";
+
+    /// <summary>The coordinator's own server state (FedAdam's moments), beside the global weights; sites ignore it.</summary>
+    public const string ServerState = "server_state";
 }
 
 /// <summary>One tensor of a transfer: where its bytes are in the safetensors file.</summary>

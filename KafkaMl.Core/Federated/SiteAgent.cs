@@ -119,8 +119,9 @@ public sealed class SiteAgent(SiteOptions options, IProgress<string> log)
             SiteDataset? match = null;
             foreach (var dataset in _datasets.Values)
             {
-                if (DatasetMatcher.Mismatch(model, dataset) is not { } why) { match = dataset; break; }
-                if (_explained.Add($"{model.ResultId}/{dataset.Key}/{dataset.Control.Topic}")) log.Report($"not taking part: {why}");
+                // Every dataset is checked, so each one that does not fit says why even when another one matches.
+                if (DatasetMatcher.Mismatch(model, dataset) is not { } why) match ??= dataset;
+                else if (_explained.Add($"{model.ResultId}/{dataset.Key}/{dataset.Control.Topic}")) log.Report($"not taking part: {why}");
             }
             if (match is null) continue;
             log.Report($"dataset '{match.Key}' matches the model of result {model.ResultId} ('{model.ModelName}'): starting its worker");

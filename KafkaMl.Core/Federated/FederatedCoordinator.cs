@@ -59,7 +59,7 @@ public static class FederatedCoordinator
             }
             published = false;
             if (round == 1 || (round == 0 && state.Global is null))
-                run.Report((r, ct) => r.ReportStatusAsync(new TrainingStatusReport(EnumNames.ToName(TrainingStatus.Training)), ct), cancellationToken);
+                run.Report((r, ct) => r.ReportStatusAsync(new TrainingStatusReport(EnumNames.ToName(TrainingStatus.Training), Data: Data(updateTopic)), ct), cancellationToken);
 
             var collector = new RoundCollector(round, round == 0 ? TransferKinds.Statistics : TransferKinds.Update, round == 0 ? null : global);
             await CollectAsync(run, updates, collector, federated.MinSites, timeout, cancellationToken);
@@ -87,6 +87,9 @@ public static class FederatedCoordinator
         run.Say("finished: the final global model is the result's");
         return result;
     }
+
+    /// <summary>What the result page shows as the run's stream: the updates topic (the data stays on the sites).</summary>
+    private static TrainingDataReport Data(string updateTopic) => new(updateTopic, FederatedTopics.InputFormat, [], 0, 0, 0);
 
     private static string Key(TrainingJobSpec spec) => spec.ResultId.ToString(CultureInfo.InvariantCulture);
 

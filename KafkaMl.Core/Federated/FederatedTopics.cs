@@ -17,6 +17,12 @@ public static class FederatedTopics
     /// </summary>
     public const int MetadataRefreshMs = 2_000;
 
+    /// <summary>The prefix of every round topic.</summary>
+    public const string RoundTopicPrefix = "kafkaml-federated-";
+
+    /// <summary>What a federated result reports as its "input format" (its data stays on the sites).</summary>
+    public const string InputFormat = "FEDERATED";
+
     /// <summary>On the cloud broker: the global weights of every round of a federated result.</summary>
     public static string Global(int resultId) => string.Create(CultureInfo.InvariantCulture, $"kafkaml-federated-{resultId}-global");
 

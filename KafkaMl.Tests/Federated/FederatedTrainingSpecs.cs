@@ -44,6 +44,11 @@ public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOu
         output.WriteLine("rounds: " + string.Join("; ", rounds.Select(r => $"{r.Epoch}: val_accuracy {r.Validation["accuracy"]:0.0000}, sites {r.Train[RoundMetrics.Sites]}, samples {r.Train[RoundMetrics.Samples]}")));
         Assert.True(global > local.Max(), $"federated {global} does not beat the best local-only model {local.Max()}");
 
+        var sites = FederationDirectory.Read(Portal.BootstrapServers, null, result.Id, CancellationToken.None);
+        Assert.Equal(["clinic-a", "clinic-b"], sites.Select(s => s.Site).Order(StringComparer.Ordinal));
+        Assert.All(sites, s => Assert.Equal(Rounds + 1, s.Updates)); // round 0's statistics, then one update per round
+        output.WriteLine("sites: " + string.Join("; ", sites.Select(FederationDirectory.Describe)));
+
         var scan = CloudScan.Run(Portal.BootstrapServers, federation.SiteData);
         output.WriteLine(scan.Describe());
         Assert.Empty(scan.Unexplained);

@@ -54,6 +54,12 @@ public class Deployment
     /// </summary>
     public SemiSupervisedSettings? SemiSupervised { get; set; }
 
+    /// <summary>
+    /// Set for a federated deployment (issue 19): its training job coordinates rounds on the sites' data instead of
+    /// reading data itself; null for one trained on the portal's Kafka.
+    /// </summary>
+    public FederatedSettings? Federated { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>One training result per model of the configuration.</summary>

@@ -13,6 +13,7 @@ namespace KafkaMl.Core.Orchestration;
 /// <paramref name="Incremental"/> is set for an incremental deployment (it trains on an online control message's open
 /// stream and publishes versions), null for a bounded one. <paramref name="SemiSupervised"/> is set for a semi-supervised
 /// deployment (it self-trains on the control message's <c>unsupervised_topic</c>), null for a supervised one.
+/// <paramref name="Federated"/> is set for a federated deployment: the job coordinates rounds on the sites' data.
 /// </summary>
 public sealed record TrainingJobSpec(
     int ResultId,
@@ -33,7 +34,8 @@ public sealed record TrainingJobSpec(
     double? TestRate,
     int Seed,
     IncrementalSettings? Incremental = null,
-    SemiSupervisedSettings? SemiSupervised = null);
+    SemiSupervisedSettings? SemiSupervised = null,
+    FederatedSettings? Federated = null);
 
 /// <summary><c>POST .../status</c>: <c>deployed</c> (waiting for data), <c>training</c> (data found) or <c>failed</c>.</summary>
 public sealed record TrainingStatusReport(string Status, string? Error = null, TrainingDataReport? Data = null);

@@ -219,6 +219,8 @@ public static class Trainer
             {
                 (output, loss, minimised) = joint.TrainBatch(xb, yb, train, maxClass, first: epoch == 1 && start == 0);
             }
+            // A penalty (FedProx's proximal term) is minimised but not reported: the loss metric stays the objective's.
+            if (settings.Penalty is { } penalty) minimised = minimised + penalty(model);
             minimised.backward();
             optimizer.step();
             double[] statistics;

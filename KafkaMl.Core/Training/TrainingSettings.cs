@@ -59,6 +59,9 @@ public sealed record TrainingSettings
     /// </summary>
     public int? TorchThreads { get; init; }
 
+    /// <summary>A term added to every batch's loss (FedProx's proximal term); null: the objective's loss alone.</summary>
+    public Func<TorchSharp.torch.nn.Module, TorchSharp.torch.Tensor>? Penalty { get; init; }
+
     /// <summary>The settings a deployment asks for; the rates are the deployment's overrides or else the control message's.</summary>
     public static TrainingSettings From(Deployment deployment, double validationRate, double testRate, int seed = 42) => new()
     {

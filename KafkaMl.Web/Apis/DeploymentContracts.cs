@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace KafkaMl.Web.Apis;
 
 /// <summary>
@@ -10,6 +12,9 @@ namespace KafkaMl.Web.Apis;
 /// epochsPerWindow 1 (ranges: <see cref="KafkaMl.Web.Services.DeploymentRules"/>).</para>
 /// <para>The semi-supervised group applies only with <c>semiSupervised: true</c> (bounded or incremental): unsupervisedRounds
 /// 5 (at least 1), confidence 0.9 (in (0, 1]).</para>
+/// <para>The federated group applies only with <c>federated: true</c> (bounded, supervised): rounds 15, minSites 2,
+/// roundTimeoutS 600, minData 1000, dataRestriction {} (a JSON object), aggregation fedavg (fedprox takes mu 0.01,
+/// fedadam serverLearningRate 0.01), clipNorm and noiseMultiplier unset (noise needs clipNorm).</para>
 /// </summary>
 public sealed record DeploymentRequest(
     int? ConfigurationId,
@@ -34,7 +39,18 @@ public sealed record DeploymentRequest(
     int? EpochsPerWindow = null,
     bool? SemiSupervised = null,
     int? UnsupervisedRounds = null,
-    double? Confidence = null);
+    double? Confidence = null,
+    bool? Federated = null,
+    int? Rounds = null,
+    int? MinSites = null,
+    int? RoundTimeoutS = null,
+    long? MinData = null,
+    JsonNode? DataRestriction = null,
+    string? Aggregation = null,
+    double? Mu = null,
+    double? ServerLearningRate = null,
+    double? ClipNorm = null,
+    double? NoiseMultiplier = null);
 
 /// <summary>Stop when the validation loss has not improved by <c>minDelta</c> (default 0) for <c>patience</c> epochs.</summary>
 public sealed record EarlyStoppingRequest(int? Patience, double? MinDelta = null);
@@ -72,6 +88,8 @@ public sealed record DeploymentResponse(
     bool SemiSupervised,
     int? UnsupervisedRounds,
     double? Confidence,
+    bool Federated,
+    FederatedSettingsResponse? FederatedSettings,
     DateTimeOffset CreatedAt,
     IReadOnlyList<DeploymentResultSummary> Results)
 {
@@ -101,8 +119,19 @@ public sealed record DeploymentResponse(
         deployment.SemiSupervised is not null,
         deployment.SemiSupervised?.UnsupervisedRounds,
         deployment.SemiSupervised?.Confidence,
+        deployment.Federated is not null,
+        deployment.Federated is { } federated ? FederatedSettingsResponse.From(federated) : null,
         deployment.CreatedAt,
         results.OrderBy(r => r.Id).ToList());
+}
+
+/// <summary>A federated deployment's settings as the API shows them (the request's names).</summary>
+public sealed record FederatedSettingsResponse(
+    int Rounds, int MinSites, int RoundTimeoutS, long MinData, JsonObject DataRestriction, Aggregation Aggregation,
+    double? Mu, double? ServerLearningRate, double? ClipNorm, double? NoiseMultiplier)
+{
+    public static FederatedSettingsResponse From(FederatedSettings s) => new(
+        s.Rounds, s.MinSites, s.RoundTimeoutS, s.MinData, s.Restriction(), s.Aggregation, s.Mu, s.ServerLearningRate, s.ClipNorm, s.NoiseMultiplier);
 }
 
 /// <summary>One training result of a deployment, in brief (<c>GET /api/results/{id}</c> has the rest).</summary>

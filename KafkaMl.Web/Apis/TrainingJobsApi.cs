@@ -104,7 +104,8 @@ public static partial class TrainingJobsApi
             deployment.TestRate,
             deployment.Seed,
             deployment.Incremental,
-            deployment.SemiSupervised));
+            deployment.SemiSupervised,
+            deployment.Federated));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStatus(

@@ -16,6 +16,7 @@ public static class Verbs
             ["model-check"] = ("compile, sandbox-check and dry-run a model script (stdin or file; --input-shape \"3\")", ModelCheckVerb.RunAsync),
             ["train"] = ("run the training job of one result (train --result ID; the runners start it)", TrainVerb.RunAsync),
             ["infer"] = ("run one inference replica: consume an input topic, predict, produce predictions (--inference ID, or files)", InferVerb.RunAsync),
+            ["federated-agent"] = ("take part in federated trainings as a site (--cloud-bootstrap-servers, --data-bootstrap-servers, --site)", FederatedAgentVerb.RunAsync),
             ["send"] = ("stream a CSV file to a data topic and announce it to a deployment", SendVerb.RunAsync),
             ["bench"] = ("benchmarks run side by side with a baseline: bench sink, bench inference, bench training", BenchVerb.RunAsync),
         };

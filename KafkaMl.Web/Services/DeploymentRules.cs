@@ -8,7 +8,7 @@ namespace KafkaMl.Web.Services;
 /// The rules a deployment's settings must meet: one place for <see cref="DeploymentService"/> (the API) and the
 /// portal's deploy form, which checks them beside each field before anything is created.
 /// </summary>
-internal static class DeploymentRules
+internal static partial class DeploymentRules
 {
     /// <summary>The metric names a deployment may ask for besides the loss (the engines' canonical names).</summary>
     public static IReadOnlyList<string> MetricNames => EngineMetrics.Known;
@@ -75,6 +75,7 @@ internal static class DeploymentRules
 
         ValidateIncremental(request, deployment, errors);
         ValidateSemiSupervised(request, deployment, errors);
+        ValidateFederated(request, deployment, errors);
         deployment.Seed = request.Seed ?? RandomNumberGenerator.GetInt32(int.MaxValue);
         return (errors, deployment);
     }

@@ -35,6 +35,7 @@ public static class PortalServicesExtensions
         services.TryAddSingleton<ITopicCreator>(sp => TopicCreator.For(
             sp.GetRequiredService<KafkaEndpoint>(), sp.GetService<EmbeddedBroker>(), sp.GetService<ILoggerFactory>()));
         services.TryAddScoped<DatasourceService>();
+        services.TryAddSingleton<FederationService>();
         return services;
     }
 }

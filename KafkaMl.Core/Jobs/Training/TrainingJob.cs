@@ -100,6 +100,9 @@ public static class TrainingJob
         var (_, notes) = ResolveSettings(spec, definition, 0, 0, context.TorchThreads);
         foreach (var note in notes) log?.Report(note);
         reports.Track(reporter.ReportStatusAsync(new TrainingStatusReport(EnumNames.ToName(TrainingStatus.Deployed)), cancellationToken));
+        if (spec.Federated is not null) // no data here: the job coordinates the sites' rounds (issue 19)
+            return await Federated.FederatedCoordinator.RunAsync(new TrainingRun(context, spec, definition, Federated.FederatedCoordinator.Control(spec),
+                ResolveSettings(spec, definition, 0, 0, context.TorchThreads).Settings, reporter, log) { Reports = reports }, cancellationToken);
 
         var found = await WaitForControlMessageAsync(context, spec, log, cancellationToken);
         var control = found.Message;

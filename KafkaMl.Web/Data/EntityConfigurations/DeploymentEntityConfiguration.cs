@@ -20,5 +20,7 @@ internal sealed class DeploymentEntityConfiguration : IEntityTypeConfiguration<D
         deployment.Property(d => d.Incremental).HasJsonConversion();
         // Likewise, null for a supervised deployment.
         deployment.Property(d => d.SemiSupervised).HasJsonConversion();
+        // And null for a deployment that is not federated.
+        deployment.Property(d => d.Federated).HasJsonConversion();
     }
 }

@@ -179,6 +179,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("Epochs")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Federated")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Incremental")
                         .HasColumnType("TEXT");
 

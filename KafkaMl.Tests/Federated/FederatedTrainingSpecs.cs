@@ -1,0 +1,122 @@
+using KafkaMl.Core.Federated;
+using KafkaMl.Tests.EndToEnd;
+
+namespace KafkaMl.Tests.Federated;
+
+/// <summary>
+/// Issue 19's must-holds with real processes (<see cref="FederationFixture"/>): a federated deployment through the
+/// portal trains on two sites' non-IID data (the third holds too little), beats each site's local-only model trained for
+/// the same total epochs, and leaves no sample on the cloud broker; a site killed mid-training is waited for until the
+/// timeout, then rejoins.
+/// </summary>
+[Collection(FederationCollection.Name)]
+public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOutputHelper output)
+{
+    private const string Mlp = """new ModelDefinition(Sequential(("fc1", Linear(4, 16)), ("relu", ReLU()), ("fc2", Linear(16, 3)))) { InputShape = [4] }""";
+    private const int Rounds = 5, LocalEpochs = 2;
+
+    private PortalProcessFixture Portal => federation.Portal;
+
+    [Fact]
+    public async Task Two_sites_train_a_global_model_better_than_either_sites_own_and_the_site_below_minData_stays_out()
+    {
+        var deployment = await DeployAsync($"fl-{Guid.NewGuid():N}", rounds: Rounds, roundTimeoutS: 120);
+
+        var result = await WithAgentLogsAsync(() => Portal.WaitForResultAsync(deployment.Results[0].Id, r => r.Status.IsFinal()));
+
+        Assert.Equal(TrainingStatus.Finished, result.Status);
+        var rounds = (await Portal.GetAsync<ResultMetricsResponse>($"/api/results/{result.Id}/metrics")).Epochs;
+        Assert.Equal(Enumerable.Range(1, Rounds), rounds.Select(r => r.Epoch));
+        Assert.All(rounds, r => Assert.Equal(2, r.Train[RoundMetrics.Sites]));
+        Assert.All(rounds, r => Assert.Equal(540 + 540, r.Train[RoundMetrics.Samples])); // 90 % of each site's 600 (10 % validate)
+        var log = await Portal.Http.GetStringAsync($"/api/results/{result.Id}/log?lines=200");
+        Assert.Contains("[clinic-a, clinic-b]", log);
+        Assert.DoesNotContain("clinic-c", log);
+        Assert.Contains(federation.Agents[2].StdoutLines, l => l.Contains("holds 150 samples") && l.Contains($"result {result.Id} needs at least 300"));
+        Assert.Contains(federation.Agents[0].StdoutLines, l => l.Contains("has samples of shape [3]") && l.Contains("takes [4]"));
+
+        var (module, scaler) = await TrainingPipelineSpecs.DownloadModelAsync(Portal, result.Id);
+        var global = Evaluator.Evaluate(module, scaler.Transform(federation.TestSet), Loss.CrossEntropy, ["accuracy"]).Metrics["accuracy"];
+        var local = new double[2];
+        for (var site = 0; site < 2; site++) local[site] = await LocalOnlyAccuracyAsync(federation.SiteData[site], deployment.Seed);
+        output.WriteLine($"held-back test accuracy ({federation.TestSet.Count} balanced samples): federated {global:0.0000}; " +
+            $"local-only ({Rounds * LocalEpochs} epochs) clinic-a {local[0]:0.0000}, clinic-b {local[1]:0.0000}");
+        output.WriteLine("rounds: " + string.Join("; ", rounds.Select(r => $"{r.Epoch}: val_accuracy {r.Validation["accuracy"]:0.0000}, sites {r.Train[RoundMetrics.Sites]}, samples {r.Train[RoundMetrics.Samples]}")));
+        Assert.True(global > local.Max(), $"federated {global} does not beat the best local-only model {local.Max()}");
+
+        var sites = FederationDirectory.Read(Portal.BootstrapServers, null, result.Id, CancellationToken.None);
+        Assert.Equal(["clinic-a", "clinic-b"], sites.Select(s => s.Site).Order(StringComparer.Ordinal));
+        Assert.All(sites, s => Assert.Equal(Rounds + 1, s.Updates)); // round 0's statistics, then one update per round
+        output.WriteLine("sites: " + string.Join("; ", sites.Select(FederationDirectory.Describe)));
+
+        var scan = CloudScan.Run(Portal.BootstrapServers, federation.SiteData);
+        output.WriteLine(scan.Describe());
+        Assert.Empty(scan.Unexplained);
+        Assert.Empty(scan.SampleHits);
+        Assert.Contains(FederatedTopics.Updates(result.Id), scan.Topics);
+    }
+
+    [Fact]
+    public async Task A_site_killed_mid_training_is_waited_for_until_the_timeout_and_rejoins_a_later_round()
+    {
+        var deployment = await DeployAsync($"fl-kill-{Guid.NewGuid():N}", rounds: 8, roundTimeoutS: 8);
+        var resultId = deployment.Results[0].Id;
+        await WithAgentLogsAsync(() => RoundsAsync(resultId, r => r.Count >= 1));
+
+        federation.Agents[1].Dispose(); // SIGKILL, mid-training
+        var alone = await RoundsAsync(resultId, r => r.Any(e => e.Train[RoundMetrics.Sites] == 1));
+        federation.Agents[1] = federation.StartAgent(1);
+        var firstAlone = alone.First(e => e.Train[RoundMetrics.Sites] == 1).Epoch;
+
+        var result = await WithAgentLogsAsync(() => Portal.WaitForResultAsync(resultId, r => r.Status.IsFinal()));
+        var rounds = (await Portal.GetAsync<ResultMetricsResponse>($"/api/results/{resultId}/metrics")).Epochs;
+        output.WriteLine("rounds: " + string.Join("; ", rounds.Select(r => $"{r.Epoch}: sites {r.Train[RoundMetrics.Sites]}")));
+        Assert.Equal(TrainingStatus.Finished, result.Status);
+        Assert.Equal(8, rounds.Count);
+        Assert.Contains(rounds, r => r.Epoch > firstAlone && r.Train[RoundMetrics.Sites] == 2);
+        var log = await Portal.Http.GetStringAsync($"/api/results/{resultId}/log?lines=300");
+        Assert.Contains("timed out after 8 s with 1 of 2 site(s)", log);
+    }
+
+    /// <summary>Runs <paramref name="wait"/>; when it fails, the agents' logs go to the test output first.</summary>
+    private async Task<T> WithAgentLogsAsync<T>(Func<Task<T>> wait)
+    {
+        try
+        {
+            return await wait();
+        }
+        catch
+        {
+            foreach (var agent in federation.Agents) output.WriteLine(agent.Transcript);
+            throw;
+        }
+    }
+
+    private Task<IReadOnlyList<EpochMetricsResponse>> RoundsAsync(int resultId, Func<IReadOnlyList<EpochMetricsResponse>, bool> done) =>
+        Eventually.Until(
+            async () => (await Portal.GetAsync<ResultMetricsResponse>($"/api/results/{resultId}/metrics")).Epochs, done,
+            $"the rounds of result {resultId}", TimeSpan.FromMilliseconds(250));
+
+    private async Task<DeploymentResponse> DeployAsync(string name, int rounds, int roundTimeoutS)
+    {
+        var model = await Portal.PostAsync<ModelResponse>("/api/models", new { name, code = Mlp });
+        var configuration = await Portal.PostAsync<ConfigurationResponse>("/api/configurations", new { name, modelIds = new[] { model.Id } });
+        return await Portal.PostAsync<DeploymentResponse>("/api/deployments", new
+        {
+            configurationId = configuration.Id, batchSize = 16, epochs = LocalEpochs, learningRate = 0.01, optimizer = "adam",
+            loss = "cross_entropy", metrics = new[] { "accuracy" }, seed = 42,
+            federated = true, rounds, minSites = 2, roundTimeoutS, minData = 300, dataRestriction = FederationFixture.Restriction,
+        });
+    }
+
+    /// <summary>The same model trained on one site's data alone for the federated run's total epochs, tested on the held-back set.</summary>
+    private async Task<double> LocalOnlyAccuracyAsync(SampleSet siteData, int seed)
+    {
+        var definition = await KafkaMl.Core.Scripting.ModelBuilder.BuildAsync(Mlp, null, seed, CancellationToken.None);
+        using var module = definition.Module;
+        var (split, scaler) = siteData.Split(0.1, 0, seed).Standardize();
+        var settings = new TrainingSettings { BatchSize = 16, Epochs = Rounds * LocalEpochs, LearningRate = 0.01, Seed = seed, TorchThreads = 1 };
+        Trainer.Train(module, split.Train, split.Validation, settings, null, CancellationToken.None);
+        return Evaluator.Evaluate(module, scaler.Transform(federation.TestSet), Loss.CrossEntropy, ["accuracy"]).Metrics["accuracy"];
+    }
+}

@@ -20,7 +20,9 @@ public static class ResultsApi
             .WithName("GetResult")
             .WithSummary("Get a training result")
             .WithDescription("With selfTraining: a semi-supervised run's rounds by window then round (round 0 = the labelled data only), "
-                + "each with added, classCounts, confidence, testMetrics, poolLeft and window (null for a bounded run); an empty list for a supervised run.");
+                + "each with added, classCounts, confidence, testMetrics, poolLeft and window (null for a bounded run); an empty list for a supervised run. "
+                + "With chain for an early-exit chain (null otherwise): exitWeights, exits (each exit's trainMetrics, valMetrics, testMetrics, confusionMatrix), "
+                + "tradeOff (per threshold: shares answered at each exit and the overall accuracy), suggestedThreshold and tolerance.");
         api.MapDelete("/{id:int}", DeleteResult)
             .WithName("DeleteResult")
             .WithSummary("Delete a training result")

@@ -339,6 +339,9 @@ namespace KafkaMl.Web.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Chain")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ConfusionMatrix")
                         .HasColumnType("TEXT");
 

@@ -207,6 +207,12 @@ namespace KafkaMl.Web.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BootstrapServers")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ChainId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
@@ -238,6 +244,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("ResultId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("Stage")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -245,7 +254,12 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<DateTime>("StatusChanged")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("Threshold")
+                        .HasColumnType("REAL");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("ChainId");
 
                     b.HasIndex("ResultId");
 

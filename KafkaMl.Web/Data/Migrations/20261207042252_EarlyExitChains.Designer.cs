@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace KafkaMl.Web.Data.Migrations
 {
     [DbContext(typeof(KafkaMlDbContext))]
-    [Migration("20261207041321_EarlyExitChains")]
+    [Migration("20261207042252_EarlyExitChains")]
     partial class EarlyExitChains
     {
         /// <inheritdoc />
@@ -210,6 +210,12 @@ namespace KafkaMl.Web.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BootstrapServers")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ChainId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
@@ -241,6 +247,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("ResultId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("Stage")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -248,7 +257,12 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<DateTime>("StatusChanged")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("Threshold")
+                        .HasColumnType("REAL");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("ChainId");
 
                     b.HasIndex("ResultId");
 

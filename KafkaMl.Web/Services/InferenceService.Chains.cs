@@ -193,6 +193,10 @@ public sealed partial class InferenceService
         return [.. (await ChainMembersAsync(db, id, cancellationToken)).Select(m => m.Id)];
     }
 
+    /// <summary>The chain's answered-by-exit shares over the monitor's history, in buckets of <paramref name="bucket"/>.</summary>
+    public IReadOnlyList<ChainShares.Point> ChainSharesHistory(InferenceChainResponse chain, TimeSpan bucket) =>
+        ChainShares.Over([.. chain.Stages.Select(s => monitor.Get(s.InferenceId).History)], bucket);
+
     /// <summary>The chain part of inference <paramref name="inference"/>'s response; null for a plain inference.</summary>
     private async Task<InferenceChainResponse?> ChainResponseAsync(KafkaMlDbContext db, Inference inference, CancellationToken cancellationToken)
     {

@@ -14,6 +14,7 @@ public static class BenchVerb
         new TrainingBenchmark(),
         new IncrementalBenchmark(),
         new PortalBenchmark(),
+        new ChainBenchmark(),
     ];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

@@ -1,12 +1,6 @@
 using System.Globalization;
 using KafkaMl.Core.Chains;
-using KafkaMl.Core.Formats;
-using KafkaMl.Core.Inference;
-using KafkaMl.Core.Jobs.Inference;
-using KafkaMl.Core.Orchestration;
-using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
-using ModelBuilder = KafkaMl.Core.Scripting.ModelBuilder;
 
 namespace KafkaMl.Web.Cli.Bench;
 

@@ -32,6 +32,21 @@ public class Inference : IWorkloadRecord<InferenceStatus>
     /// <summary>The model version of the result it serves when pinned; null: it follows the result's latest version.</summary>
     public int? PinnedVersion { get; set; }
 
+    /// <summary>
+    /// One stage of an early-exit chain deployed in one action: the id of the chain's first stage (its own for that one),
+    /// shared by every stage; null for a plain inference.
+    /// </summary>
+    public int? ChainId { get; set; }
+
+    /// <summary>The chain stage this inference serves (1-based; the final stage is the chain's last); null for a plain inference.</summary>
+    public int? Stage { get; set; }
+
+    /// <summary>A chain stage's confidence threshold (answer here at or above it, else forward); null for the final stage and plain inferences.</summary>
+    public double? Threshold { get; set; }
+
+    /// <summary>A chain stage's own Kafka (an edge or fog broker), where its input topic lives; null: the portal's.</summary>
+    public string? BootstrapServers { get; set; }
+
     public InferenceStatus Status { get; set; } = InferenceStatus.Created;
 
     public DateTimeOffset StatusChanged { get; set; }

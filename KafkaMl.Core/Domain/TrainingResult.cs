@@ -1,3 +1,5 @@
+using KafkaMl.Core.Orchestration;
+
 namespace KafkaMl.Core.Domain;
 
 /// <summary>The training of one model of a deployment: status, final metrics and per-epoch history.</summary>
@@ -54,6 +56,12 @@ public class TrainingResult : IWorkloadRecord<TrainingStatus>
 
     /// <summary>The feature scaler the job fitted (JSON), which inference must apply the same way; null when none.</summary>
     public string? Scaler { get; set; }
+
+    /// <summary>
+    /// An early-exit chain's per-exit metrics and exit trade-off, as its training job reported them; null for a plain model.
+    /// What chain inference defaults its thresholds from.
+    /// </summary>
+    public ChainResultReport? Chain { get; set; }
 
     /// <summary>The per-epoch history, one row per epoch.</summary>
     public List<EpochMetric> Epochs { get; set; } = [];

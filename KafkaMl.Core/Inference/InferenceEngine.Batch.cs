@@ -85,22 +85,49 @@ public sealed partial class InferenceEngine
 
         Stats.CountBatch(group.Count);
         var recentFrom = group.Count - Math.Min(group.Count, _options.RecentPredictions);
+        var stage = _options.Chain;
         for (var j = 0; j < group.Count; j++)
         {
             var result = _batch[group[j]];
             var values = predictions.Values(j);
+            if (stage is not null && !stage.Answers(Chains.ExitConfidence.Of(_served.Current.Loss, values)))
+            {
+                Forward(result, predictions.Upward(j), stage);
+                continue;
+            }
             var predicted = predictions.Class(j);
             var partition = result.Partition.Value;
             var offset = result.Offset.Value;
             var message = new Message<byte[]?, byte[]?>
             {
                 Key = result.Message.Key,
-                Value = _writer.Write(values, predicted, partition, offset, _served.Version),
+                Value = _writer.Write(values, predicted, partition, offset, _served.Version, stage?.Stage),
                 Headers = result.Message.Headers,
             };
-            Produce(_options.OutputTopic, message, Track(result, deadLetter: false));
+            if (stage is not null) Stats.CountAnswered();
+            Produce(_answers!, _options.OutputTopic, message, Track(result, deadLetter: false));
             if (j >= recentFrom) Stats.AddRecent(partition, offset, values, predicted);
         }
+    }
+
+    /// <summary>
+    /// A chain stage not sure enough: the tensor its stage hands upward goes to the next stage as RAW float32 (little-endian),
+    /// with the input's key, headers and timestamp, so the next stage's latency still counts from the chain's input.
+    /// </summary>
+    private void Forward(ConsumeResult<byte[]?, byte[]?> result, ReadOnlySpan<float> upward, ChainStageRole stage)
+    {
+        var bytes = new byte[upward.Length * sizeof(float)];
+        for (var i = 0; i < upward.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), upward[i]);
+        var timestamp = result.Message.Timestamp;
+        var message = new Message<byte[]?, byte[]?>
+        {
+            Key = result.Message.Key,
+            Value = bytes,
+            Headers = result.Message.Headers,
+            Timestamp = timestamp.Type == TimestampType.NotAvailable ? Timestamp.Default : new Timestamp(timestamp.UnixTimestampMs, TimestampType.CreateTime),
+        };
+        Stats.CountForwarded();
+        Produce(_upper!, stage.UpperTopic!, message, Track(result, deadLetter: false));
     }
 
     private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string error)
@@ -110,7 +137,7 @@ public sealed partial class InferenceEngine
         if (n <= 10 || n % 1000 == 0)
             _logger.LogWarning("Dead letter #{Count} from {Source} to {DeadLetters}: {Error}",
                 n, DeadLetters.Source(result.Topic, result.Partition.Value, result.Offset.Value), _options.DeadLetterTopic, error);
-        Produce(_options.DeadLetterTopic, DeadLetters.Create(result, error), Track(result, deadLetter: true));
+        Produce(_producer!, _options.DeadLetterTopic, DeadLetters.Create(result, error), Track(result, deadLetter: true));
     }
 
     private InFlight Track(ConsumeResult<byte[]?, byte[]?> result, bool deadLetter)
@@ -122,9 +149,8 @@ public sealed partial class InferenceEngine
         return progress.Track(result.Offset.Value, timestamp.Type == TimestampType.NotAvailable ? -1 : timestamp.UnixTimestampMs, deadLetter);
     }
 
-    private void Produce(string topic, Message<byte[]?, byte[]?> message, InFlight inFlight)
+    private void Produce(IProducer<byte[]?, byte[]?> producer, string topic, Message<byte[]?, byte[]?> message, InFlight inFlight)
     {
-        var producer = _producer!;
         while (true)
         {
             try

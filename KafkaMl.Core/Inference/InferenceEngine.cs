@@ -49,7 +49,9 @@ public sealed partial class InferenceEngine
     private readonly Lock _assignmentGate = new();
     private int[] _assignment = [];
     private IConsumer<byte[]?, byte[]?>? _consumer;
-    private IProducer<byte[]?, byte[]?>? _producer;
+    private IProducer<byte[]?, byte[]?>? _producer; // this replica's Kafka: dead letters (and everything else when no chain stage says otherwise)
+    private IProducer<byte[]?, byte[]?>? _answers; // the output topic's Kafka
+    private IProducer<byte[]?, byte[]?>? _upper; // a chain stage's next stage's Kafka; null for other replicas
     private IProgress<InferenceProgress>? _progress;
     private DecodedSample[] _samples;
     private string?[] _errors;
@@ -79,7 +81,7 @@ public sealed partial class InferenceEngine
         _group = new List<int>(options.MaxBatch);
         _samples = new DecodedSample[options.MaxBatch];
         _errors = new string?[options.MaxBatch];
-        Stats = new InferenceStats(options.Replica, options.LatencyWindow, options.RecentPredictions);
+        Stats = new InferenceStats(options.Replica, options.LatencyWindow, options.RecentPredictions) { Chain = options.Chain };
         Stats.SetModelVersion(served.Version);
     }
 
@@ -133,9 +135,18 @@ public sealed partial class InferenceEngine
 
     private void Run(CancellationToken cancellationToken)
     {
-        using var producer = BuildProducer();
+        // One producer per Kafka the replica writes to: a chain stage may answer on the first stage's and forward to the next stage's.
+        var producers = new Dictionary<string, IProducer<byte[]?, byte[]?>>(StringComparer.Ordinal);
+        IProducer<byte[]?, byte[]?> ProducerFor(string? servers)
+        {
+            servers ??= _options.BootstrapServers;
+            if (!producers.TryGetValue(servers, out var producer)) producers[servers] = producer = BuildProducer(servers);
+            return producer;
+        }
+        _producer = ProducerFor(null);
+        _answers = ProducerFor(_options.Chain?.OutputBootstrapServers);
+        _upper = _options.Chain is { IsFinal: false } stage ? ProducerFor(stage.UpperBootstrapServers) : null;
         var consumer = BuildConsumer();
-        _producer = producer;
         _consumer = consumer;
         try
         {
@@ -181,7 +192,8 @@ public sealed partial class InferenceEngine
                 consumer.Dispose();
             }
             _consumer = null;
-            _producer = null;
+            _producer = _answers = _upper = null;
+            foreach (var producer in producers.Values) producer.Dispose();
         }
         Report(InferenceProgressKind.Stopped, []);
         if (Volatile.Read(ref _fatal) is { } fatal)
@@ -344,9 +356,9 @@ public sealed partial class InferenceEngine
             .Build();
     }
 
-    private IProducer<byte[]?, byte[]?> BuildProducer()
+    private IProducer<byte[]?, byte[]?> BuildProducer(string bootstrapServers)
     {
-        var config = KafkaClientConfig.LowLatencyProducer(_options.BootstrapServers, _options.EffectiveClientId, _options.LingerMs, settings: _options.KafkaSettings);
+        var config = KafkaClientConfig.LowLatencyProducer(bootstrapServers, _options.EffectiveClientId, _options.LingerMs, settings: _options.KafkaSettings);
         config.DeliveryReportFields ??= "none"; // the handler needs only the error
         return new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetKeySerializer(Serializers.ByteArray)

@@ -84,6 +84,9 @@ public sealed record InferenceEngineOptions
     /// <summary>Extra librdkafka settings for both clients (e.g. <c>security.protocol</c>); they win over the defaults.</summary>
     public IReadOnlyDictionary<string, string>? KafkaSettings { get; init; }
 
+    /// <summary>Set when the replica serves one stage of an early-exit chain: when to answer, where to forward the rest.</summary>
+    public ChainStageRole? Chain { get; init; }
+
     /// <summary><see cref="TopicNames.DeadLetter"/> of <see cref="InputTopic"/>.</summary>
     public string DeadLetterTopic => TopicNames.DeadLetter(InputTopic);
 
@@ -115,5 +118,6 @@ public sealed record InferenceEngineOptions
         if (RecentPredictions < 0) throw new ArgumentException($"The recent predictions cannot be negative (was {RecentPredictions}).");
         if (SessionTimeoutMs < 1_000) throw new ArgumentException($"The session timeout must be at least 1000 ms (was {SessionTimeoutMs}).");
         if (string.IsNullOrWhiteSpace(Replica)) throw new ArgumentException("The replica needs a name (an index or the pod name).");
+        Chain?.Validate();
     }
 }

@@ -21,6 +21,7 @@ public sealed class InferenceModel
     private readonly long[]? _inputShape;
     private readonly long _inputCount;
     private float[] _output = new float[256];
+    private float[] _upward = [];
     private long _calls;
 
     /// <param name="module">The trained network (put in <c>eval()</c> mode here).</param>
@@ -103,13 +104,22 @@ public sealed class InferenceModel
         try
         {
             var x = tensor(features, dims);
-            var output = _module.forward(x);
+            Tensor? upward = null;
+            Tensor output;
+            if (_module is IStagedModule staged) (upward, output) = staged.ForwardStage(x);
+            else output = _module.forward(x);
             var flat = Objective.Flatten(output, count).to_type(ScalarType.Float32).contiguous();
             var width = (int)flat.shape[1];
             var total = count * width;
             if (_output.Length < total) _output = new float[Math.Max(total, _output.Length * 2)];
             flat.data<float>().CopyTo(_output, 0, 0);
-            return new PredictionBatch(_output, width, count, Loss);
+            if (upward is null) return new PredictionBatch(_output, width, count, Loss);
+            // A chain stage's features for the next stage, kept from the same pass: forwarded for the samples it does not answer.
+            var up = upward.reshape(count, -1).to_type(ScalarType.Float32).contiguous();
+            var upWidth = (int)up.shape[1];
+            if (_upward.Length < count * upWidth) _upward = new float[Math.Max(count * upWidth, _upward.Length * 2)];
+            up.data<float>().CopyTo(_upward, 0, 0);
+            return new PredictionBatch(_output, width, count, Loss, _upward, upWidth);
         }
         catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
         {

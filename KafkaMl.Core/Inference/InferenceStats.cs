@@ -14,6 +14,8 @@ public sealed class InferenceStats
     private long _out;
     private long _errors;
     private long _deadLettered;
+    private long _answered;
+    private long _forwarded;
     private long _batches;
     private long _predicted;
     private int _largestBatch;
@@ -75,6 +77,22 @@ public sealed class InferenceStats
 
     internal void CountDeadLettered() => Interlocked.Increment(ref _deadLettered);
 
+    /// <summary>A chain stage: inputs answered here (on the output topic, with this stage's exit); null for a plain replica.</summary>
+    public long? Answered => Stage is null ? null : Interlocked.Read(ref _answered);
+
+    /// <summary>A chain stage: inputs forwarded to the next stage (not sure enough here); null for a plain replica.</summary>
+    public long? Forwarded => Stage is null ? null : Interlocked.Read(ref _forwarded);
+
+    /// <summary>The chain stage the replica serves; null for a plain replica.</summary>
+    public ChainStageRole? Chain { get; init; }
+
+    /// <summary>The chain stage the replica serves (1-based); null for a plain replica.</summary>
+    public int? Stage => Chain?.Stage;
+
+    internal void CountAnswered() => Interlocked.Increment(ref _answered);
+
+    internal void CountForwarded() => Interlocked.Increment(ref _forwarded);
+
     internal void AddRecent(int partition, long offset, ReadOnlySpan<float> values, int? prediction) =>
         _recent.Add(partition, offset, values, prediction);
 
@@ -114,6 +132,10 @@ public sealed class InferenceStats
             ModelVersion = ModelVersion,
             RefusedVersion = refused?.Version,
             LoadError = refused?.Error,
+            Stage = Stage,
+            Answered = Answered,
+            Forwarded = Forwarded,
+            Threshold = Chain is { IsFinal: false } stage ? stage.Threshold : null,
         };
     }
 

@@ -16,8 +16,16 @@ public readonly struct PredictionBatch
 {
     private readonly float[] _values;
     private readonly Loss? _loss;
+    private readonly float[]? _upward;
 
-    internal PredictionBatch(float[] values, int width, int count, Loss? loss) => (_values, _loss, Width, Count) = (values, loss, width, count);
+    internal PredictionBatch(float[] values, int width, int count, Loss? loss, float[]? upward = null, int upwardWidth = 0) =>
+        (_values, _loss, Width, Count, _upward, UpwardWidth) = (values, loss, width, count, upward, upwardWidth);
+
+    /// <summary>Values per sample of what a chain stage hands upward (0 when the model is not a chain stage below the last).</summary>
+    public int UpwardWidth { get; }
+
+    /// <summary>What a chain stage hands the next stage for sample <paramref name="index"/> (empty for other models).</summary>
+    public ReadOnlySpan<float> Upward(int index) => _upward is null ? default : _upward.AsSpan(index * UpwardWidth, UpwardWidth);
 
     public int Width { get; }
 

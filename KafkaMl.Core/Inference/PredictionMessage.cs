@@ -10,12 +10,16 @@ namespace KafkaMl.Core.Inference;
 /// <c>values</c> comes first, as Kafka-ML writes it; <c>prediction</c> is the class (argmax for classifiers,
 /// null for a regression); <c>partition</c>/<c>offset</c> name the input message. A non-finite output
 /// (NaN, ±∞) is written as <c>null</c>, which JSON can carry. <c>modelVersion</c> is the version of the result
-/// that made the prediction (null when the replica serves files without one).
+/// that made the prediction (null when the replica serves files without one). A stage of an early-exit chain adds
+/// <c>"exit": k</c>, the exit that answered.
 /// </summary>
 public sealed record PredictionMessage(IReadOnlyList<float?> Values, int? Prediction, string? Model, int Partition, long Offset)
 {
     /// <summary>The model version that made the prediction (null: none known).</summary>
     public int? ModelVersion { get; init; }
+
+    /// <summary>The exit of an early-exit chain that answered (1-based; the final stage is the last); null for a plain model.</summary>
+    public int? Exit { get; init; }
 
     /// <summary>Parses an output message's value; throws <see cref="JsonException"/> when it is not a prediction.</summary>
     public static PredictionMessage Parse(ReadOnlySpan<byte> utf8)
@@ -31,7 +35,8 @@ public sealed record PredictionMessage(IReadOnlyList<float?> Values, int? Predic
         var partition = root.TryGetProperty("partition", out var part) ? part.GetInt32() : -1;
         var offset = root.TryGetProperty("offset", out var off) ? off.GetInt64() : -1;
         int? version = root.TryGetProperty("modelVersion", out var mv) && mv.ValueKind == JsonValueKind.Number ? mv.GetInt32() : null;
-        return new PredictionMessage(list, prediction, model, partition, offset) { ModelVersion = version };
+        int? exit = root.TryGetProperty("exit", out var e) && e.ValueKind == JsonValueKind.Number ? e.GetInt32() : null;
+        return new PredictionMessage(list, prediction, model, partition, offset) { ModelVersion = version, Exit = exit };
     }
 }
 
@@ -45,6 +50,7 @@ public sealed class PredictionWriter
     private static readonly JsonEncodedText PartitionName = JsonEncodedText.Encode("partition");
     private static readonly JsonEncodedText OffsetName = JsonEncodedText.Encode("offset");
     private static readonly JsonEncodedText ModelVersionName = JsonEncodedText.Encode("modelVersion");
+    private static readonly JsonEncodedText ExitName = JsonEncodedText.Encode("exit");
 
     private readonly ArrayBufferWriter<byte> _buffer = new(256);
     private readonly Utf8JsonWriter _writer;
@@ -57,8 +63,8 @@ public sealed class PredictionWriter
         _writer = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
     }
 
-    /// <summary>The JSON of one prediction, as a new array.</summary>
-    public byte[] Write(ReadOnlySpan<float> values, int? prediction, int partition, long offset, int? modelVersion = null)
+    /// <summary>The JSON of one prediction, as a new array; <paramref name="exit"/> (a chain stage's answer) right after the prediction.</summary>
+    public byte[] Write(ReadOnlySpan<float> values, int? prediction, int partition, long offset, int? modelVersion = null, int? exit = null)
     {
         _buffer.ResetWrittenCount();
         _writer.Reset(_buffer);
@@ -72,6 +78,7 @@ public sealed class PredictionWriter
         _writer.WriteEndArray();
         if (prediction is { } p) _writer.WriteNumber(PredictionName, p);
         else _writer.WriteNull(PredictionName);
+        if (exit is { } k) _writer.WriteNumber(ExitName, k);
         _writer.WriteString(ModelName, _model);
         _writer.WriteNumber(PartitionName, partition);
         _writer.WriteNumber(OffsetName, offset);

@@ -26,13 +26,38 @@ public sealed record InferenceJobSpec(
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Version { get; init; }
+
+    /// <summary>Set when the inference is one stage of an early-exit chain: which, and where it answers and forwards.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ChainStageSpec? Chain { get; init; }
 }
+
+/// <summary>
+/// The chain part of a stage's spec. Bootstrap servers null mean the portal's Kafka. The output topic lives on the first
+/// stage's Kafka (<see cref="OutputBootstrapServers"/>); what is forwarded goes to <see cref="UpperTopic"/> on
+/// <see cref="UpperBootstrapServers"/>. <see cref="FirstInputShape"/> is one sample of the chain's input, when known: the
+/// replica of a later stage runs the stages below on zeros of it once to know the shape of the tensor it receives.
+/// </summary>
+public sealed record ChainStageSpec(
+    int Stage,
+    int Stages,
+    double? Threshold,
+    string? BootstrapServers,
+    string? OutputBootstrapServers,
+    string? UpperTopic,
+    string? UpperBootstrapServers,
+    IReadOnlyList<long>? FirstInputShape);
 
 /// <summary>
 /// <c>GET .../version</c>: the model version the replicas should serve now (the pinned one, or the result's latest)
 /// and that version's feature scaler; its weights come from <c>.../weights?version=N</c>. Replicas ask every second.
 /// </summary>
-public sealed record InferenceVersionSpec(int Version, JsonObject? Scaler);
+public sealed record InferenceVersionSpec(int Version, JsonObject? Scaler)
+{
+    /// <summary>A chain stage's confidence threshold now (changed live through the portal); null for other inferences and the final stage.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Threshold { get; init; }
+}
 
 /// <summary>
 /// One replica's stats, the one record both sides use. <c>POST .../stats</c>, every few seconds from each replica:
@@ -67,6 +92,22 @@ public sealed record InferenceStatsReport(
     /// <summary>Why <see cref="RefusedVersion"/> would not load.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? LoadError { get; init; }
+
+    /// <summary>A chain stage's number (1-based); null for a plain replica.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Stage { get; init; }
+
+    /// <summary>A chain stage's inputs answered here (with its exit); null for a plain replica.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Answered { get; init; }
+
+    /// <summary>A chain stage's inputs forwarded to the next stage; null for a plain replica.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Forwarded { get; init; }
+
+    /// <summary>The threshold a chain stage's replica answers with now (null for the final stage and plain replicas): a changed one shows here once taken.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? Threshold { get; init; }
 
     /// <summary>When the portal received the report (set by the portal; replicas send none, so it stays off their wire).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

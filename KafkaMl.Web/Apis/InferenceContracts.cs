@@ -10,6 +10,8 @@ namespace KafkaMl.Web.Apis;
 /// string holding one). <c>Replicas</c>: 1 to 16, default 1. <c>Partitions</c>: of the topics the deploy creates
 /// (input, output, dead letters) when they do not exist yet; default <c>KafkaMl:Kafka:TopicPartitions</c>.
 /// <c>Version</c>: a version number of the result (pinned) or <c>"latest"</c> (follows the result's newest; the default).
+/// For an early-exit chain's result, one service per stage is deployed: <c>Thresholds</c> (one per early exit, default the
+/// trade-off's suggestion) and <c>Stages</c> (one per stage: replicas, bootstrapServers) apply (<see cref="InferenceService.CreateChainAsync"/>).
 /// </summary>
 public sealed record InferenceRequest(
     int? ResultId,
@@ -19,7 +21,18 @@ public sealed record InferenceRequest(
     string? InputTopic,
     string? OutputTopic,
     int? Partitions = null,
-    JsonNode? Version = null);
+    JsonNode? Version = null,
+    IReadOnlyList<double>? Thresholds = null,
+    IReadOnlyList<ChainStageRequest>? Stages = null);
+
+/// <summary>
+/// One stage of a chain in <c>POST /api/inferences</c> (<c>"stages": [{"replicas": 1, "bootstrapServers": "edge:9092"}, ...]</c>):
+/// its replicas (default the request's <c>replicas</c>) and its own Kafka (default the portal's).
+/// </summary>
+public sealed record ChainStageRequest(int? Replicas, string? BootstrapServers);
+
+/// <summary><c>POST /api/inferences/{id}/thresholds</c>: one confidence threshold per early exit of the chain, exit 1 first.</summary>
+public sealed record ChainThresholdsRequest(IReadOnlyList<double>? Thresholds);
 
 /// <summary><c>POST /api/inferences/{id}/version</c>: <c>{"version": 3}</c> pins version 3, <c>{"version": "latest"}</c> follows the newest.</summary>
 public sealed record InferenceVersionRequest(JsonNode? Version);
@@ -58,6 +71,9 @@ public sealed record InferenceResponse(
 
     /// <summary>Partitions of the input topic at deploy (null when unknown): running once <c>stats.assignedPartitions</c> reaches it.</summary>
     public int? InputPartitions { get; init; }
+
+    /// <summary>An early-exit chain's stages, thresholds and per-stage stats, on each of its stages' inferences; null for a plain inference.</summary>
+    public InferenceChainResponse? Chain { get; init; }
 
     public static InferenceResponse From(Inference inference, string modelName, InferenceLiveStats stats, int? wantedVersion) => new(
         inference.Id,

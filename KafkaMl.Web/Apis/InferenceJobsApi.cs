@@ -69,6 +69,7 @@ public static class InferenceJobsApi
             Scaler(version is null ? result.Scaler : version.Scaler))
         {
             Version = version?.Version,
+            Chain = inference.Stage is null ? null : await InferenceChainSpecs.SpecAsync(db, inference, result, cancellationToken),
         });
     }
 
@@ -77,13 +78,13 @@ public static class InferenceJobsApi
         int inferenceId, int? version, KafkaMlDbContext db, CancellationToken cancellationToken)
     {
         var inference = await db.Inferences.AsNoTracking().Where(i => i.Id == inferenceId)
-            .Select(i => new { i.Status, i.ResultId, i.PinnedVersion }).SingleOrDefaultAsync(cancellationToken);
+            .Select(i => new { i.Status, i.ResultId, i.PinnedVersion, i.Threshold }).SingleOrDefaultAsync(cancellationToken);
         if (inference is null) return InferenceNotFound(inferenceId);
         if (inference.Status.IsFinal()) return EndedConflict(inferenceId, inference.Status);
         var found = await InferenceVersions.FindAsync(db, inference.ResultId, inference.PinnedVersion, version, cancellationToken);
         return found is null
             ? Problems.NotFound(version is { } v ? $"Result {inference.ResultId} has no model version {v}." : $"Result {inference.ResultId} of inference {inferenceId} has no model version to serve.")
-            : TypedResults.Ok(new InferenceVersionSpec(found.Version, Scaler(found.Scaler)));
+            : TypedResults.Ok(new InferenceVersionSpec(found.Version, Scaler(found.Scaler)) { Threshold = inference.Threshold });
     }
 
     public static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> GetWeights(

@@ -26,7 +26,10 @@ public static class InferencesApi
             .WithDescription("Creates the inference (status created) and starts its replicas in the background: one consumer group "
                 + "reading inputTopic, predictions to outputTopic, undecodable messages to <inputTopic>.dlq. inputFormat and inputConfig "
                 + "default to the stream the result trained on. 400 for an unfinished result, a topic name Kafka would reject or an input "
-                + "config that does not fit the model's input; 404 for an unknown result.");
+                + "config that does not fit the model's input; 404 for an unknown result. An early-exit chain's result deploys one service per stage: "
+                + "\"thresholds\": [one per early exit] (default the trade-off's suggestion), \"stages\": [{\"replicas\", \"bootstrapServers\"}, ...] (one per "
+                + "stage; one stage is refused); stage k > 1 reads <inputTopic>-stage<k> (float32 RAW) on its Kafka, and every answer, with \"exit\": k, goes to "
+                + "outputTopic on stage 1's Kafka.");
         api.MapPost("/{id:int}/stop", StopInference)
             .WithName("StopInference")
             .WithSummary("Stop an inference's replicas")
@@ -42,10 +45,15 @@ public static class InferencesApi
                 + "version in the background and swap to it between batches (no restart); one whose weights will not load is refused and "
                 + "the previous keeps serving (stats.replicas[].refusedVersion, loadError). 400 for a version the result does not have; "
                 + "409 once the inference is stopped or failed.");
+        api.MapPost("/{id:int}/thresholds", SetChainThresholds)
+            .WithName("SetChainThresholds")
+            .WithSummary("Change a running early-exit chain's thresholds (one per early exit), without a restart")
+            .WithDescription("{\"thresholds\": [0.9, 0.8]} on any stage of the chain; its replicas answer with the new thresholds within a second, "
+                + "between batches. 400 for a plain inference or a wrong list; 409 once the chain is stopped or failed.");
         api.MapDelete("/{id:int}", DeleteInference)
             .WithName("DeleteInference")
             .WithSummary("Delete an inference")
-            .WithDescription("Stops its replicas first; its topics stay.");
+            .WithDescription("Stops its replicas first; its topics stay. Any stage of an early-exit chain deletes the whole chain (every stage stopped).");
         return api;
     }
 
@@ -68,6 +76,19 @@ public static class InferencesApi
             OutcomeKind.Ok => TypedResults.Created($"/api/inferences/{outcome.Value!.Id}", outcome.Value),
             OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
             OutcomeKind.Unavailable => TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Kafka unavailable", detail: outcome.Problem),
+            _ => Problems.NotFound(outcome.Failure!),
+        };
+    }
+
+    public static async Task<Results<Ok<InferenceResponse>, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> SetChainThresholds(
+        int id, ChainThresholdsRequest request, [FromServices] InferenceService inferences, CancellationToken cancellationToken)
+    {
+        var outcome = await inferences.SetThresholdsAsync(id, request.Thresholds, cancellationToken);
+        return outcome.Kind switch
+        {
+            OutcomeKind.Ok => TypedResults.Ok(outcome.Value!),
+            OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
+            OutcomeKind.Conflict => Problems.Conflict(outcome.Failure!),
             _ => Problems.NotFound(outcome.Failure!),
         };
     }

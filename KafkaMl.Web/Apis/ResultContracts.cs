@@ -1,10 +1,12 @@
 using System.Text.Json.Nodes;
+using KafkaMl.Core.Orchestration;
 
 namespace KafkaMl.Web.Apis;
 
 /// <summary>
 /// A training result as the API shows it (DESIGN §4), plus the model's name, the stream it trained on and, for a
-/// semi-supervised run, its self-training rounds by window then round (an empty list for a supervised one).
+/// semi-supervised run, its self-training rounds by window then round (an empty list for a supervised one) and, for an
+/// early-exit chain, its <c>chain</c> report (per-exit metrics, the exit trade-off and the suggested threshold; null otherwise).
 /// </summary>
 public sealed record ResultResponse(
     int Id,
@@ -21,7 +23,8 @@ public sealed record ResultResponse(
     string? Error,
     ResultInputResponse? Input,
     bool ModelAvailable,
-    IReadOnlyList<SelfTrainingRound> SelfTraining)
+    IReadOnlyList<SelfTrainingRound> SelfTraining,
+    ChainResultReport? Chain)
 {
     public static ResultResponse From(TrainingResult result, string modelName) => new(
         result.Id,
@@ -38,7 +41,8 @@ public sealed record ResultResponse(
         result.Error,
         ResultInputResponse.From(result),
         result.Status == TrainingStatus.Finished && result.WeightsPath is not null,
-        SelfTraining: result.SelfTraining);
+        SelfTraining: result.SelfTraining,
+        Chain: result.Chain);
 }
 
 /// <summary>The stream a result trained on, as its control message described it; what inference pre-fills.</summary>

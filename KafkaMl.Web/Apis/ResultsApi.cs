@@ -20,7 +20,9 @@ public static class ResultsApi
             .WithName("GetResult")
             .WithSummary("Get a training result")
             .WithDescription("With selfTraining: a semi-supervised run's rounds by window then round (round 0 = the labelled data only), "
-                + "each with added, classCounts, confidence, testMetrics, poolLeft and window (null for a bounded run); an empty list for a supervised run.");
+                + "each with added, classCounts, confidence, testMetrics, poolLeft and window (null for a bounded run); an empty list for a supervised run. "
+                + "With chain for an early-exit chain (null otherwise): exitWeights, exits (each exit's trainMetrics, valMetrics, testMetrics, confusionMatrix), "
+                + "tradeOff (per threshold: shares answered at each exit and the overall accuracy), suggestedThreshold and tolerance.");
         api.MapDelete("/{id:int}", DeleteResult)
             .WithName("DeleteResult")
             .WithSummary("Delete a training result")
@@ -38,6 +40,12 @@ public static class ResultsApi
             .WithDescription("A zip with the script (model.csx), TorchSharp's weights (model.dat), the same weights as safetensors "
                 + "(model.safetensors, loadable by PyTorch) and metadata.json (settings, metrics, input format, scaler, versions). "
                 + "409 until the result is finished.");
+        api.MapGet("/{id:int}/stages/{stage:int}/model", DownloadStageModel)
+            .WithName("DownloadResultStageModel")
+            .WithSummary("Download one stage of an early-exit chain (an edge device takes only its stage)")
+            .WithDescription("A zip with stage{k}.dat (TorchSharp) and stage{k}.safetensors holding only stage k's parameters, named without "
+                + "the stage's prefix (body.*, exit.*: they load into Stage(body, exit); the final stage's into its module), the script and "
+                + "metadata.json. The whole chain is /model. 400 for a plain model or an unknown stage; 409 until the result is finished.");
         api.MapGet("/{id:int}/versions", ListVersions)
             .WithName("ListResultVersions")
             .WithSummary("The published model versions of a result")
@@ -109,6 +117,20 @@ public static class ResultsApi
             OutcomeKind.Ok => TypedResults.File(outcome.Value!.Zip, "application/zip", outcome.Value.FileName),
             OutcomeKind.NotFound => Problems.NotFound(outcome.Failure!),
             _ => Problems.Conflict(outcome.Failure!),
+        };
+    }
+
+    public static async Task<Results<FileContentHttpResult, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>, ProblemHttpResult>> DownloadStageModel(
+        int id, int stage, [FromServices] ResultService results, CancellationToken cancellationToken)
+    {
+        var outcome = await results.StageBundleAsync(id, stage, cancellationToken);
+        return outcome.Kind switch
+        {
+            OutcomeKind.Ok => TypedResults.File(outcome.Value!.Zip, "application/zip", outcome.Value.FileName),
+            OutcomeKind.Invalid => Problems.Validation(outcome.Failure!),
+            OutcomeKind.NotFound => Problems.NotFound(outcome.Failure!),
+            OutcomeKind.Conflict => Problems.Conflict(outcome.Failure!),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Stage weights unavailable", detail: outcome.Problem),
         };
     }
 

@@ -240,6 +240,7 @@ public static partial class TrainingJobsApi
                 set.SetProperty(x => x.ConfusionMatrix, r.ConfusionMatrix);
                 set.SetProperty(x => x.TrainingSeconds, r.TrainingSeconds);
                 set.SetProperty(x => x.Scaler, scaler);
+                set.SetProperty(x => x.Chain, r.Chain);
                 set.SetProperty(x => x.WeightsPath, weightsPath);
                 set.SetProperty(x => x.Error, (string?)null);
             }, cancellationToken))
@@ -266,6 +267,8 @@ public static partial class TrainingJobsApi
         if (report.ConfusionMatrix is { } matrix
             && (matrix.Any(row => row is null || row.Length != matrix.Length) || matrix.Any(row => row.Any(count => count < 0))))
             errors.Add($"{Part}.confusionMatrix", "The confusion matrix must be square (one row and one column per class) with counts of 0 or more.");
+        if (report.Chain is { } chain && ChainReportProblem(chain) is { } problem)
+            errors.Add($"{Part}.chain", problem);
         return report;
     }
 

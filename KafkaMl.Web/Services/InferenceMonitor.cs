@@ -5,7 +5,11 @@ using KafkaMl.Core.Orchestration;
 namespace KafkaMl.Web.Services;
 
 /// <summary>One point of an inference's recent history: predictions per second over its live replicas, and the worst of their latency percentiles.</summary>
-public sealed record InferenceStatsPoint(DateTimeOffset Time, double MessagesPerSecond, double? LatencyP50Ms, double? LatencyP99Ms);
+public sealed record InferenceStatsPoint(DateTimeOffset Time, double MessagesPerSecond, double? LatencyP50Ms, double? LatencyP99Ms)
+{
+    /// <summary>A chain stage's inputs answered here so far, over its live replicas (<see cref="ChainShares"/>); null for a plain inference.</summary>
+    public long? Answered { get; init; }
+}
 
 /// <summary>What the live replicas of one inference report: per replica, the totals, the latest predictions and the recent history.</summary>
 public sealed record InferenceLiveStats(
@@ -150,7 +154,10 @@ public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonito
 
                 var fresh = replicas.Values.ToList();
                 var point = new InferenceStatsPoint(now, fresh.Sum(r => r.Rate),
-                    fresh.Max(r => r.Stats.LatencyP50Ms), fresh.Max(r => r.Stats.LatencyP99Ms));
+                    fresh.Max(r => r.Stats.LatencyP50Ms), fresh.Max(r => r.Stats.LatencyP99Ms))
+                {
+                    Answered = fresh.Any(r => r.Stats.Answered is not null) ? fresh.Sum(r => r.Stats.Answered ?? 0) : null,
+                };
                 // One point per second at most: reports of several replicas in the same second merge.
                 if (history.Count > 0 && now - history[^1].Time < TimeSpan.FromSeconds(1)) history[^1] = point;
                 else history.Add(point);

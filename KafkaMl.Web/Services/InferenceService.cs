@@ -24,6 +24,9 @@ public sealed record InferenceDraft(
 {
     /// <summary>The model versions the result has published, oldest first (version 1 for weights stored before versions).</summary>
     public IReadOnlyList<int> Versions { get; init; } = [];
+
+    /// <summary>The result's early-exit chain report (its exits, the trade-off): deployed as one service per stage; null for a plain model.</summary>
+    public ChainResultReport? Chain { get; init; }
 }
 
 /// <summary>
@@ -44,7 +47,7 @@ public sealed partial class InferenceService(
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var result = await db.TrainingResults.AsNoTracking()
             .Where(r => r.Id == resultId)
-            .Select(r => new { r.Id, ModelName = r.Model!.Name, r.Status, r.WeightsPath, r.InputFormat, r.InputConfig, r.Scaler })
+            .Select(r => new { r.Id, ModelName = r.Model!.Name, r.Status, r.WeightsPath, r.InputFormat, r.InputConfig, r.Scaler, r.Chain })
             .SingleOrDefaultAsync(cancellationToken);
         if (result is null) return null;
         var versions = await InferenceVersions.NumbersAsync(db, resultId, cancellationToken);
@@ -61,6 +64,7 @@ public sealed partial class InferenceService(
             $"inference-{result.Id}-out-{suffix}")
         {
             Versions = versions,
+            Chain = result.Chain,
         };
     }
 
@@ -153,6 +157,9 @@ public sealed partial class InferenceService(
         if (request.ResultId is not { } resultId) return Outcome.Invalid("resultId", "The result to serve is required.");
         var draft = await DraftAsync(resultId, cancellationToken);
         if (draft is null) return Outcome.NotFound($"Result {resultId} does not exist.");
+        if (draft.Chain is { } chain) return await CreateChainAsync(request, draft, chain, cancellationToken);
+        if (request.Thresholds is not null || request.Stages is not null)
+            return Outcome.Invalid(request.Thresholds is not null ? "thresholds" : "stages", $"Result {resultId} is a plain model, not an early-exit chain: it has no stages or thresholds.");
         var (errors, inference) = Check(request, draft);
         if (errors.Count > 0) return Outcome.Invalid(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 
@@ -218,23 +225,31 @@ public sealed partial class InferenceService(
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
         var row = await WithVersions(db, db.Inferences.AsNoTracking().Where(i => i.Id == id)).SingleOrDefaultAsync(cancellationToken);
-        return row is null ? InferenceNotFound(id) : Outcome.Ok(row.Response(monitor.Get(id)));
+        if (row is null) return InferenceNotFound(id);
+        return Outcome.Ok(row.Response(monitor.Get(id)) with { Chain = await ChainResponseAsync(db, row.Inference, cancellationToken) });
     }
 
     /// <summary>The recent throughput and latency of inference <paramref name="id"/> (for the charts).</summary>
     public IReadOnlyList<InferenceStatsPoint> History(int id) => monitor.Get(id).History;
 
-    /// <summary>Stops the replicas and marks the inference stopped (a stopped or failed one stays as it is, its replicas stopped again).</summary>
+    /// <summary>
+    /// Stops the replicas and marks the inference stopped (a stopped or failed one stays as it is, its replicas stopped
+    /// again); every stage of a chain at once, whichever stage is named.
+    /// </summary>
     public async Task<Outcome<InferenceResponse>> StopAsync(int id, CancellationToken cancellationToken = default)
     {
-        if (!await ExistsAsync(id, cancellationToken)) return InferenceNotFound(id);
-        await orchestrator.StopWorkloadAsync(id, cancellationToken);
-        await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+        var members = await ChainMemberIdsAsync(id, cancellationToken);
+        if (members.Count == 0) return InferenceNotFound(id);
+        foreach (var member in members)
         {
-            if (await db.Inferences.TryMoveAsync(id, InferenceStatus.Stopped, null, cancellationToken))
-                await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
+            await orchestrator.StopWorkloadAsync(member, cancellationToken);
+            await using (var db = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                if (await db.Inferences.TryMoveAsync(member, InferenceStatus.Stopped, null, cancellationToken))
+                    await monitor.NotifyStatusAsync(member, InferenceStatus.Stopped);
+            }
+            monitor.Forget(member);
         }
-        monitor.Forget(id);
         return await GetAsync(id, cancellationToken);
     }
 
@@ -270,22 +285,23 @@ public sealed partial class InferenceService(
         return (await GetAsync(id, cancellationToken)).Map(response => response with { Warnings = warnings });
     }
 
-    /// <summary>Stops the replicas, then deletes the inference (its topics stay: they are the user's data).</summary>
+    /// <summary>
+    /// Stops the replicas, then deletes the inference (its topics stay: they are the user's data); every stage of a chain
+    /// at once, whichever stage is named.
+    /// </summary>
     public async Task<Outcome<Done>> DeleteAsync(int id, CancellationToken cancellationToken = default)
     {
-        if (!await ExistsAsync(id, cancellationToken)) return InferenceNotFound(id);
-        await orchestrator.StopWorkloadAsync(id, cancellationToken);
+        var members = await ChainMemberIdsAsync(id, cancellationToken);
+        if (members.Count == 0) return InferenceNotFound(id);
+        foreach (var member in members) await orchestrator.StopWorkloadAsync(member, cancellationToken);
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        await db.Inferences.Where(i => i.Id == id).ExecuteDeleteAsync(cancellationToken);
-        monitor.Forget(id);
-        await monitor.NotifyStatusAsync(id, InferenceStatus.Stopped);
+        await db.Inferences.Where(i => members.Contains(i.Id)).ExecuteDeleteAsync(cancellationToken);
+        foreach (var member in members)
+        {
+            monitor.Forget(member);
+            await monitor.NotifyStatusAsync(member, InferenceStatus.Stopped);
+        }
         return Outcome.Ok(Done.Value);
-    }
-
-    private async Task<bool> ExistsAsync(int id, CancellationToken cancellationToken)
-    {
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await db.Inferences.AnyAsync(i => i.Id == id, cancellationToken);
     }
 
     private static Failure InferenceNotFound(int id) => Outcome.NotFound($"Inference {id} does not exist.");

@@ -63,7 +63,8 @@ public sealed partial class ResultService(
                 r.Deployment!.Epochs,
                 r.Deployment!.Loss,
                 r.Deployment!.Metrics,
-                r.SelfTraining))
+                r.SelfTraining,
+                r.Chain))
             .SingleOrDefaultAsync(cancellationToken);
     }
 
@@ -253,6 +254,7 @@ public sealed record ResultSummary(
 /// <param name="PlannedEpochs">The deployment's epoch count (early stopping may end sooner).</param>
 /// <param name="ModelAvailable">Finished with weights: the model bundle can be downloaded.</param>
 /// <param name="SelfTraining">A semi-supervised run's rounds, by window then round; empty for a supervised one.</param>
+/// <param name="Chain">An early-exit chain's per-exit metrics and exit trade-off; null for a plain model.</param>
 public sealed record ResultDetail(
     int Id,
     int DeploymentId,
@@ -273,7 +275,8 @@ public sealed record ResultDetail(
     int PlannedEpochs,
     Loss Loss,
     IReadOnlyList<string> Metrics,
-    IReadOnlyList<SelfTrainingRound> SelfTraining)
+    IReadOnlyList<SelfTrainingRound> SelfTraining,
+    ChainResultReport? Chain = null)
 {
     /// <summary>Created, deployed or training: the job can still be stopped.</summary>
     public bool CanStop => !Status.IsFinal();

@@ -106,7 +106,7 @@ public static class InferenceJob
         // A portal's inference may be told to serve another model version while it runs: loaded beside, swapped between batches.
         var following = portal is null || setup.Loader is null
             ? Task.CompletedTask
-            : Task.Run(() => new VersionFollower(portal, setup.Loader, served, engine.Stats, output, replica, logger).RunAsync(options.VersionPollInterval, stopping.Token));
+            : Task.Run(() => new VersionFollower(portal, setup.Loader, served, engine.Stats, output, replica, logger, setup.Options.Chain).RunAsync(options.VersionPollInterval, stopping.Token));
 
         // Stats lines while running (only when something changed).
         string? last = null;

@@ -60,9 +60,11 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
     {
         var spec = await portal.GetSpecAsync(cancellationToken);
         var (portalKafka, embedded) = await portal.GetKafkaStatusAsync(cancellationToken);
-        var bootstrap = options.BootstrapServers
+        var portalBootstrap = options.BootstrapServers
             ?? portalKafka
             ?? throw new InferenceSetupException($"Where is Kafka? Neither --bootstrap-servers, {JobEnvironment.BootstrapServersVariable} nor the portal's /api/status says.");
+        // A chain stage may read from a Kafka of its own (an edge broker); the others are the portal's.
+        var bootstrap = spec.Chain?.BootstrapServers ?? portalBootstrap;
         // The embedded broker holds empty fetches for the whole wait; a real cluster answers when data arrives.
         options = options with
         {
@@ -76,11 +78,14 @@ public sealed record InferenceSetup(InferenceModel Model, IDataDecoder Decoder, 
             await portal.DownloadWeightsAsync(weights, cancellationToken, spec.Version);
             startup.Mark("portal");
             var loader = await ModelLoader.CompileAsync(spec.ModelCode, spec.Loss, cancellationToken);
+            if (spec.Chain is { } stage) loader = loader.ForStage(whole => ChainStageSetup.Stage(whole, stage));
             var (model, version, refused) = await LoadServableAsync(portal, loader, spec, weights, cancellationToken);
             startup.Mark("model");
             var decoder = DataFormats.CreateDecoder(spec.InputFormat, spec.InputConfig);
             var engine = options.EngineOptions(bootstrap, spec.InputTopic, spec.OutputTopic, spec.ConsumerGroup, spec.ModelName);
-            return new InferenceSetup(model, decoder, engine, $"of inference {spec.InferenceId} ") { Version = version, Loader = loader, Refused = refused };
+            if (spec.Chain is { } chain) engine = engine with { Chain = ChainStageSetup.Role(chain, portalBootstrap) };
+            var description = spec.Chain is { } of ? $"of inference {spec.InferenceId} (chain stage {of.Stage} of {of.Stages}) " : $"of inference {spec.InferenceId} ";
+            return new InferenceSetup(model, decoder, engine, description) { Version = version, Loader = loader, Refused = refused };
         }
         finally
         {

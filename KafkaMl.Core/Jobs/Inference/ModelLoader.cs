@@ -15,7 +15,15 @@ public sealed class ModelLoader
     private readonly ModelCompilation _compilation;
     private readonly string? _loss;
 
+    private Func<InferenceModel, InferenceModel>? _adapt;
+
     private ModelLoader(ModelCompilation compilation, string? loss) => (_compilation, _loss) = (compilation, loss);
+
+    /// <summary>
+    /// A loader of the same compilation whose models are made into what the replica serves by <paramref name="adapt"/>
+    /// (one stage of an early-exit chain: <see cref="ChainStageSetup"/>), every version alike.
+    /// </summary>
+    public ModelLoader ForStage(Func<InferenceModel, InferenceModel> adapt) => new(_compilation, _loss) { _adapt = adapt };
 
     /// <summary>Compiles <paramref name="code"/>; <paramref name="loss"/> names the training loss (null: the script's own, if any).</summary>
     /// <exception cref="InferenceSetupException">The script does not compile.</exception>
@@ -53,9 +61,10 @@ public sealed class ModelLoader
                 loss = value;
             }
             ModelWeights.Load(definition.Module, weightsPath);
-            return new InferenceModel(definition.Module, scaler, loss, definition.InputShape);
+            var model = new InferenceModel(definition.Module, scaler, loss, definition.InputShape);
+            return _adapt is null ? model : _adapt(model);
         }
-        catch (Exception e) when (e is TrainingException or ArgumentException or IOException or InferenceSetupException)
+        catch (Exception e) when (e is TrainingException or ArgumentException or IOException or InferenceSetupException or Chains.ChainShapeException)
         {
             definition.Module.Dispose();
             throw e as InferenceSetupException ?? new InferenceSetupException(e.Message, e);

@@ -13,8 +13,10 @@ namespace KafkaMl.Core.Jobs.Inference;
 /// not load is refused: the replica keeps serving the one it serves, says so in a line, a log warning and its stats
 /// (<see cref="InferenceStats.Refused"/>), and does not try it again until another version is wanted.
 /// </summary>
+/// <remarks>A chain stage's threshold comes with the version (<see cref="InferenceVersionSpec.Threshold"/>) and applies from the next batch.</remarks>
 public sealed class VersionFollower(
-    InferencePortalClient portal, ModelLoader loader, ServedModel served, InferenceStats stats, IInferenceJobOutput output, string replica, ILogger logger)
+    InferencePortalClient portal, ModelLoader loader, ServedModel served, InferenceStats stats, IInferenceJobOutput output, string replica, ILogger logger,
+    ChainStageRole? stage = null)
 {
     /// <summary>Asks every <paramref name="interval"/> until cancelled.</summary>
     public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
@@ -25,7 +27,10 @@ public sealed class VersionFollower(
             {
                 await Task.Delay(interval, cancellationToken).ConfigureAwait(false);
                 if (await portal.GetVersionAsync(cancellationToken).ConfigureAwait(false) is { } wanted)
+                {
+                    FollowThreshold(wanted);
                     await FollowAsync(wanted, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -37,6 +42,17 @@ public sealed class VersionFollower(
                 logger.LogWarning("Replica {Replica} could not ask which model version to serve: {Reason}", replica, e.Message);
             }
         }
+    }
+
+    /// <summary>A chain stage takes the threshold the portal says now (the engine reads it at its next batch).</summary>
+    public void FollowThreshold(InferenceVersionSpec wanted)
+    {
+        ArgumentNullException.ThrowIfNull(wanted);
+        if (stage is null || wanted.Threshold is not { } threshold || !double.IsFinite(threshold) || threshold < 0 || threshold == stage.Threshold) return;
+        var previous = stage.Threshold;
+        stage.Threshold = threshold;
+        output.Line(FormattableString.Invariant($"replica {replica}: stage {stage.Stage} answers from confidence {threshold} on (was {previous})"));
+        logger.LogInformation("Replica {Replica} of chain stage {Stage} takes threshold {Threshold} (was {Previous})", replica, stage.Stage, threshold, previous);
     }
 
     /// <summary>Loads and offers <paramref name="wanted"/> unless it is served (or offered) already, or was refused.</summary>

@@ -15,6 +15,7 @@ public static class BenchVerb
         new IncrementalBenchmark(),
         new PortalBenchmark(),
         new DashboardBenchmark(),
+        new ChainBenchmark(),
     ];
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)

@@ -13,5 +13,6 @@ internal sealed class InferenceEntityConfiguration : IEntityTypeConfiguration<In
             .HasForeignKey(i => i.ResultId)
             .OnDelete(DeleteBehavior.Restrict);
         inference.HasIndex(i => i.Status);
+        inference.HasIndex(i => i.ChainId);
     }
 }

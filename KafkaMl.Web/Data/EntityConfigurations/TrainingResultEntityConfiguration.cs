@@ -21,6 +21,7 @@ internal sealed class TrainingResultEntityConfiguration : IEntityTypeConfigurati
         result.Property(r => r.ConfusionMatrix).HasJsonConversion();
         // Few rows per result, always read and written as a whole: one JSON column rather than a table.
         result.Property(r => r.SelfTraining).HasJsonConversion();
+        result.Property(r => r.Chain).HasJsonConversion();
         result.HasIndex(r => r.Status);
     }
 }

@@ -259,6 +259,12 @@ namespace KafkaMl.Web.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("BootstrapServers")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ChainId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Error")
                         .HasColumnType("TEXT");
 
@@ -290,6 +296,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("ResultId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int?>("Stage")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -297,7 +306,12 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<DateTime>("StatusChanged")
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("Threshold")
+                        .HasColumnType("REAL");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("ChainId");
 
                     b.HasIndex("ResultId");
 
@@ -390,6 +404,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Chain")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("ConfusionMatrix")
                         .HasColumnType("TEXT");

@@ -10,7 +10,7 @@ public sealed class PagesLoadSpecs(BrowserPortalFixture fixture, ITestOutputHelp
     public static TheoryData<string, string, string> Pages => new()
     {
         // path, screenshot name, a heading the page shows once rendered
-        { "/", "page-home", "Kafka streams in, trained models out" },
+        { "/", "page-home", "Overview" },
         { "/models", "page-models", "Models" },
         { "/configurations", "page-configurations", "Configurations" },
         { "/deployments", "page-deployments", "Deployments" },
@@ -18,6 +18,8 @@ public sealed class PagesLoadSpecs(BrowserPortalFixture fixture, ITestOutputHelp
         { "/inferences", "page-inferences", "Inference" },
         { "/datasources", "page-datasources", "Datasources" },
         { "/status", "page-status", "Status" },
+        { "/dashboards", "page-dashboards", "Prediction dashboards" },
+        { "/federation", "page-federation", "Federation" },
     };
 
     [Theory]

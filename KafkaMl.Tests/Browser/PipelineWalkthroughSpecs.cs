@@ -118,6 +118,7 @@ public sealed class PipelineWalkthroughSpecs(BrowserPortalFixture fixture, ITest
             await Expect(result.ByTestId("result-epoch-count")).ToHaveTextAsync(new Regex($@"^\s*{Epochs}\s*$"));
             await Expect(result.ByTestId("result-charts")).ToHaveAttributeAsync("data-epochs", Epochs.ToString());
         });
+        var resultPath = result.CurrentPath;
         var seen = await result.Page.EvaluateAsync<int[]>("() => window.epochCountsSeen");
         output.WriteLine($"epoch counts seen on the open result page: {string.Join(", ", seen)}");
         Assert.Equal(seen.Order(), seen); // never went back
@@ -175,6 +176,21 @@ public sealed class PipelineWalkthroughSpecs(BrowserPortalFixture fixture, ITest
             await Expect(dashboard.ByTestId("dashboard-bars")).ToHaveAttributeAsync("data-points", InferenceSamples.ToString());
             await Expect(dashboard.ByTestId("dashboard-not-predictions")).ToHaveTextAsync(new Regex(@"^\s*0\s*$"));
         });
+        Assert.Empty(dashboard.PageErrors);
+        var dashboardPath = "/" + await dashboard.ByTestId("inference-dashboard-open").GetAttributeAsync("href");
+        var inferencePath = result.CurrentPath;
+
+        // Every page of the walk at 1280 and 1920 px, light and dark (issue 17's layout check); the dashboard and the
+        // overview here are the README's.
+        foreach (var (path, name) in new[]
+                 {
+                     ("/", "overview"), (dashboardPath, "dashboard"), ("/dashboards", "dashboards"), (inferencePath, "inference"),
+                     (resultPath, "result"), ("/results", "results"), ("/models", "models"), ("/configurations", "configurations"),
+                     ("/deployments", "deployments"), ("/datasources", "datasources"), ("/status", "status"),
+                 })
+        {
+            await dashboard.ShootWidthsAndThemesAsync(path, $"theme-{name}");
+        }
         Assert.Empty(dashboard.PageErrors);
         await dashboard.Page.CloseAsync();
         Assert.Empty(page.PageErrors);

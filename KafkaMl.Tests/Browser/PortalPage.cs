@@ -106,6 +106,26 @@ public sealed class PortalPage : IAsyncDisposable
         }, $"the theme to turn {(dark ? "dark" : "light")}");
     }
 
+    /// <summary>
+    /// Opens <paramref name="path"/> and saves it as docs/screenshots/<paramref name="name"/>-{1280|1920}-{light|dark}.png,
+    /// to check the layout at both widths and in both themes.
+    /// </summary>
+    public async Task ShootWidthsAndThemesAsync(string path, string name)
+    {
+        await OpenAsync(path);
+        foreach (var dark in new[] { false, true })
+        {
+            if (dark) await ToggleThemeUntilAsync(await Page.EvaluateAsync<string>(PaletteBackground), dark: true);
+            foreach (var width in new[] { 1280, 1920 })
+            {
+                await Page.SetViewportSizeAsync(width, width == 1280 ? 800 : 1080);
+                await Page.WaitForTimeoutAsync(300); // charts resize on the window's resize event
+                await ScreenshotAsync(ScreenshotsDir, $"{name}-{width}-{(dark ? "dark" : "light")}");
+            }
+        }
+        await Page.SetViewportSizeAsync(DebianChromium.Viewport.Width, DebianChromium.Viewport.Height);
+    }
+
     public Task ExpectNoErrorUiAsync() => Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
 
     public ILocator ByTestId(string testId) => Page.GetByTestId(testId);
@@ -177,7 +197,19 @@ public sealed class PortalPage : IAsyncDisposable
     {
         Directory.CreateDirectory(directory);
         var file = Path.Combine(directory, name + ".png");
-        await Page.ScreenshotAsync(new() { Path = file, FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
+        var viewport = Page.ViewportSize;
+        // A full-page shot draws fixed parts (the navigation drawer) once, a viewport high: a viewport as tall as the
+        // page shows them as a user scrolling sees them, down the whole page.
+        var height = fullPage && viewport is not null ? await Page.EvaluateAsync<int>("() => document.documentElement.scrollHeight") : 0;
+        if (viewport is not null && height > viewport.Height) await Page.SetViewportSizeAsync(viewport.Width, height);
+        try
+        {
+            await Page.ScreenshotAsync(new() { Path = file, FullPage = fullPage, Animations = ScreenshotAnimations.Disabled });
+        }
+        finally
+        {
+            if (viewport is not null && height > viewport.Height) await Page.SetViewportSizeAsync(viewport.Width, viewport.Height);
+        }
         Log($"screenshot {file}");
         return file;
     }

@@ -39,7 +39,8 @@ public sealed partial class InferenceService(
     InferenceOrchestrator orchestrator,
     InferenceMonitor monitor,
     ITopicCreator topics,
-    IOptions<KafkaMlOptions> options)
+    IOptions<KafkaMlOptions> options,
+    Dashboards.DashboardService dashboards)
 {
     /// <summary>What result <paramref name="resultId"/> offers an inference; null when it does not exist.</summary>
     public async Task<InferenceDraft?> DraftAsync(int resultId, CancellationToken cancellationToken = default)
@@ -199,6 +200,8 @@ public sealed partial class InferenceService(
         }
         // Saved first, then started: replicas never run for an inference that does not exist.
         orchestrator.EnqueueStart(inference.Id);
+        // Its own dashboard comes with it (issue 17); inferences made before this get theirs when the tab first opens.
+        await dashboards.ForInferenceAsync(inference.Id, cancellationToken);
         await monitor.NotifyStatusAsync(inference.Id, inference.Status);
         var wanted = inference.PinnedVersion ?? (draft.Versions.Count > 0 ? draft.Versions[^1] : null);
         return Outcome.Ok(InferenceResponse.From(inference, draft.ModelName, InferenceLiveStats.None, wanted) with { Warnings = warnings });

@@ -35,30 +35,49 @@ internal sealed partial class DashboardBenchmark
             await producer.ProduceAsync(topic, new Message<byte[]?, byte[]> { Value = "{\"values\": [1, 0, 0]}"u8.ToArray() }, cancellationToken);
             foreach (var page in Pages) (await http.GetAsync(page, cancellationToken)).Dispose(); // first renders compile code
 
-            // Unmeasured: the same load for a while first, so neither phase pays for the portal's warm-up (JIT, caches, pools).
-            await Progress("warm-up: the load of phase 1 for 15 s, not measured");
-            await LoadAsync(http, producer, topic, settings with { Duration = TimeSpan.FromSeconds(Math.Min(15, settings.Duration.TotalSeconds)) }, viewers: null, cancellationToken);
-            await Progress($"phase 1: {settings.Rate:N0} predictions/s, {settings.Users} users loading pages, no dashboard open");
-            var (alone, aloneLatencies, readersAlone) = await LoadAsync(http, producer, topic, settings, viewers: null, cancellationToken);
-            await Progress($"phase 2: the same with {settings.Viewers} viewers of one dashboard (summary at 4/s each)");
+            // Unmeasured: the same load for a while first, so neither side pays for the portal's warm-up (JIT, caches, pools).
+            await Progress("warm-up: the load with no dashboard open for 15 s, not measured");
+            await LoadAsync(http, producer, topic, settings with { Duration = TimeSpan.FromSeconds(Math.Min(15, settings.Duration.TotalSeconds)) }, pollers: null, cancellationToken);
+            // Alone, viewed, alone (half the duration each time alone): any drift over the run weighs on both sides alike.
+            var half = settings with { Duration = settings.Duration / 2 };
+            await Progress($"alone (1/2): {settings.Rate:N0} predictions/s, {settings.Users} users loading pages, no dashboard open, {half.Duration.TotalSeconds:0} s");
+            var first = await LoadAsync(http, producer, topic, half, pollers: null, cancellationToken);
+            var viewers = settings.Browsers > 0 ? $"{settings.Browsers} Chromium circuits on /dashboards/{dashboard.Id()}" : $"{settings.Viewers} summary pollers (4/s each)";
+            await Progress($"viewed: the same with {viewers}, {settings.Duration.TotalSeconds:0} s");
             var messagesBefore = await MessagesAsync(http, summaryPath, cancellationToken);
-            var (watched, watchedLatencies, readersWatched) = await LoadAsync(http, producer, topic, settings, summaryPath, cancellationToken);
+            PhaseLoad viewed;
+            using (var browsers = settings.Browsers > 0 ? DashboardBrowsers.Open(new Uri(portal.Url, $"/dashboards/{dashboard.Id()}").ToString(), settings.Browsers) : null)
+            {
+                if (browsers is not null)
+                    await WaitForViewersAsync(http, viewers => viewers >= settings.Browsers, $"the {settings.Browsers} Chromium viewers to connect to the dashboard", cancellationToken);
+                viewed = await LoadAsync(http, producer, topic, settings, browsers is null ? summaryPath : null, cancellationToken);
+                browsers?.EnsureRunning();
+                if (browsers is not null)
+                {
+                    await browsers.CloseAsync();
+                    await WaitForViewersAsync(http, viewers => viewers == 0, "the closed browsers' circuits to leave", cancellationToken,
+                        patience: TimeSpan.FromMinutes(4)); // past Blazor's 3 minutes for a circuit that left without a word
+                }
+            }
             var read = await MessagesAsync(http, summaryPath, cancellationToken) - messagesBefore;
+            await Progress($"alone (2/2): as the first half, {half.Duration.TotalSeconds:0} s");
+            var second = await LoadAsync(http, producer, topic, half, pollers: null, cancellationToken);
+            var alone = first.Join(second);
 
             foreach (var line in BenchText.MachineLines()) await Console.Out.WriteLineAsync(line);
             await Console.Out.WriteLineAsync(Line($"portal:    child process at {portal.Url} (open access), its embedded broker (the topic made by the first message)"));
-            await Console.Out.WriteLineAsync(Line($"workload:  {settings.Rate:N0} predictions/s for {settings.Duration.TotalSeconds:0} s per phase; {settings.Users} users loading {string.Join(", ", Pages)} every 200 ms; phase 2 adds {settings.Viewers} viewers"));
+            await Console.Out.WriteLineAsync(Line($"workload:  {settings.Rate:N0} predictions/s; {settings.Users} users loading {string.Join(", ", Pages)} every 200 ms; {settings.Duration.TotalSeconds:0} s alone (two halves, before and after) and {settings.Duration.TotalSeconds:0} s viewed by {viewers}"));
             await Console.Out.WriteLineAsync();
             await Console.Out.WriteLineAsync(Line($"{"page",-14} {"p50 alone",10} {"p99 alone",10} {"p50 viewed",11} {"p99 viewed",11} {"p99 ratio",10}"));
             foreach (var page in Pages.Append("all"))
             {
-                var a = aloneLatencies[page];
-                var b = watchedLatencies[page];
+                var a = alone.Latencies[page];
+                var b = viewed.Latencies[page];
                 await Console.Out.WriteLineAsync(Line($"{page,-14} {BenchStats.Percentile(a, 0.5),10:0.0} {BenchStats.Percentile(a, 0.99),10:0.0} {BenchStats.Percentile(b, 0.5),11:0.0} {BenchStats.Percentile(b, 0.99),11:0.0} {BenchStats.Percentile(b, 0.99) / BenchStats.Percentile(a, 0.99),10:0.00}x"));
             }
             await Console.Out.WriteLineAsync();
-            await Console.Out.WriteLineAsync(Line($"produced: {alone.Produced / alone.Seconds:N0}/s alone, {watched.Produced / watched.Seconds:N0}/s viewed; the portal's reader read {read / watched.Seconds:N0}/s"));
-            await Console.Out.WriteLineAsync(Line($"dashboard readers in the portal (its overview): {readersAlone} with none open, {readersWatched} with {settings.Viewers} viewers"));
+            await Console.Out.WriteLineAsync(Line($"produced: {alone.Phase.Produced / alone.Phase.Seconds:N0}/s alone, {viewed.Phase.Produced / viewed.Phase.Seconds:N0}/s viewed; the portal's reader read {read / viewed.Phase.Seconds:N0}/s"));
+            await Console.Out.WriteLineAsync(Line($"the portal's overview at the end of each phase: {first.Readers}/{viewed.Readers}/{second.Readers} dashboard reader(s) (Kafka consumers) and {first.Viewers}/{viewed.Viewers}/{second.Viewers} viewer(s), alone/viewed/alone"));
             return 0;
         }
         catch (Exception e) when (PortalBenchmark.IsPortalFailure(e))
@@ -72,21 +91,30 @@ internal sealed partial class DashboardBenchmark
         }
     }
 
-    /// <summary>One phase: the producer, the users and (when <paramref name="viewers"/> names a summary) the viewers; latencies by page, and the reader count at its end.</summary>
-    private static async Task<(Phase Phase, Dictionary<string, List<double>> Latencies, int Readers)> LoadAsync(
-        HttpClient http, IProducer<byte[]?, byte[]> producer, string topic, Settings settings, string? viewers, CancellationToken cancellationToken)
+    /// <summary>One phase's figures: latencies by page, and the overview's reader and viewer counts at its end.</summary>
+    private sealed record PhaseLoad(Phase Phase, Dictionary<string, List<double>> Latencies, int Readers, int Viewers)
+    {
+        public PhaseLoad Join(PhaseLoad other) => new(
+            new Phase(Phase.Produced + other.Phase.Produced, Phase.Seconds + other.Phase.Seconds, (Phase.Cores * Phase.Seconds + other.Phase.Cores * other.Phase.Seconds) / (Phase.Seconds + other.Phase.Seconds)),
+            Latencies.Keys.Union(other.Latencies.Keys).ToDictionary(k => k, k => Latencies.GetValueOrDefault(k, []).Concat(other.Latencies.GetValueOrDefault(k, [])).Order().ToList()),
+            Math.Max(Readers, other.Readers), Math.Max(Viewers, other.Viewers));
+    }
+
+    /// <summary>One phase: the producer, the users and (when <paramref name="pollers"/> names a summary) the summary pollers.</summary>
+    private static async Task<PhaseLoad> LoadAsync(
+        HttpClient http, IProducer<byte[]?, byte[]> producer, string topic, Settings settings, string? pollers, CancellationToken cancellationToken)
     {
         var latencies = new ConcurrentDictionary<string, ConcurrentBag<double>>();
         using var over = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var users = Enumerable.Range(0, settings.Users).Select(u => UserAsync(http, latencies, new Random(u), over.Token)).ToList();
-        var viewing = viewers is null ? [] : Enumerable.Range(0, settings.Viewers).Select(_ => PollAsync(http, viewers, over.Token)).ToList();
+        var viewing = pollers is null ? [] : Enumerable.Range(0, settings.Viewers).Select(_ => PollAsync(http, pollers, over.Token)).ToList();
         var phase = await ProduceAsync(producer, topic, settings, cancellationToken);
-        var readers = await ReadersAsync(http, cancellationToken);
+        var (readers, viewers) = await OverviewCountsAsync(http, cancellationToken);
         await over.CancelAsync();
         await Task.WhenAll([.. users, .. viewing]);
         var byPage = latencies.ToDictionary(l => l.Key, l => l.Value.Order().ToList());
         byPage["all"] = [.. latencies.Values.SelectMany(v => v).Order()];
-        return (phase, byPage, readers);
+        return new PhaseLoad(phase, byPage, readers, viewers);
     }
 
     private static async Task UserAsync(HttpClient http, ConcurrentDictionary<string, ConcurrentBag<double>> latencies, Random random, CancellationToken over)
@@ -129,11 +157,28 @@ internal sealed partial class DashboardBenchmark
     private static async Task<long> MessagesAsync(HttpClient http, string summary, CancellationToken cancellationToken) =>
         (await http.GetFromJsonAsync<JsonObject>(summary, PortalApi.Json, cancellationToken))?["messages"]?.GetValue<long>() ?? 0;
 
-    /// <summary>The portal's dashboard readers, as its overview shows them.</summary>
-    private static async Task<int> ReadersAsync(HttpClient http, CancellationToken cancellationToken)
+    /// <summary>The portal's dashboard readers and their viewers, as its overview shows them.</summary>
+    private static async Task<(int Readers, int Viewers)> OverviewCountsAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var html = await http.GetStringAsync("/", cancellationToken);
-        var match = Regex.Match(html, "data-testid=\"overview-dashboard-readers\">(\\d+)<");
-        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : throw new BenchFailure("the overview shows no reader count.");
+        return (Count(html, "overview-dashboard-readers"), Count(html, "overview-dashboard-viewers"));
+    }
+
+    private static int Count(string html, string testId)
+    {
+        var match = Regex.Match(html, $"data-testid=\"{testId}\">(\\d+)<");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : throw new BenchFailure($"the overview shows no {testId}.");
+    }
+
+    /// <summary>Until the overview's viewer count is <paramref name="done"/> (the browsers' circuits connected or gone).</summary>
+    private static async Task WaitForViewersAsync(HttpClient http, Func<int, bool> done, string what, CancellationToken cancellationToken, TimeSpan? patience = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var limit = patience ?? TimeSpan.FromMinutes(2);
+        while (!done((await OverviewCountsAsync(http, cancellationToken)).Viewers))
+        {
+            if (clock.Elapsed > limit) throw new BenchFailure($"timed out after {limit.TotalMinutes:0} minutes waiting for {what}.");
+            await Task.Delay(500, cancellationToken);
+        }
     }
 }

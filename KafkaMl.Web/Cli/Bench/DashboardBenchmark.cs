@@ -19,7 +19,7 @@ namespace KafkaMl.Web.Cli.Bench;
 /// </summary>
 internal sealed partial class DashboardBenchmark : Benchmark<DashboardBenchmark.Settings>
 {
-    public sealed record Settings(int Rate, TimeSpan Duration, int Viewers, int Window, int Partitions, string? BootstrapServers, bool Portal = false, int Users = 10);
+    public sealed record Settings(int Rate, TimeSpan Duration, int Viewers, int Window, int Partitions, string? BootstrapServers, bool Portal = false, int Users = 10, int Browsers = 0);
 
     public override string Name => "dashboard";
 
@@ -27,7 +27,7 @@ internal sealed partial class DashboardBenchmark : Benchmark<DashboardBenchmark.
 
     protected override string Usage =>
         """
-        usage: KafkaMl.Web bench dashboard [--rate N] [--duration S] [--viewers N] [--window N] [--partitions N] [--bootstrap-servers HOST:PORT] [--portal [--users N]]
+        usage: KafkaMl.Web bench dashboard [--rate N] [--duration S] [--viewers N] [--window N] [--partitions N] [--bootstrap-servers HOST:PORT] [--portal [--users N] [--browsers N]]
           --rate N          predictions produced per second (default 10000)
           --duration S      seconds of each phase: producer alone, then producer with the viewers (default 30)
           --viewers N       viewers of the one dashboard (default 4)
@@ -35,12 +35,15 @@ internal sealed partial class DashboardBenchmark : Benchmark<DashboardBenchmark.
           --partitions N    partitions of the prediction topic on the embedded broker (default 4)
           --bootstrap-servers HOST:PORT   a cluster to measure against instead of an embedded broker in this process
           --portal          against a real portal (child process, open access, its embedded broker): users load its pages while the
-                            producer runs, first with no dashboard open, then with the viewers polling the dashboard's summary at
-                            the push rate (4/s: what a circuit is sent); page latency side by side, and the portal's reader count
+                            producer runs, with no dashboard open (half the duration before, half after) and with the viewers
+                            polling the dashboard's summary at the push rate (4/s: what a circuit is sent); page latency side
+                            by side, and the portal's reader and viewer counts
           --users N         (--portal) users loading pages, one page every 200 ms each (default 10)
+          --browsers N      (--portal) the viewers are N real Blazor circuits instead: headless Chromium processes
+                            (/usr/bin/chromium, from scripts/install-test-deps.sh) with the dashboard's page open
         """;
 
-    protected override IReadOnlyCollection<string> Valued => ["--rate", "--duration", "--viewers", "--window", "--partitions", "--users", BenchBroker.BootstrapOption];
+    protected override IReadOnlyCollection<string> Valued => ["--rate", "--duration", "--viewers", "--window", "--partitions", "--users", "--browsers", BenchBroker.BootstrapOption];
 
     protected override IReadOnlyCollection<string> Flags => ["--portal"];
 
@@ -52,7 +55,8 @@ internal sealed partial class DashboardBenchmark : Benchmark<DashboardBenchmark.
         options.Int("--partitions", 4, min: 1, max: 256),
         options.Get(BenchBroker.BootstrapOption),
         options.Flag("--portal"),
-        options.Int("--users", 10, min: 1, max: 1_000));
+        options.Int("--users", 10, min: 1, max: 1_000),
+        options.Int("--browsers", 0, min: 0, max: 32));
 
     protected override Task<int> MeasureAsync(Settings settings, CancellationToken cancellationToken) =>
         settings.Portal ? MeasurePortalAsync(settings, cancellationToken) : MeasureHubAsync(settings, cancellationToken);

@@ -13,9 +13,7 @@ public sealed class InferenceDetailPageSpecs : PortalComponentContext
 {
     protected override void AddServices(BunitServiceProvider services)
     {
-        services.AddSingleton(new InferenceMonitor(TimeProvider.System, NullLogger<InferenceMonitor>.Instance));
-        services.AddSingleton(new InferenceOrchestrator(Training.Runner, Training.Jobs, NullLogger<InferenceOrchestrator>.Instance));
-        services.AddSingleton<InferenceService>();
+        AddInferenceServices(services);
     }
 
     [Fact]

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Components.Rendering;
 using Microsoft.AspNetCore.Components;
 using MudBlazor.Services;
 using MudBlazor;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace KafkaMl.Tests.Components;
 
@@ -70,6 +72,22 @@ public abstract class PortalComponentContext : IAsyncLifetime
     /// <summary>More services a page under test needs; called once from the constructor, before anything renders.</summary>
     protected virtual void AddServices(BunitServiceProvider services)
     {
+    }
+
+    /// <summary>
+    /// What the inference pages need: the monitor, the orchestrator over the harness's runner, and the inference service
+    /// with the dashboards it makes an inference's dashboard with (a hub that reads only when a dashboard is watched).
+    /// </summary>
+    protected void AddInferenceServices(BunitServiceProvider services)
+    {
+        services.AddSingleton(new InferenceMonitor(TimeProvider.System, NullLogger<InferenceMonitor>.Instance));
+        services.AddSingleton(new InferenceOrchestrator(Training.Runner, Training.Jobs, NullLogger<InferenceOrchestrator>.Instance));
+        services.TryAddSingleton(sp => new KafkaMl.Web.Services.Dashboards.DashboardHub(sp.GetRequiredService<KafkaEndpoint>(),
+            Microsoft.Extensions.Options.Options.Create(new KafkaMl.Web.Services.Dashboards.DashboardOptions()), TimeProvider.System,
+            NullLogger<KafkaMl.Web.Services.Dashboards.DashboardHub>.Instance));
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<KafkaMl.Web.Services.Dashboards.DashboardService>();
+        services.AddSingleton<InferenceService>();
     }
 
     protected BunitServiceProvider Services => bunit.Services;

@@ -4,34 +4,8 @@ using static KafkaMl.Tests.Support.OrchestrationBuilders;
 namespace KafkaMl.Tests.Apis;
 
 /// <summary>Deployments' semi-supervised group: defaults, field rules, what GET returns and what the training job's spec carries.</summary>
-public sealed class SemiSupervisedDeploymentSpecs : HarnessSpecBase
+public sealed class SemiSupervisedDeploymentSpecs : DeploymentSettingsSpecBase
 {
-    private DeploymentService Deployments(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier);
-
-    private async Task<int> SeedConfigurationAsync() =>
-        (await Harness.Database.SeedConfigurationAsync((await Harness.Database.SeedModelAsync()).Id)).Id;
-
-    private async Task<IResult> CreateAsync(DeploymentRequest request)
-    {
-        await using var db = Harness.CreateContext();
-        return (await DeploymentsApi.CreateDeployment(request, Deployments(db), Ct)).Result;
-    }
-
-    private async Task<DeploymentResponse> CreatedAsync(DeploymentRequest request) =>
-        Assert.IsType<Created<DeploymentResponse>>(await CreateAsync(request)).Value!;
-
-    private async Task<DeploymentResponse> GetAsync(int id)
-    {
-        await using var db = Harness.CreateContext();
-        return Assert.IsType<Ok<DeploymentResponse>>((await DeploymentsApi.GetDeployment(id, Deployments(db), Ct)).Result).Value!;
-    }
-
-    private async Task<TrainingJobSpec> SpecAsync(DeploymentResponse created)
-    {
-        await using var db = Harness.CreateContext();
-        return Assert.IsType<Ok<TrainingJobSpec>>((await TrainingJobsApi.GetSpec(created.Results.Single().Id, db, Ct)).Result).Value!;
-    }
-
     private static DeploymentRequest ASemiSupervisedRequest(int configurationId) =>
         ADeploymentRequest(configurationId) with { SemiSupervised = true };
 

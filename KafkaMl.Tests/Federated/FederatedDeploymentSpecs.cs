@@ -5,28 +5,8 @@ using static KafkaMl.Tests.Support.OrchestrationBuilders;
 namespace KafkaMl.Tests.Federated;
 
 /// <summary>Deployments' federated group: defaults, field rules, what GET returns and what the training job's spec carries.</summary>
-public sealed class FederatedDeploymentSpecs : HarnessSpecBase
+public sealed class FederatedDeploymentSpecs : DeploymentSettingsSpecBase
 {
-    private DeploymentService Deployments(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier);
-
-    private async Task<int> SeedConfigurationAsync() =>
-        (await Harness.Database.SeedConfigurationAsync((await Harness.Database.SeedModelAsync()).Id)).Id;
-
-    private async Task<IResult> CreateAsync(DeploymentRequest request)
-    {
-        await using var db = Harness.CreateContext();
-        return (await DeploymentsApi.CreateDeployment(request, Deployments(db), Ct)).Result;
-    }
-
-    private async Task<DeploymentResponse> CreatedAsync(DeploymentRequest request) =>
-        Assert.IsType<Created<DeploymentResponse>>(await CreateAsync(request)).Value!;
-
-    private async Task<TrainingJobSpec> SpecAsync(DeploymentResponse created)
-    {
-        await using var db = Harness.CreateContext();
-        return Assert.IsType<Ok<TrainingJobSpec>>((await TrainingJobsApi.GetSpec(created.Results.Single().Id, db, Ct)).Result).Value!;
-    }
-
     private static DeploymentRequest AFederatedRequest(int configurationId) => ADeploymentRequest(configurationId) with { Federated = true };
 
     [Fact]

@@ -95,20 +95,12 @@ public static class ExitTradeOff
                     var output = Objective.Flatten(outputs[k], size);
                     if (objective.Loss == Loss.BinaryCrossEntropy && output.shape[1] != 1) return null;
                     var (truth, predicted) = objective.Classes(output, y);
-                    Confidences(objective.Loss, output).data<float>().CopyTo(confidence[k].AsSpan(start, size));
+                    objective.Confidences(output).Confidence.contiguous().data<float>().CopyTo(confidence[k].AsSpan(start, size));
                     var right = truth.eq(predicted).data<bool>().ToArray();
                     for (var i = 0; i < size; i++) correct[k][start + i] = right[i];
                 }
             }
         }
         return new ExitAnswers(confidence, correct);
-    }
-
-    /// <summary>The top class probability: the largest softmax for cross-entropy; max(p, 1 − p) of p = sigmoid for one binary output.</summary>
-    private static Tensor Confidences(Loss loss, Tensor output2d)
-    {
-        if (loss == Loss.CrossEntropy) return output2d.softmax(1).max(1).values.to_type(ScalarType.Float32).contiguous();
-        var p = output2d.reshape(-1).sigmoid();
-        return maximum(p, p.neg().add(1)).to_type(ScalarType.Float32).contiguous();
     }
 }

@@ -19,13 +19,19 @@ dotnet test KafkaMl.sln -c "$configuration" --no-build -nologo \
     --results-directory "$results" \
     --blame-hang --blame-hang-timeout 10m || status=$?
 
-# One plain closing line that any CI can read: "N passed, N failed, N skipped".
+# The failures again, each with the head of its message, then one plain closing line that any CI can read:
+# "N passed, N failed, N skipped". CI often keeps only the tail of the output, so the failures go last.
 python3 - "$results" <<'PY' || true
 import glob, sys, xml.etree.ElementTree as ET
 ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 passed = failed = skipped = 0
 for trx in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
-    c = ET.parse(trx).getroot().find("t:ResultSummary/t:Counters", ns)
+    root = ET.parse(trx).getroot()
+    for result in root.iterfind("t:Results/t:UnitTestResult", ns):
+        if result.get("outcome") not in ("Failed", "Error", "Timeout"): continue
+        message = result.findtext("t:Output/t:ErrorInfo/t:Message", "", ns).strip()
+        print(f"FAILED {result.get('testName')}\n    " + "\n    ".join(message.splitlines()[:12]))
+    c = root.find("t:ResultSummary/t:Counters", ns)
     passed += int(c.get("passed")); failed += int(c.get("failed")) + int(c.get("error")) + int(c.get("timeout"))
     skipped += int(c.get("notExecuted"))
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")

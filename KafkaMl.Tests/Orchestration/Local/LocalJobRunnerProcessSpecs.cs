@@ -17,7 +17,7 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
         try
         {
             await _runner.StartAsync(Training("kafkaml-train-14", Broker), default);
-            var environ = Environ(await RunningPidAsync("kafkaml-train-14", 0));
+            var environ = await ExecedEnvironAsync(await RunningPidAsync("kafkaml-train-14", 0));
 
             Assert.DoesNotContain(portalSecret, environ.Keys);
             Assert.Contains("PATH", environ.Keys);
@@ -32,7 +32,7 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
     public async Task The_spec_environment_reaches_the_child_while_its_values_never_reach_the_runners_log()
     {
         const string token = "tok-7c4b1d-very-secret";
-        var spec = Training("kafkaml-train-8", Broker) with
+        var spec = Training("kafkaml-train-env", Broker) with
         {
             Environment = new Dictionary<string, string>
             {
@@ -42,14 +42,14 @@ public sealed class LocalJobRunnerProcessSpecs : LocalJobRunnerSpecsBase
         };
 
         await _runner.StartAsync(spec, default);
-        var environ = Environ(await RunningPidAsync("kafkaml-train-8", 0));
-        await _runner.StopAsync("kafkaml-train-8", default);
+        var environ = await ExecedEnvironAsync(await RunningPidAsync("kafkaml-train-env", 0));
+        await _runner.StopAsync("kafkaml-train-env", default);
 
         Assert.Equal(token, environ[JobEnvironment.TokenVariable]);
         Assert.Equal("http://127.0.0.1:5080", environ[JobEnvironment.PortalUrlVariable]);
-        Assert.Equal("kafkaml-train-8", environ[LocalJobRunner.JobNameVariable]);
+        Assert.Equal("kafkaml-train-env", environ[LocalJobRunner.JobNameVariable]);
         Assert.Equal(Environment.GetEnvironmentVariable("PATH"), environ.GetValueOrDefault("PATH")); // inherited
-        Assert.Contains(_logs.Entries, e => e.Contains("kafkaml-train-8", StringComparison.Ordinal));
+        Assert.Contains(_logs.Entries, e => e.Contains("kafkaml-train-env", StringComparison.Ordinal));
         Assert.DoesNotContain(token, _logs.Text);
     }
 

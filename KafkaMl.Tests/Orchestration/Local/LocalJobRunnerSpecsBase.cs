@@ -101,6 +101,13 @@ public abstract class LocalJobRunnerSpecsBase : IAsyncLifetime
             .GroupBy(kv => kv[0])
             .ToDictionary(g => g.Key, g => g.First()[1]);
 
+    /// <summary>
+    /// The environment of a child once it has exec'd: the runner knows the pid right after the fork, when
+    /// <c>/proc/&lt;pid&gt;/environ</c> still shows this test process's own environment.
+    /// </summary>
+    protected static Task<Dictionary<string, string>> ExecedEnvironAsync(int pid) =>
+        Eventually.Until(() => Environ(pid), environ => environ.ContainsKey(LocalJobRunner.JobNameVariable), $"process {pid} to exec");
+
     /// <summary>Ids of this test process's running children that run job <paramref name="name"/>.</summary>
     protected static IEnumerable<int> ProcessesOfJob(string name) =>
         ChildrenOf(Environment.ProcessId).Where(pid =>

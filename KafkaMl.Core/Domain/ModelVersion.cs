@@ -35,4 +35,10 @@ public class ModelVersion
     public Dictionary<string, double> ValMetrics { get; set; } = [];
 
     public Dictionary<string, double> TestMetrics { get; set; } = [];
+
+    /// <summary>
+    /// For an incremental version: where its stream was read to when it was published (<c>topic:partition</c> → the
+    /// next offset), so a job started again reads on from exactly this version's data; empty for other versions.
+    /// </summary>
+    public Dictionary<string, long> StreamOffsets { get; set; } = [];
 }

@@ -103,13 +103,23 @@ public sealed record ExitTradeOffRow(double Threshold, IReadOnlyList<double> Sha
 /// numbered by the job from 1 without gaps; the same version sent again (a retry) is accepted once.
 /// </summary>
 /// <param name="SamplesSeen">Stream samples trained and validated on so far.</param>
+/// <param name="StreamOffsets">
+/// An incremental version's stream position when it was published (<c>topic:partition</c> → next offset; see
+/// <see cref="StreamOffsetKey"/>): a job started again resumes from the last version and exactly these offsets.
+/// </param>
 public sealed record ModelVersionReport(
     int Version,
     long SamplesSeen,
     IReadOnlyDictionary<string, double> TrainMetrics,
     IReadOnlyDictionary<string, double> ValMetrics,
     IReadOnlyDictionary<string, double>? TestMetrics,
-    JsonObject? Scaler);
+    JsonObject? Scaler,
+    IReadOnlyDictionary<string, long>? StreamOffsets = null)
+{
+    /// <summary>The key of one partition's offset in <see cref="StreamOffsets"/>.</summary>
+    public static string StreamOffsetKey(string topic, int partition) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{topic}:{partition}");
+}
 
 /// <summary>
 /// <c>POST .../self-training</c>: one self-training round of a semi-supervised run (round 0 = the labelled data only),
@@ -137,13 +147,15 @@ public sealed record SelfTrainingRoundReport(
 /// resume from (its weights: <c>GET .../versions/{v}/weights</c>); 204 when none was published.
 /// </summary>
 /// <param name="Window">The last window (epoch) reported before the version was published.</param>
+/// <param name="StreamOffsets">The version's stream position (<see cref="ModelVersionReport.StreamOffsets"/>); empty for versions published without one.</param>
 public sealed record PublishedModelVersion(
     int Version,
     long SamplesSeen,
     int Window,
     IReadOnlyDictionary<string, double> TrainMetrics,
     IReadOnlyDictionary<string, double> ValMetrics,
-    JsonObject? Scaler);
+    JsonObject? Scaler,
+    IReadOnlyDictionary<string, long>? StreamOffsets = null);
 
 /// <summary>The routes and names both sides of the training job's HTTP conversation use.</summary>
 public static class TrainingJobRoutes

@@ -163,11 +163,18 @@ public sealed class BrokerFixture : IDisposable
         return [.. admin.GetMetadata(topic, TimeSpan.FromSeconds(20)).Topics.Single().Partitions.Select(p => p.PartitionId)];
     }
 
-    private IConsumer<byte[]?, byte[]?> Consumer(int fetchWaitMaxMs) =>
+    /// <summary>Commits <paramref name="offsets"/> for consumer group <paramref name="groupId"/> (as if its consumer had).</summary>
+    public void CommitOffsets(string groupId, IReadOnlyList<TopicPartitionOffset> offsets)
+    {
+        using var consumer = Consumer(fetchWaitMaxMs: 50, groupId);
+        consumer.Commit(offsets);
+    }
+
+    private IConsumer<byte[]?, byte[]?> Consumer(int fetchWaitMaxMs, string? groupId = null) =>
         new ConsumerBuilder<byte[]?, byte[]?>(new ConsumerConfig
         {
             BootstrapServers = BootstrapServers,
-            GroupId = $"reader-{Guid.NewGuid():N}",
+            GroupId = groupId ?? $"reader-{Guid.NewGuid():N}",
             EnableAutoCommit = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             FetchWaitMaxMs = fetchWaitMaxMs,

@@ -63,6 +63,7 @@ public static partial class TrainingJobsApi
             TrainMetrics = new(report.TrainMetrics ?? new Dictionary<string, double>()),
             ValMetrics = new(report.ValMetrics ?? new Dictionary<string, double>()),
             TestMetrics = new(report.TestMetrics ?? new Dictionary<string, double>()),
+            StreamOffsets = new(report.StreamOffsets ?? new Dictionary<string, long>()),
         });
         try
         {
@@ -92,7 +93,8 @@ public static partial class TrainingJobsApi
         // A job reports a window before it publishes the version trained on it, so the window is the last one recorded by then.
         var window = await db.EpochMetrics.Where(e => e.ResultId == resultId && e.RecordedAt <= latest.PublishedAt).MaxAsync(e => (int?)e.Epoch, cancellationToken) ?? 0;
         return TypedResults.Ok(new PublishedModelVersion(latest.Version, latest.SamplesSeen, window, latest.TrainMetrics, latest.ValMetrics,
-            string.IsNullOrWhiteSpace(latest.Scaler) ? null : System.Text.Json.Nodes.JsonNode.Parse(latest.Scaler) as System.Text.Json.Nodes.JsonObject));
+            string.IsNullOrWhiteSpace(latest.Scaler) ? null : System.Text.Json.Nodes.JsonNode.Parse(latest.Scaler) as System.Text.Json.Nodes.JsonObject,
+            latest.StreamOffsets));
     }
 
     public static async Task<Results<PhysicalFileHttpResult, NotFound<ProblemDetails>>> GetVersionWeights(

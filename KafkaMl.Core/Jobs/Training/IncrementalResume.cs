@@ -9,8 +9,9 @@ namespace KafkaMl.Core.Jobs.Training;
 /// Where an incremental run starts: from nothing, or — for a job started again for the same result (the runner
 /// restarted it after a kill) — from the last model version the result published: its weights loaded into the model,
 /// its scaler, its samples seen and window count, its monitored metric as the reference, and the next version number.
-/// The stream is read on from the offsets committed with that version (<see cref="StreamProgress.Checkpoint"/>), so
-/// nothing is skipped and nothing learnt twice.
+/// The stream is read on from the position published with that version (<see cref="StreamProgress.ResumeAt"/>) —
+/// not from the group's committed offsets, which lag behind it when the job died between publishing and committing —
+/// so nothing is skipped and nothing learnt twice.
 /// </summary>
 internal sealed record IncrementalResume(int Version, double? Reference, RunningScaler? Scaler)
 {
@@ -41,6 +42,7 @@ internal sealed record IncrementalResume(int Version, double? Reference, Running
         }
 
         progress.SamplesSeen = latest.SamplesSeen;
+        progress.ResumeAt = latest.StreamOffsets ?? new Dictionary<string, long>();
         progress.Windows = latest.Window;
         progress.DeadLettered = latest.TrainMetrics.TryGetValue(WindowedTrainingLoop.DeadLetteredMetric, out var letters) ? (long)letters : 0;
         var (metric, onValidation) = IncrementalSettings.Split(incremental.MonitoringMetric);

@@ -9,8 +9,9 @@ namespace KafkaMl.Core.Jobs.Training;
 /// publishes its first model with the monitored metric as version 1 and makes the metric the reference; a later model
 /// becomes the next version when it improves on the reference by <see cref="IncrementalSettings.Improvement"/> in the
 /// direction of <see cref="IncrementalSettings.Change"/> (and becomes the reference). A time-limited run publishes once,
-/// when its stream ended. The stream's offsets are committed right after a version
-/// (<see cref="StreamProgress.Checkpoint"/>), so the committed offsets and the last version always go together.
+/// when its stream ended. Each version carries the stream's position it was trained to
+/// (<see cref="StreamProgress.Position"/>), which a job started again resumes from; the group's offsets are also
+/// committed right after it (<see cref="StreamProgress.Checkpoint"/>), for lag tools and versions without a position.
 /// </summary>
 internal sealed class IncrementalVersions(IncrementalSettings incremental, StreamProgress progress, int version, double? reference)
 {
@@ -40,7 +41,7 @@ internal sealed class IncrementalVersions(IncrementalSettings incremental, Strea
         var result = trained.Result;
         var numbered = trained with
         {
-            Version = new ModelVersionReport(++Version, progress.SamplesSeen, result.TrainMetrics, result.ValMetrics, null, result.Scaler),
+            Version = new ModelVersionReport(++Version, progress.SamplesSeen, result.TrainMetrics, result.ValMetrics, null, result.Scaler, progress.Position?.Invoke()),
         };
         await publisher.PublishAsync(run, numbered, cancellationToken);
         if (progress.Checkpoint is { } checkpoint) await Task.Run(checkpoint, cancellationToken);

@@ -25,6 +25,18 @@ public sealed class StreamProgress
     /// both). Null while the stream is not open.
     /// </summary>
     internal Action? Checkpoint { get; set; }
+
+    /// <summary>
+    /// The stream's position after every window read so far (<see cref="ModelVersionReport.StreamOffsets"/>), published
+    /// with each version. Null while the stream is not open.
+    /// </summary>
+    internal Func<IReadOnlyDictionary<string, long>>? Position { get; set; }
+
+    /// <summary>
+    /// Where a job started again reads on: the position published with the version it resumes from (empty: the
+    /// group's committed offsets). Set by <see cref="IncrementalResume"/>.
+    /// </summary>
+    internal IReadOnlyDictionary<string, long> ResumeAt { get; set; } = new Dictionary<string, long>();
 }
 
 /// <summary>
@@ -69,9 +81,10 @@ public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSou
         TimeSpan? end = incremental.Indefinite ? null : timeout;
         var quiet = timeout < QuietClose ? timeout : QuietClose;
         var notBefore = run.ControlTimestamp ?? DateTimeOffset.MinValue;
-        using var reader = await Task.Run(() => StreamWindowReader.Open(run, topic, notBefore, end, cancellationToken, unlabelled), cancellationToken);
+        using var reader = await Task.Run(() => StreamWindowReader.Open(run, topic, notBefore, end, progress.ResumeAt, cancellationToken, unlabelled), cancellationToken);
         var deadLetteredBefore = progress.DeadLettered; // by the job this one resumes from
         progress.Checkpoint = reader.Commit;
+        progress.Position = reader.Position;
         try
         {
             while (await Task.Run(() => reader.ReadWindow(incremental.WindowSize, quiet, end, cancellationToken), cancellationToken) is { } window)
@@ -85,6 +98,7 @@ public sealed class StreamDataSource(StreamProgress progress) : ITrainingDataSou
         finally
         {
             progress.Checkpoint = null;
+            progress.Position = null;
         }
         progress.DeadLettered = deadLetteredBefore + reader.DeadLettered;
         run.Say(string.Create(CultureInfo.InvariantCulture,

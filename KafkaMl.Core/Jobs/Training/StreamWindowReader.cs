@@ -3,6 +3,7 @@ using System.Globalization;
 using Confluent.Kafka;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
+using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Training;
 
@@ -60,7 +61,9 @@ internal sealed class StreamWindowReader : IDisposable
     /// <summary>Opens the stream <paramref name="topic"/>, positioned as the remarks say.</summary>
     /// <param name="end">How long to wait for the topic to exist (null: until cancelled).</param>
     /// <param name="unlabelled">Whether the stream is unlabelled data (<see cref="UnlabelledDecoder"/>: values only).</param>
-    public static StreamWindowReader Open(TrainingRun run, string topic, DateTimeOffset notBefore, TimeSpan? end, CancellationToken cancellationToken, bool unlabelled = false)
+    /// <param name="resumeAt">A resumed job's position (<see cref="StreamProgress.ResumeAt"/>): wins over the group's committed offsets.</param>
+    public static StreamWindowReader Open(TrainingRun run, string topic, DateTimeOffset notBefore, TimeSpan? end,
+        IReadOnlyDictionary<string, long> resumeAt, CancellationToken cancellationToken, bool unlabelled = false)
     {
         var decoder = run.CreateDecoder();
         if (unlabelled) decoder = new UnlabelledDecoder(decoder);
@@ -75,7 +78,7 @@ internal sealed class StreamWindowReader : IDisposable
         var reader = new StreamWindowReader(consumer, deadLetters, decoder, topic, notBefore.ToUnixTimeMilliseconds(), run.Log);
         try
         {
-            reader.Position(end, cancellationToken);
+            reader.Assign(end, resumeAt, cancellationToken);
             return reader;
         }
         catch
@@ -109,6 +112,10 @@ internal sealed class StreamWindowReader : IDisposable
         return builder.Count == 0 ? null : builder.Build();
     }
 
+    /// <summary>The position after the messages read so far (<see cref="ModelVersionReport.StreamOffsets"/>).</summary>
+    public IReadOnlyDictionary<string, long> Position() =>
+        _next.ToDictionary(p => ModelVersionReport.StreamOffsetKey(_topic, p.Key), p => p.Value);
+
     /// <summary>Commits the position after the messages read so far (the caller trained on them).</summary>
     public void Commit()
     {
@@ -120,11 +127,19 @@ internal sealed class StreamWindowReader : IDisposable
     private bool IsBefore(ConsumeResult<byte[]?, byte[]?> result) =>
         result.Message.Timestamp.Type != TimestampType.NotAvailable && result.Message.Timestamp.UnixTimestampMs < _notBeforeMs;
 
-    /// <summary>Assigns every partition of the topic, at the committed offsets or from the control message's time.</summary>
-    private void Position(TimeSpan? end, CancellationToken cancellationToken)
+    /// <summary>
+    /// Assigns every partition of the topic: at a resumed version's position, else at the committed offsets, else from
+    /// the control message's time.
+    /// </summary>
+    private void Assign(TimeSpan? end, IReadOnlyDictionary<string, long> resumeAt, CancellationToken cancellationToken)
     {
         var partitions = Partitions(end, cancellationToken);
         var committed = _consumer.Committed(partitions, KafkaTimeout).Where(c => c.Offset.Value >= 0).ToDictionary(c => c.Partition.Value, c => c.Offset);
+        foreach (var partition in partitions)
+        {
+            if (resumeAt.TryGetValue(ModelVersionReport.StreamOffsetKey(_topic, partition.Partition.Value), out var offset))
+                committed[partition.Partition.Value] = new Offset(offset);
+        }
         Resumed = committed.Count > 0;
         var byTime = partitions.Where(p => !committed.ContainsKey(p.Partition.Value)).ToList();
         var found = byTime.Count == 0 ? [] : OffsetsForTimes(byTime);
@@ -133,7 +148,7 @@ internal sealed class StreamWindowReader : IDisposable
             : found.TryGetValue(p.Partition.Value, out var time) ? time
             : Offset.Beginning)).ToList();
         _consumer.Assign(start);
-        _log?.Report($"reading the online stream {_topic} from {string.Join(", ", start.Select(Describe))}{(Resumed ? " (resuming from the committed offsets)" : "")}");
+        _log?.Report($"reading the online stream {_topic} from {string.Join(", ", start.Select(Describe))}{(Resumed ? " (resuming where the last version or the committed offsets left off)" : "")}");
     }
 
     private Dictionary<int, Offset> OffsetsForTimes(List<TopicPartition> partitions)

@@ -9,6 +9,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 [Collection(TrainingJobCollection.Name)]
 public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
+    private static readonly IncrementalSettings Resumable = new(StreamTimeoutMs: 1000, Indefinite: true, MonitoringMetric: "loss", Improvement: 0, WindowSize: 16, EpochsPerWindow: 2);
     private static readonly IncrementalSettings TimeLimited = new(StreamTimeoutMs: 1500, Indefinite: false, WindowSize: 16, EpochsPerWindow: 2);
 
     [Fact]
@@ -132,10 +133,41 @@ public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutpu
     [Fact]
     public async Task A_job_started_again_for_the_same_result_resumes_from_its_last_version_and_committed_offsets()
     {
-        var (data, control) = broker.NewTopics(dataPartitions: 2);
         var deployment = JobData.NewDeploymentId();
-        var incremental = new IncrementalSettings(StreamTimeoutMs: 1000, Indefinite: true, MonitoringMetric: "loss", Improvement: 0, WindowSize: 16, EpochsPerWindow: 2);
-        using var reporter = new RecordingReporter(Spec(deployment, incremental));
+        using var reporter = new RecordingReporter(Spec(deployment, Resumable));
+        var (second, before) = await RunTwiceAsync(reporter, deployment, betweenRuns: _ => { });
+
+        Assert.Contains(second.Lines, l => l.StartsWith($"resuming from version {before[^1].Version}: {before[^1].SamplesSeen} samples seen", StringComparison.Ordinal));
+        var versions = reporter.Versions;
+        Assert.Equal(Enumerable.Range(1, versions.Count), versions.Select(v => v.Version)); // none lost, none numbered twice
+        Assert.Equal(before, versions.Take(before.Count));
+        Assert.True(versions.Zip(versions.Skip(1)).All(p => p.Second.SamplesSeen > p.First.SamplesSeen), "samples seen grow from version to version");
+        Assert.InRange(versions[^1].SamplesSeen, 1, 80);
+    }
+
+    [Fact]
+    public async Task A_job_that_died_after_publishing_a_version_but_before_committing_resumes_from_the_versions_position()
+    {
+        // The kill landed between publishing the last version and committing its offsets: the group's offsets are
+        // back at the start, but the version says where it was trained to.
+        var deployment = JobData.NewDeploymentId();
+        using var reporter = new RecordingReporter(Spec(deployment, Resumable));
+        var (second, before) = await RunTwiceAsync(reporter, deployment, betweenRuns: data => broker.CommitOffsets(
+            StreamWindowReader.GroupId(deployment), [new TopicPartitionOffset(data, 0, 0), new TopicPartitionOffset(data, 1, 0)]));
+
+        Assert.Contains(second.Lines, l => l.StartsWith($"resuming from version {before[^1].Version}", StringComparison.Ordinal));
+        Assert.All(before, v => Assert.NotEmpty(v.StreamOffsets!));
+        Assert.Equal(80, SamplesSeen(reporter)); // the 40 samples of the first run are not read again
+    }
+
+    /// <summary>
+    /// Trains result <paramref name="deployment"/> on 40 samples of a 2-partition online stream until stopped, does
+    /// <paramref name="betweenRuns"/> (given the data topic), sends 40 more and starts the job again for the same result
+    /// until 80 samples were trained on; answers the second run's log and the versions published by the first.
+    /// </summary>
+    private async Task<(LogLines Second, IReadOnlyList<ModelVersionReport> Before)> RunTwiceAsync(RecordingReporter reporter, int deployment, Action<string> betweenRuns)
+    {
+        var (data, control) = broker.NewTopics(dataPartitions: 2);
         using var sink = OnlineSink(data, control, deployment);
         var first = new LogLines();
         using (var stop = new CancellationTokenSource())
@@ -148,6 +180,7 @@ public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutpu
         }
         var before = reporter.Versions;
         Assert.NotEmpty(before);
+        betweenRuns(data);
 
         foreach (var (features, label) in JobData.Blobs(40, seed: 2)) sink.Send(features, [label]);
         await sink.CompleteAsync();
@@ -159,14 +192,8 @@ public sealed class IncrementalTrainingJobSpecs(BrokerFixture broker, ITestOutpu
             await stop.CancelAsync();
             Assert.Equal(TrainingJobStatus.Stopped, (await job).Status);
         }
-
         output.WriteLine($"{first}\n--- started again ---\n{second}");
-        Assert.Contains(second.Lines, l => l.StartsWith($"resuming from version {before[^1].Version}: {before[^1].SamplesSeen} samples seen", StringComparison.Ordinal));
-        var versions = reporter.Versions;
-        Assert.Equal(Enumerable.Range(1, versions.Count), versions.Select(v => v.Version)); // none lost, none numbered twice
-        Assert.Equal(before, versions.Take(before.Count));
-        Assert.True(versions.Zip(versions.Skip(1)).All(p => p.Second.SamplesSeen > p.First.SamplesSeen), "samples seen grow from version to version");
-        Assert.InRange(versions[^1].SamplesSeen, 1, 80);
+        return (second, before);
     }
 
     private static double SamplesSeen(RecordingReporter reporter) =>

@@ -83,7 +83,7 @@ internal sealed class RecordingReporter(TrainingJobSpec spec) : ITrainingReporte
         var at = reports.Select((r, i) => (r, i)).LastOrDefault(p => p.r is ModelVersionReport);
         if (at.r is not ModelVersionReport last) return Task.FromResult<PublishedModelVersion?>(null);
         var window = reports.Take(at.i).OfType<EpochReportDto>().Select(e => e.Epoch).DefaultIfEmpty(0).Max();
-        return Task.FromResult<PublishedModelVersion?>(new PublishedModelVersion(last.Version, last.SamplesSeen, window, last.TrainMetrics, last.ValMetrics, last.Scaler));
+        return Task.FromResult<PublishedModelVersion?>(new PublishedModelVersion(last.Version, last.SamplesSeen, window, last.TrainMetrics, last.ValMetrics, last.Scaler, last.StreamOffsets));
     }
 
     public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken)

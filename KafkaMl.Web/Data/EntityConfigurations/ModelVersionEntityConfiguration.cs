@@ -16,5 +16,6 @@ internal sealed class ModelVersionEntityConfiguration : IEntityTypeConfiguration
         version.Property(v => v.TrainMetrics).HasJsonConversion();
         version.Property(v => v.ValMetrics).HasJsonConversion();
         version.Property(v => v.TestMetrics).HasJsonConversion();
+        version.Property(v => v.StreamOffsets).HasJsonConversion();
     }
 }

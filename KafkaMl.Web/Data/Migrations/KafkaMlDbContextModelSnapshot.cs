@@ -372,6 +372,10 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<string>("Scaler")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("StreamOffsets")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TestMetrics")
                         .IsRequired()
                         .HasColumnType("TEXT");

@@ -110,9 +110,11 @@ public sealed class PortalPage : IAsyncDisposable
     /// Opens <paramref name="path"/> and saves it as docs/screenshots/<paramref name="name"/>-{1280|1920}-{light|dark}.png,
     /// to check the layout at both widths and in both themes.
     /// </summary>
+    /// <remarks>At each size it also checks the layout: no chart drawn beyond its box, no table cut by its card.</remarks>
     public async Task ShootWidthsAndThemesAsync(string path, string name)
     {
         await OpenAsync(path);
+        var faults = new List<string>();
         foreach (var dark in new[] { false, true })
         {
             if (dark) await ToggleThemeUntilAsync(await Page.EvaluateAsync<string>(PaletteBackground), dark: true);
@@ -120,11 +122,33 @@ public sealed class PortalPage : IAsyncDisposable
             {
                 await Page.SetViewportSizeAsync(width, width == 1280 ? 800 : 1080);
                 await Page.WaitForTimeoutAsync(300); // charts resize on the window's resize event
-                await ScreenshotAsync(ScreenshotsDir, $"{name}-{width}-{(dark ? "dark" : "light")}");
+                var shot = $"{name}-{width}-{(dark ? "dark" : "light")}";
+                await ScreenshotAsync(ScreenshotsDir, shot);
+                faults.AddRange((await Page.EvaluateAsync<string[]>(LayoutFaults)).Select(fault => $"{shot}: {fault}"));
             }
         }
         await Page.SetViewportSizeAsync(DebianChromium.Viewport.Width, DebianChromium.Viewport.Height);
+        Assert.True(faults.Count == 0, string.Join("\n", faults));
     }
+
+    /// <summary>Charts taller or wider than their fixed box (an axis cut off) and tables that overflow their container.</summary>
+    private const string LayoutFaults = """
+        () => {
+            const faults = [];
+            for (const box of document.querySelectorAll('.plot-box')) {
+                const svg = box.querySelector('.main-svg');
+                if (!svg) continue;
+                const b = box.getBoundingClientRect(), s = svg.getBoundingClientRect();
+                if (s.height > b.height + 1 || s.width > b.width + 1)
+                    faults.push(`chart ${box.dataset.testid ?? ''} is ${Math.round(s.width)}x${Math.round(s.height)} in a ${Math.round(b.width)}x${Math.round(b.height)} box`);
+            }
+            for (const container of document.querySelectorAll('.mud-table-container')) {
+                if (container.scrollWidth > container.clientWidth + 1)
+                    faults.push(`table ${container.closest('[data-testid]')?.dataset.testid ?? ''} is ${container.scrollWidth} px wide in ${container.clientWidth} px`);
+            }
+            return faults;
+        }
+        """;
 
     public Task ExpectNoErrorUiAsync() => Expect(Page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
 

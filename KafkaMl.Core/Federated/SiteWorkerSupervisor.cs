@@ -32,6 +32,8 @@ public sealed class SiteWorkerSupervisor(SiteOptions options, IProgress<string> 
     {
         if (!_slots.TryGetValue(resultId, out var slot) || slot.Done) return;
         slot.Done = true;
+        // A worker that finished just before the announcement closed (the usual order) still says how it ended.
+        if (slot.Process is { HasExited: true } exited) Exited(resultId, slot, exited);
         if (slot.Process is { } process) _stopping.Add(StopAsync(process));
     }
 
@@ -54,6 +56,11 @@ public sealed class SiteWorkerSupervisor(SiteOptions options, IProgress<string> 
         {
             slot.Done = true;
             log.Report(code == 0 ? $"the worker of result {resultId} is done" : $"the worker of result {resultId} gave up (see its lines above); it is not restarted");
+            return;
+        }
+        if (slot.Done)
+        {
+            log.Report($"the worker of result {resultId} stopped ({ProcessSignals.DescribeExitCode(code)}) as its model closed");
             return;
         }
         Retry(resultId, slot, $"stopped unexpectedly ({ProcessSignals.DescribeExitCode(code)})");

@@ -27,22 +27,29 @@ public sealed class SiteWorkerSupervisor(SiteOptions options, IProgress<string> 
     /// <summary>Runs a worker for <paramref name="model"/> on <paramref name="dataset"/> from the next <see cref="Supervise"/> on.</summary>
     public void Add(ModelAnnouncement model, SiteDataset dataset) => _slots[model.ResultId] = new Slot(WorkerAssignment.For(options, model, dataset));
 
-    /// <summary>The model of <paramref name="resultId"/> closed: its worker stops (if it still runs) and is not restarted.</summary>
+    /// <summary>
+    /// The model of <paramref name="resultId"/> closed: its worker is not restarted, and one still running is stopped
+    /// after <see cref="StopGracePeriod"/> (the usual case is a worker that sent its final evaluation and is exiting).
+    /// </summary>
     public void Close(int resultId)
     {
         if (!_slots.TryGetValue(resultId, out var slot) || slot.Done) return;
         slot.Done = true;
-        // A worker that finished just before the announcement closed (the usual order) still says how it ended.
-        if (slot.Process is { HasExited: true } exited) Exited(resultId, slot, exited);
-        if (slot.Process is { } process) _stopping.Add(StopAsync(process));
+        slot.StopAt = DateTime.UtcNow + StopGracePeriod;
     }
 
-    /// <summary>Notes the workers that exited and (re)starts those that are due.</summary>
+    /// <summary>Notes the workers that exited, stops those whose model closed a grace period ago, and (re)starts those that are due.</summary>
     public void Supervise()
     {
-        foreach (var (resultId, slot) in _slots.Where(s => !s.Value.Done))
+        foreach (var (resultId, slot) in _slots.Where(s => s.Value.Process is not null || !s.Value.Done))
         {
             if (slot.Process is { HasExited: true } exited) Exited(resultId, slot, exited);
+            else if (slot.Process is { } running && slot.Done && DateTime.UtcNow >= slot.StopAt)
+            {
+                log.Report($"stopping the worker of result {resultId}: its model closed");
+                _stopping.Add(StopAsync(running));
+                slot.Process = null;
+            }
             if (slot.Process is null && !slot.Done && DateTime.UtcNow >= slot.StartAt) Start(resultId, slot);
         }
     }
@@ -118,6 +125,7 @@ public sealed class SiteWorkerSupervisor(SiteOptions options, IProgress<string> 
         public SiteWorkerProcess? Process { get; set; }
         public int Failures { get; set; }
         public DateTime StartAt { get; set; } = DateTime.UtcNow;
+        public DateTime StopAt { get; set; } = DateTime.MaxValue;
         public bool Done { get; set; }
     }
 }

@@ -14,7 +14,8 @@ namespace KafkaMl.Core.Federated;
 /// <see cref="FederatedTopics.ModelControl"/>, collects updates until <c>minSites</c> answered or the round timed out
 /// (late and bad updates are counted and dropped), aggregates, reports the round to the portal as an epoch (weighted
 /// means of the sites' metrics plus <c>sites</c>, <c>samples</c>, <c>rejected</c>), and after the last round uploads
-/// the final weights as the result's. With standardisation on, round 0 collects the sites' statistics first.
+/// the final weights as the result's, with the test metrics the sites measured on their own test splits (weighted by
+/// their test samples). With standardisation on, round 0 collects the sites' statistics first.
 /// </summary>
 /// <remarks>Restarted after a crash, it reads its global topic back and goes on from the last completed round.</remarks>
 public static class FederatedCoordinator
@@ -50,6 +51,7 @@ public static class FederatedCoordinator
         var announcement = Announcement(run, federated, globalTopic, updateTopic, standardize);
         var published = state.Global is not null;
         TrainingResultReport? last = null;
+        int? lastSites = null;
         while (round <= federated.Rounds)
         {
             if (!published)
@@ -73,15 +75,18 @@ public static class FederatedCoordinator
             }
             if (taken.Count > 0) global = aggregator.Aggregate(global, [.. taken.Select(u => new WeightedWeights(u.Weights!, u.Samples))]);
             last = Report(run, round, taken, collector, cancellationToken);
+            lastSites = taken.Count;
             round++;
         }
 
         await PublishGlobalAsync(publisher, globalTopic, spec.ResultId, round, global, scaler, aggregator, cancellationToken);
+        // The sites evaluate the final weights on their own test splits before the announcement closes (which stops them).
+        var test = await EvaluateAsync(run, updates, round, Math.Max(1, lastSites ?? federated.MinSites), timeout, cancellationToken);
         await publisher.SendAsync(FederatedTopics.ModelControl, Key(spec), (announcement with { State = ModelAnnouncement.Closed }).ToUtf8Json(), cancellationToken);
         global.LoadInto(model);
         model.eval();
         var result = last ?? new TrainingResultReport(new Dictionary<string, double>(), new Dictionary<string, double>(), new Dictionary<string, double>(), null, 0, null);
-        result = result with { Scaler = scaler is null ? null : JsonNode.Parse(scaler.ToJson())!.AsObject() };
+        result = result with { TestMetrics = test, Scaler = scaler is null ? null : JsonNode.Parse(scaler.ToJson())!.AsObject() };
         var shape = announcement.InputShape is { } input ? input.Select(d => (int)d).ToArray() : [];
         await new WeightsPublisher().PublishAsync(run, new TrainedModel(result, scaler, shape), cancellationToken);
         run.Say("finished: the final global model is the result's");
@@ -120,6 +125,24 @@ public static class FederatedCoordinator
         }
         if (collector.Updates.Count < quorum)
             run.Say($"round {collector.Round}: timed out after {timeout.TotalSeconds:0} s with {collector.Updates.Count} of {quorum} site(s); going on with them");
+    }
+
+    /// <summary>
+    /// Collects the sites' evaluations of the final weights (as many as answered the last round, or until the round
+    /// timeout) and returns their test metrics' mean weighted by each site's test samples; empty when no site holds a test split.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, double>> EvaluateAsync(
+        TrainingRun run, TransferReader updates, int round, int quorum, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var collector = new RoundCollector(round, TransferKinds.Evaluation, null);
+        await CollectAsync(run, updates, collector, quorum, timeout, cancellationToken);
+        var tested = collector.Updates.Where(u => u.Samples > 0).ToList();
+        var metrics = WeightedMean(tested, u => u.Manifest.TestMetrics);
+        run.Say(tested.Count == 0
+            ? "final evaluation: no site holds a test split (its dataset's test_rate is 0), so the result has no test metrics"
+            : string.Create(CultureInfo.InvariantCulture,
+                $"final evaluation: {tested.Count} site(s) [{string.Join(", ", tested.Select(u => $"{u.Site}: {u.Samples}").Order(StringComparer.Ordinal))}] tested the final model on {tested.Sum(u => u.Samples)} samples of their own; {TrainingLog.Describe(metrics, "test_")}"));
+        return metrics;
     }
 
     /// <summary>Reports a round as an epoch: sample-weighted means of the sites' metrics, plus sites, samples and rejected updates.</summary>

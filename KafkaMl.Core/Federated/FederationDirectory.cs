@@ -11,7 +11,9 @@ namespace KafkaMl.Core.Federated;
 /// <param name="Results">The federated results it sent updates for.</param>
 /// <param name="Updates">Updates (and statistics) it sent.</param>
 /// <param name="Samples">The samples its latest update was trained on.</param>
-public sealed record KnownSite(string Site, DateTimeOffset LastContact, IReadOnlyList<int> Results, int Updates, long Samples);
+/// <param name="LastRound">The round of its latest update (0: only statistics so far).</param>
+/// <param name="TestSamples">The test samples of its latest evaluation of a final model; null before any.</param>
+public sealed record KnownSite(string Site, DateTimeOffset LastContact, IReadOnlyList<int> Results, int Updates, long Samples, int LastRound = 0, long? TestSamples = null);
 
 /// <summary>
 /// The sites known to the cloud: read from the manifests on every <c>kafkaml-federated-*-updates</c> topic (the record
@@ -68,12 +70,15 @@ public static class FederationDirectory
             .GroupBy(m => m.Manifest.Site!, StringComparer.Ordinal)
             .Select(g =>
             {
-                var last = g.MaxBy(m => m.At);
-                return new KnownSite(g.Key, last.At, [.. g.Select(m => m.Manifest.ResultId).Distinct().Order()], g.Count(), last.Manifest.Samples);
+                var trained = g.Where(m => m.Manifest.Kind != TransferKinds.Evaluation).ToList();
+                var lastUpdate = trained.Count == 0 ? default : trained.MaxBy(m => m.At);
+                var evaluation = g.Where(m => m.Manifest.Kind == TransferKinds.Evaluation).Select(m => (long?)m.Manifest.Samples).LastOrDefault();
+                return new KnownSite(g.Key, g.Max(m => m.At), [.. g.Select(m => m.Manifest.ResultId).Distinct().Order()], trained.Count,
+                    lastUpdate.Manifest?.Samples ?? 0, lastUpdate.Manifest?.Round ?? 0, evaluation);
             })
             .OrderByDescending(s => s.LastContact)];
     }
 
     public static string Describe(KnownSite site) => string.Create(CultureInfo.InvariantCulture,
-        $"{site.Site}: last contact {site.LastContact:u}, {site.Updates} update(s) for result(s) {string.Join(", ", site.Results)}");
+        $"{site.Site}: last contact {site.LastContact:u}, {site.Updates} update(s) for result(s) {string.Join(", ", site.Results)}, last round {site.LastRound}, {site.Samples} samples{(site.TestSamples is { } tested ? $", {tested} test samples" : "")}");
 }

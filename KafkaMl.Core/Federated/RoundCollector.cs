@@ -6,7 +6,8 @@ public sealed record SiteUpdate(string Site, long Samples, WeightSet? Weights, T
 /// <summary>
 /// The updates of one open round: takes transfers off the updates topic, keeps one update per site (a repeat replaces
 /// the earlier one), and rejects — counting, never aggregating — an update for another round (stale), one whose tensors
-/// are not the model's, or one without samples.
+/// are not the model's, or one without samples. The same collects the sites' statistics (round 0) and their
+/// evaluations of the final weights (after the last round).
 /// </summary>
 public sealed class RoundCollector(int round, string kind, WeightSet? expected)
 {
@@ -31,16 +32,18 @@ public sealed class RoundCollector(int round, string kind, WeightSet? expected)
         if (manifest.Kind != kind) return null;
         if (manifest.Round != Round)
             return Reject(RejectionReason.Stale, $"{Who(manifest)} is for round {manifest.Round}, the open round is {Round}: dropped.");
-        if (string.IsNullOrWhiteSpace(manifest.Site) || manifest.Samples <= 0)
+        // An evaluation may count zero samples (a site without a test split answers all the same); nothing else may.
+        var evaluation = kind == TransferKinds.Evaluation;
+        if (string.IsNullOrWhiteSpace(manifest.Site) || manifest.Samples < 0 || (manifest.Samples == 0 && !evaluation))
             return Reject(RejectionReason.Invalid, $"{Who(manifest)} names no site or no samples.");
         if (expected is not null)
         {
             if (transfer.Weights is null) return Reject(RejectionReason.Invalid, $"{Who(manifest)} carries no weights.");
             if (transfer.Weights.Mismatch(expected) is { } problem) return Reject(RejectionReason.Tensors, $"{Who(manifest)}: {problem}");
         }
-        else if (manifest.Statistics is null)
+        else if (evaluation ? manifest.Samples > 0 && manifest.TestMetrics is not { Count: > 0 } : manifest.Statistics is null)
         {
-            return Reject(RejectionReason.Invalid, $"{Who(manifest)} carries no statistics.");
+            return Reject(RejectionReason.Invalid, $"{Who(manifest)} carries no {(evaluation ? "test metrics" : "statistics")}.");
         }
         _updates[manifest.Site] = new SiteUpdate(manifest.Site, manifest.Samples, transfer.Weights, manifest);
         return null;

@@ -10,18 +10,19 @@ namespace KafkaMl.Core.Federated;
 /// <see cref="FederatedTopics.DataControl"/>, follows the model announcements on the cloud's
 /// <see cref="FederatedTopics.ModelControl"/>, and runs one <see cref="SiteWorker"/> per open announcement that one of
 /// its datasets matches (<see cref="DatasetMatcher"/>; a dataset that does not match is logged once with the reason).
-/// A closed announcement stops its worker. Both topics are read from their beginning: a restarted agent rejoins.
+/// Each worker is a child process (<see cref="SiteWorkerSupervisor"/>), restarted when it dies before its model is done;
+/// a closed announcement stops its worker. Both topics are read from their beginning: a restarted agent rejoins.
 /// </summary>
 public sealed class SiteAgent(SiteOptions options, IProgress<string> log)
 {
     private readonly Dictionary<string, SiteDataset> _datasets = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ModelAnnouncement> _models = [];
-    private readonly Dictionary<int, (Task Task, CancellationTokenSource Stop)> _workers = [];
     private readonly HashSet<string> _explained = new(StringComparer.Ordinal);
     private readonly HashSet<string> _waiting = new(StringComparer.Ordinal);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        await using var workers = new SiteWorkerSupervisor(options, log);
         using var data = Consumer(options.DataBootstrapServers, FederatedTopics.DataControl);
         using var models = Consumer(options.CloudBootstrapServers, FederatedTopics.ModelControl);
         log.Report($"site '{options.Site}': reading datasets from {options.DataBootstrapServers} and models from {options.CloudBootstrapServers}");
@@ -30,8 +31,8 @@ public sealed class SiteAgent(SiteOptions options, IProgress<string> log)
             while (!cancellationToken.IsCancellationRequested)
             {
                 var changed = await Task.Run(() => Poll(data, ReadDataset) | Poll(models, ReadModel), cancellationToken);
-                if (changed) Reconcile(cancellationToken);
-                Reap();
+                if (changed) Reconcile(workers);
+                workers.Supervise();
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -39,8 +40,6 @@ public sealed class SiteAgent(SiteOptions options, IProgress<string> log)
         }
         finally
         {
-            foreach (var (_, worker) in _workers) await worker.Stop.CancelAsync();
-            await Task.WhenAll(_workers.Values.Select(w => w.Task.ContinueWith(_ => { }, TaskScheduler.Default)));
             data.Close();
             models.Close();
         }
@@ -106,16 +105,12 @@ public sealed class SiteAgent(SiteOptions options, IProgress<string> log)
     }
 
     /// <summary>Starts a worker for each open model a dataset matches; stops those whose model closed.</summary>
-    private void Reconcile(CancellationToken cancellationToken)
+    private void Reconcile(SiteWorkerSupervisor workers)
     {
         foreach (var model in _models.Values)
         {
-            if (_workers.TryGetValue(model.ResultId, out var running))
-            {
-                if (!model.IsOpen) running.Stop.Cancel();
-                continue;
-            }
-            if (!model.IsOpen) continue;
+            if (!model.IsOpen) workers.Close(model.ResultId);
+            if (!model.IsOpen || workers.Has(model.ResultId)) continue;
             SiteDataset? match = null;
             foreach (var dataset in _datasets.Values)
             {
@@ -125,18 +120,7 @@ public sealed class SiteAgent(SiteOptions options, IProgress<string> log)
             }
             if (match is null) continue;
             log.Report($"dataset '{match.Key}' matches the model of result {model.ResultId} ('{model.ModelName}'): starting its worker");
-            var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            _workers[model.ResultId] = (Task.Run(() => SiteWorker.RunAsync(options, model, match, log, stop.Token), stop.Token), stop);
-        }
-    }
-
-    /// <summary>Logs finished workers; a finished worker's model is not worked on again by this agent.</summary>
-    private void Reap()
-    {
-        foreach (var (resultId, worker) in _workers.Where(w => w.Value.Task.IsCompleted && !w.Value.Stop.IsCancellationRequested).ToList())
-        {
-            if (worker.Task.Exception?.GetBaseException() is { } error) log.Report($"the worker of result {resultId} failed: {error.Message}");
-            worker.Stop.Cancel();
+            workers.Add(model, match);
         }
     }
 

@@ -11,7 +11,8 @@ namespace KafkaMl.Core.Federated;
 /// A site's worker for one matched model: builds the announced model, reads the dataset's ranges from the site's own
 /// broker (<see cref="RangeDataSource"/>, as a training job does), then answers each round's global weights — round 0
 /// with its standardisation statistics, later rounds with the weights <see cref="LocalRound"/> trained — until the final
-/// global weights come. Only what the manifest names leaves the site: weights, sample count, metrics, statistics.
+/// global weights come, which it evaluates on its own test split (the dataset's <c>test_rate</c>) and answers with the
+/// test metrics. Only what the manifest names leaves the site: weights, sample counts, metrics, statistics.
 /// </summary>
 public static class SiteWorker
 {
@@ -39,11 +40,6 @@ public static class SiteWorker
             var manifest = latest.Manifest;
             var global = latest.Weights;
             latest = null;
-            if (manifest.Round > model.Rounds)
-            {
-                say($"the final global weights came (after round {model.Rounds}): done");
-                return;
-            }
             answered = manifest.Round;
             var update = new TransferManifest
             {
@@ -66,6 +62,14 @@ public static class SiteWorker
                 if (scaled?.Scaler != scaler) scaled = (scaler, new SampleSplit(scaler.Transform(split.Train), scaler.Transform(split.Validation), scaler.Transform(split.Test)));
                 data = scaled.Value.Split;
             }
+            if (manifest.Round > model.Rounds)
+            {
+                await EvaluateAsync(module, global, data.Test, settings, update, model.UpdateTopic, publisher, cancellationToken);
+                say(data.Test.Count == 0
+                    ? $"the final global weights came (after round {model.Rounds}); no test split to evaluate them on (test_rate 0): done"
+                    : $"the final global weights came (after round {model.Rounds}): sent their evaluation on {data.Test.Count} test samples: done");
+                return;
+            }
             var outcome = await Task.Run(() => LocalRound.Run(module, global, data, settings, settings.Epochs,
                 model.Aggregation == Aggregation.FedProx.ToName() ? model.Mu : null, Privacy(model), cancellationToken), cancellationToken);
             await publisher.PublishAsync(model.UpdateTopic, WeightTransfer.Split(update with
@@ -75,6 +79,18 @@ public static class SiteWorker
             }, outcome.Weights), cancellationToken);
             say($"round {manifest.Round}: sent its update ({TrainingLog.Describe(outcome.Validation, "val_")})");
         }
+    }
+
+    /// <summary>The final weights' test metrics on the site's own test split: only the metrics and the count leave the site.</summary>
+    private static async Task EvaluateAsync(
+        TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> module, WeightSet global, SampleSet test, TrainingSettings settings,
+        TransferManifest update, string topic, TransferPublisher publisher, CancellationToken cancellationToken)
+    {
+        global.LoadInto(module);
+        var metrics = test.Count == 0 ? new Dictionary<string, double>()
+            : new Dictionary<string, double>(Evaluator.Evaluate(module, test, settings.Loss, settings.Metrics, cancellationToken: cancellationToken).Metrics);
+        var evaluation = update with { Kind = TransferKinds.Evaluation, Samples = test.Count, TestMetrics = metrics };
+        await publisher.PublishAsync(topic, WeightTransfer.Split(evaluation, null), cancellationToken);
     }
 
     private static (double, double, Random)? Privacy(ModelAnnouncement model) =>

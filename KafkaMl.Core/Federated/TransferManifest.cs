@@ -17,6 +17,12 @@ public static class TransferKinds
     /// <summary>A site's standardisation statistics (round 0, no weights).</summary>
     public const string Statistics = "statistics";
 
+    /// <summary>
+    /// A site's evaluation of the final global weights on its own test split (the dataset's <c>test_rate</c>), sent after
+    /// the last round: the test sample count and metrics only, no weights. Zero samples: the site holds no test split.
+    /// </summary>
+    public const string Evaluation = "evaluation";
+
     /// <summary>The coordinator's own server state (FedAdam's moments), beside the global weights; sites ignore it.</summary>
     public const string ServerState = "server_state";
 }
@@ -38,7 +44,7 @@ public sealed record ManifestChunk(
 /// <summary>
 /// The last message of a transfer on a round topic (UTF-8 JSON, snake_case), after its chunk messages: who sent what for
 /// which round, the tensors (names, dtypes, shapes, byte ranges in the safetensors file), the chunks, the file's size
-/// and its SHA-256. A site's update adds its sample count and metrics; statistics and the global scaler travel here too
+/// and its SHA-256. A site's update adds its sample count and metrics, its evaluation the test sample count and test metrics; statistics and the global scaler travel here too
 /// (never samples or labels).
 /// </summary>
 public sealed record TransferManifest
@@ -53,6 +59,7 @@ public sealed record TransferManifest
     [JsonPropertyName("samples")] public long Samples { get; init; }
     [JsonPropertyName("train_metrics")] public Dictionary<string, double>? TrainMetrics { get; init; }
     [JsonPropertyName("validation_metrics")] public Dictionary<string, double>? ValidationMetrics { get; init; }
+    [JsonPropertyName("test_metrics")] public Dictionary<string, double>? TestMetrics { get; init; }
     [JsonPropertyName("statistics")] public ScalerStatistics? Statistics { get; init; }
     [JsonPropertyName("scaler")] public FeatureScaler? Scaler { get; init; }
     [JsonPropertyName("tensors")] public List<ManifestTensor> Tensors { get; init; } = [];

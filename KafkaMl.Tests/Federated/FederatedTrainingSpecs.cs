@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using KafkaMl.Core.Federated;
 using KafkaMl.Tests.EndToEnd;
 
@@ -6,8 +8,8 @@ namespace KafkaMl.Tests.Federated;
 /// <summary>
 /// Issue 19's must-holds with real processes (<see cref="FederationFixture"/>): a federated deployment through the
 /// portal trains on two sites' non-IID data (the third holds too little), beats each site's local-only model trained for
-/// the same total epochs, and leaves no sample on the cloud broker; a site killed mid-training is waited for until the
-/// timeout, then rejoins.
+/// the same total epochs, reports the sites' count-weighted test metrics, and leaves no sample on the cloud broker; a
+/// site killed mid-training is waited for until the timeout, then rejoins; a worker process killed alone is started again.
 /// </summary>
 [Collection(FederationCollection.Name)]
 public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOutputHelper output)
@@ -28,7 +30,7 @@ public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOu
         var rounds = (await Portal.GetAsync<ResultMetricsResponse>($"/api/results/{result.Id}/metrics")).Epochs;
         Assert.Equal(Enumerable.Range(1, Rounds), rounds.Select(r => r.Epoch));
         Assert.All(rounds, r => Assert.Equal(2, r.Train[RoundMetrics.Sites]));
-        Assert.All(rounds, r => Assert.Equal(540 + 540, r.Train[RoundMetrics.Samples])); // 90 % of each site's 600 (10 % validate)
+        Assert.All(rounds, r => Assert.Equal(420 + 420, r.Train[RoundMetrics.Samples])); // 70 % of each site's 600 (10 % validate, 20 % test)
         var log = await Portal.Http.GetStringAsync($"/api/results/{result.Id}/log?lines=200");
         Assert.Contains("[clinic-a, clinic-b]", log);
         Assert.DoesNotContain("clinic-c", log);
@@ -44,9 +46,21 @@ public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOu
         output.WriteLine("rounds: " + string.Join("; ", rounds.Select(r => $"{r.Epoch}: val_accuracy {r.Validation["accuracy"]:0.0000}, sites {r.Train[RoundMetrics.Sites]}, samples {r.Train[RoundMetrics.Samples]}")));
         Assert.True(global > local.Max(), $"federated {global} does not beat the best local-only model {local.Max()}");
 
+        // The result's test metrics: each site tested the final model on its own test split; the spec splits the sites'
+        // data as they do and tests the downloaded model on the same samples. Equal up to one borderline sample of the
+        // 240, whose argmax may flip with the summation order of another TorchSharp thread count.
+        var tested = Enumerable.Range(0, 2).Select(site => SiteTestAccuracy(module, scaler, federation.SiteData[site], deployment.Seed)).ToList();
+        var expected = tested.Sum(t => t.Accuracy * t.Count) / tested.Sum(t => t.Count);
+        output.WriteLine($"result test metrics: {string.Join(", ", result.TestMetrics.Select(m => $"{m.Key} {m.Value:0.0000}"))}; " +
+            $"recomputed on the sites' test splits ({string.Join(" + ", tested.Select(t => t.Count))} samples): accuracy {expected:0.0000}");
+        Assert.Equal(expected, result.TestMetrics["accuracy"], 1.0 / tested.Sum(t => t.Count) + 1e-9);
+        Assert.True(result.TestMetrics["loss"] > 0);
+        Assert.Contains("final evaluation: 2 site(s) [clinic-a: 120, clinic-b: 120] tested the final model on 240 samples", log);
+
         var sites = FederationDirectory.Read(Portal.BootstrapServers, null, result.Id, CancellationToken.None);
         Assert.Equal(["clinic-a", "clinic-b"], sites.Select(s => s.Site).Order(StringComparer.Ordinal));
         Assert.All(sites, s => Assert.Equal(Rounds + 1, s.Updates)); // round 0's statistics, then one update per round
+        Assert.All(sites, s => Assert.Equal((Rounds, 120L), (s.LastRound, s.TestSamples)));
         output.WriteLine("sites: " + string.Join("; ", sites.Select(FederationDirectory.Describe)));
 
         var scan = CloudScan.Run(Portal.BootstrapServers, federation.SiteData);
@@ -76,6 +90,44 @@ public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOu
         Assert.Contains(rounds, r => r.Epoch > firstAlone && r.Train[RoundMetrics.Sites] == 2);
         var log = await Portal.Http.GetStringAsync($"/api/results/{resultId}/log?lines=300");
         Assert.Contains("timed out after 8 s with 1 of 2 site(s)", log);
+    }
+
+    [Fact]
+    public async Task Each_model_is_trained_by_a_worker_process_of_the_agent_which_starts_it_again_when_it_dies()
+    {
+        var deployment = await DeployAsync($"fl-worker-{Guid.NewGuid():N}", rounds: 8, roundTimeoutS: 8);
+        var resultId = deployment.Results[0].Id;
+        var agent = federation.Agents[0];
+        var started = $"the worker of result {resultId} started (pid ";
+        var first = WorkerPid(await agent.WaitForLineAsync(l => l.Contains(started), Eventually.Patience), started);
+        Assert.True(WorkerProcesses.IsChildOf(first, agent.Id), $"worker {first} is no child of agent {agent.Id}");
+        Assert.Contains($"federated-worker --result {resultId} --assignment ", WorkerProcesses.CommandLineOf(first));
+        var before = await WithAgentLogsAsync(() => RoundsAsync(resultId, r => r.Count >= 1));
+
+        using (var worker = Process.GetProcessById(first)) worker.Kill(); // the worker alone: its agent lives on
+        var again = WorkerPid(await agent.WaitForLineAsync(l => l.Contains(started) && WorkerPid(l, started) != first, Eventually.Patience), started);
+
+        Assert.False(agent.HasExited);
+        Assert.True(WorkerProcesses.IsChildOf(again, agent.Id), $"worker {again} is no child of agent {agent.Id}");
+        Assert.Contains(agent.StdoutLines, l => l.Contains($"the worker of result {resultId} stopped unexpectedly (exit code 137"));
+        var result = await WithAgentLogsAsync(() => Portal.WaitForResultAsync(resultId, r => r.Status.IsFinal()));
+        var rounds = (await Portal.GetAsync<ResultMetricsResponse>($"/api/results/{resultId}/metrics")).Epochs;
+        output.WriteLine($"worker {first} killed after round {before.Count}, worker {again} started; rounds: " +
+            string.Join("; ", rounds.Select(r => $"{r.Epoch}: sites {r.Train[RoundMetrics.Sites]}")));
+        Assert.Equal(TrainingStatus.Finished, result.Status);
+        Assert.Contains(rounds, r => r.Epoch > before.Count && r.Train[RoundMetrics.Sites] == 2);
+        await agent.WaitForLineAsync(l => l.Contains($"the worker of result {resultId} is done"), Eventually.Patience);
+        Assert.False(WorkerProcesses.Runs(again)); // exited after its final evaluation
+    }
+
+    private static int WorkerPid(string line, string started) =>
+        int.Parse(line[(line.IndexOf(started, StringComparison.Ordinal) + started.Length)..].TrimEnd(')'), CultureInfo.InvariantCulture);
+
+    /// <summary>The final model's accuracy on one site's test split, split as the site splits its data.</summary>
+    private static (double Accuracy, int Count) SiteTestAccuracy(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> module, FeatureScaler scaler, SampleSet siteData, int seed)
+    {
+        var test = siteData.Split(FederationFixture.ValidationRate, FederationFixture.TestRate, seed).Test;
+        return (Evaluator.Evaluate(module, scaler.Transform(test), Loss.CrossEntropy, ["accuracy"]).Metrics["accuracy"], test.Count);
     }
 
     /// <summary>Runs <paramref name="wait"/>; when it fails, the agents' logs go to the test output first.</summary>
@@ -114,7 +166,7 @@ public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOu
     {
         var definition = await KafkaMl.Core.Scripting.ModelBuilder.BuildAsync(Mlp, null, seed, CancellationToken.None);
         using var module = definition.Module;
-        var (split, scaler) = siteData.Split(0.1, 0, seed).Standardize();
+        var (split, scaler) = siteData.Split(FederationFixture.ValidationRate, FederationFixture.TestRate, seed).Standardize();
         var settings = new TrainingSettings { BatchSize = 16, Epochs = Rounds * LocalEpochs, LearningRate = 0.01, Seed = seed, TorchThreads = 1 };
         Trainer.Train(module, split.Train, split.Validation, settings, null, CancellationToken.None);
         return Evaluator.Evaluate(module, scaler.Transform(federation.TestSet), Loss.CrossEntropy, ["accuracy"]).Metrics["accuracy"];

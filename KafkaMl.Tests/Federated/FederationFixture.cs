@@ -18,6 +18,9 @@ public sealed class FederationFixture : IAsyncLifetime
     private static readonly double[][] Shares = [[0.70, 0.25, 0.05], [0.05, 0.25, 0.70], [0.34, 0.33, 0.33]];
     private static readonly int[] Counts = [600, 600, 150];
 
+    /// <summary>Each site's split: 10 % validates each round, 20 % tests the final global model (what the result reports as its test metrics).</summary>
+    public const double ValidationRate = 0.1, TestRate = 0.2;
+
     public static readonly JsonObject Restriction = new() { ["source"] = "clinic", ["unit"] = "mmol" };
 
     public PortalProcessFixture Portal { get; } = new();
@@ -58,7 +61,9 @@ public sealed class FederationFixture : IAsyncLifetime
             ControlTopic = FederatedTopics.DataControl,
             Topic = $"site-data-{Guid.NewGuid():N}",
             DeploymentId = 1,
-            ValidationRate = 0.1,
+            Partition = 0, // one partition: the site reads its samples in the order sent, so a spec can split them as the site does
+            ValidationRate = ValidationRate,
+            TestRate = TestRate,
             DatasetRestrictions = JsonValue.Create(restriction.ToJsonString()), // Kafka-ML's federated sinks send a string
         }, new RawFormatConfig(DataReshape: reshape));
         for (var i = 0; i < samples.Count; i++) sink.Send(samples.FeaturesOf(i), samples.LabelOf(i));

@@ -4,7 +4,7 @@ namespace KafkaMl.Tests.Federated;
 
 public sealed class MatchingSpecs
 {
-    private static readonly ModelAnnouncement Model = new()
+    internal static readonly ModelAnnouncement Model = new()
     {
         ResultId = 4,
         DeploymentId = 2,
@@ -78,6 +78,6 @@ public sealed class MatchingSpecs
         Assert.Equal(Model.UpdateTopic, read.UpdateTopic);
     }
 
-    private static SiteDataset Dataset(long samples, string reshape, string restrictions) => SiteDataset.Read("k", Encoding.UTF8.GetBytes(
+    internal static SiteDataset Dataset(long samples, string reshape, string restrictions) => SiteDataset.Read("k", Encoding.UTF8.GetBytes(
         $$"""{"topic": "site-data:0:0:{{samples}}", "input_format": "RAW", "input_config": {"data_type": "float32", "label_type": "uint8", "data_reshape": "{{reshape}}"}, "validation_rate": 0.1, "test_rate": 0, "total_msg": {{samples}}, "dataset_restrictions": {{restrictions}}}"""));
 }

@@ -17,6 +17,7 @@ public static class Verbs
             ["train"] = ("run the training job of one result (train --result ID; the runners start it)", TrainVerb.RunAsync),
             ["infer"] = ("run one inference replica: consume an input topic, predict, produce predictions (--inference ID, or files)", InferVerb.RunAsync),
             ["federated-agent"] = ("take part in federated trainings as a site (--cloud-bootstrap-servers, --data-bootstrap-servers, --site)", FederatedAgentVerb.RunAsync),
+            ["federated-worker"] = ("one site's worker for one federated model (started by federated-agent as its child process)", FederatedWorkerVerb.RunAsync),
             ["send"] = ("stream a CSV file to a data topic and announce it to a deployment", SendVerb.RunAsync),
             ["bench"] = ("benchmarks run side by side with a baseline: bench sink, bench inference, bench training", BenchVerb.RunAsync),
         };

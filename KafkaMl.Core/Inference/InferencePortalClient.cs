@@ -23,7 +23,7 @@ public enum StatsPostOutcome
 /// <summary>
 /// An inference replica's side of its HTTP conversation with the portal (<see cref="InferenceJobRoutes"/>):
 /// the spec, the weights, and the stats reports, over the jobs' shared <see cref="PortalHttp"/> (the job's token
-/// header, never logged; one retry policy). JSON is camelCase as everywhere in the API.
+/// header, never logged; one resilience pipeline). JSON is camelCase as everywhere in the API.
 /// </summary>
 /// <remarks>
 /// The spec and the weights are retried while the portal is unreachable or answers 408, 429 or 5xx — it may be

@@ -20,7 +20,7 @@ namespace KafkaMl.Core.Orchestration;
 /// <remarks>
 /// <para>Reports are queued and sent one at a time, in order, by a background loop, so training never waits for
 /// the portal. A report that meets a transient failure — connection refused, no answer in time, 408, 429, 5xx —
-/// is retried by the jobs' one retry policy (<see cref="PortalHttp"/>) while the reports behind it wait, so
+/// is retried by the jobs' one resilience pipeline (<see cref="PortalHttp"/>) while the reports behind it wait, so
 /// epochs arrive in order once the portal is back.</para>
 /// <para>401, 403 and 404 fail the report at once (the token is wrong, or the result is gone) and every later
 /// report with it; 409 (the result was stopped or is already final) fails it with

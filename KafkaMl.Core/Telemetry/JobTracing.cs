@@ -42,8 +42,8 @@ public sealed class JobTracing : IDisposable
         TracerProvider? provider = null;
         if (!string.IsNullOrWhiteSpace(otlpEndpoint))
         {
-            if (!Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var endpoint))
-                throw new ArgumentException($"{OtlpEndpointVariable} must be an absolute URL (the collector's OTLP endpoint), not '{otlpEndpoint}'.", nameof(otlpEndpoint));
+            if (!Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
+                throw new ArgumentException($"{OtlpEndpointVariable} must be the collector's OTLP endpoint as an http(s) URL, not '{otlpEndpoint}'.", nameof(otlpEndpoint));
             provider = Sdk.CreateTracerProviderBuilder()
                 .ConfigureResource(resource => resource.AddService("kafkaml-" + verb, serviceVersion: AppVersion.Current))
                 .AddSource(KafkaMlTelemetry.Name, "System.Net.Http") // the job's own spans and its requests to the portal

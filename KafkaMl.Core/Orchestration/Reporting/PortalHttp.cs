@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
@@ -21,14 +20,14 @@ public sealed record PortalErrors(Func<string, HttpStatusCode, string, Exception
 /// Microsoft.Extensions.Http.Resilience), built once from <see cref="PortalClientOptions"/>.
 /// </summary>
 /// <remarks>
-/// A total timeout (<see cref="PortalClientOptions.GiveUpAfter"/>) around a jittered exponential retry of transient
-/// failures (unreachable, 408, 429, 5xx, no answer within the per-attempt <see cref="PortalClientOptions.RequestTimeout"/>),
-/// a fresh request per attempt; any other answer is a refusal, failed at once.
+/// A jittered exponential retry of transient failures (unreachable, 408, 429, 5xx, no answer within the per-attempt
+/// <see cref="PortalClientOptions.RequestTimeout"/>) until <see cref="PortalClientOptions.GiveUpAfter"/>, a fresh request
+/// per attempt; any other answer is a refusal, failed at once.
 /// </remarks>
 public sealed class PortalHttp : IDisposable
 {
-    /// <summary>The last transient failure of a request, for the give-up message.</summary>
-    private static readonly ResiliencePropertyKey<string> ProblemKey = new("KafkaMl.PortalProblem");
+    /// <summary>When a request's first attempt started: retries stop <see cref="PortalClientOptions.GiveUpAfter"/> later.</summary>
+    private static readonly ResiliencePropertyKey<long> StartedKey = new("KafkaMl.PortalRequestStarted");
 
     private readonly HttpClient _http;
     private readonly string _base;
@@ -60,23 +59,22 @@ public sealed class PortalHttp : IDisposable
         if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.TryAddWithoutValidation(JobEnvironment.TokenHeader, token);
 
         _attempt = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(options.RequestTimeout).Build();
-        var retry = new HttpRetryStrategyOptions // retries what HttpClientResiliencePredicates.IsTransient names, until the total timeout
+        var retry = new HttpRetryStrategyOptions
         {
-            MaxRetryAttempts = int.MaxValue,
+            MaxRetryAttempts = int.MaxValue, // GiveUpAfter ends it
             BackoffType = DelayBackoffType.Exponential,
             Delay = options.FirstRetryDelay,
             MaxDelay = options.MaxRetryDelay,
-            OnRetry = async args =>
-            {
-                var problem = args.Outcome.Result is { } response ? await DescribeAsync(response, args.Context.CancellationToken) : args.Outcome.Exception!.Message;
-                args.Context.Properties.Set(ProblemKey, problem);
-                log.LogWarning("The portal did not take the {What} (attempt {Attempt}: {Problem}); retrying in {Delay:0.0} s",
-                    args.Context.OperationKey, args.AttemptNumber + 1, problem, args.RetryDelay.TotalSeconds);
-            },
+            OnRetry = async args => log.LogWarning("The portal did not take the {What} (attempt {Attempt}: {Problem}); retrying in {Delay:0.0} s",
+                args.Context.OperationKey, args.AttemptNumber + 1,
+                args.Outcome.Result is { } response ? await ProblemText.DescribeAsync(response, args.Context.CancellationToken) : args.Outcome.Exception!.Message,
+                args.RetryDelay.TotalSeconds),
         };
+        var transient = retry.ShouldHandle; // HttpClientResiliencePredicates.IsTransient; an attempt under way is never cut short
+        retry.ShouldHandle = async args => Stopwatch.GetElapsedTime(args.Context.Properties.GetValue(StartedKey, 0L)) < options.GiveUpAfter && await transient(args);
         var retryAfter = retry.DelayGenerator!; // the library reads Retry-After; honoured up to MaxRetryDelay
         retry.DelayGenerator = async args => await retryAfter(args) is { } asked ? TimeSpan.FromTicks(Math.Min(asked.Ticks, options.MaxRetryDelay.Ticks)) : null;
-        _retrying = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(options.GiveUpAfter).AddRetry(retry).AddPipeline(_attempt).Build();
+        _retrying = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(retry).AddPipeline(_attempt).Build();
     }
 
     public Uri Portal { get; }
@@ -94,23 +92,33 @@ public sealed class PortalHttp : IDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var context = ResilienceContextPool.Shared.Get(what, cancellationToken);
-        HttpResponseMessage response;
+        context.Properties.Set(StartedKey, started);
+        string problem;
         try
         {
-            response = await _retrying.ExecuteAsync(c => Send(create, completion, c.CancellationToken), context);
+            var response = await _retrying.ExecuteAsync(c => Send(create, completion, c.CancellationToken), context);
+            if (response.IsSuccessStatusCode) return response;
+            using (response)
+            {
+                problem = await ProblemText.DescribeAsync(response, cancellationToken);
+                if (!HttpClientResiliencePredicates.IsTransient(Outcome.FromResult(response))) throw _errors.Refused(what, response.StatusCode, problem);
+            }
         }
-        catch (TimeoutRejectedException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
         {
-            throw _errors.GaveUp(string.Create(CultureInfo.InvariantCulture,
-                $"The portal at {Portal} did not take the {what} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s: {context.Properties.GetValue(ProblemKey, "no answer")}"));
+            problem = e.Message;
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
         }
-        if (response.IsSuccessStatusCode) return response;
-        using (response) throw _errors.Refused(what, response.StatusCode, await DescribeAsync(response, cancellationToken));
+        throw _errors.GaveUp(FormattableString.Invariant(
+            $"The portal at {Portal} did not take the {what} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s: {problem}"));
     }
+
+    /// <summary>GETs <paramref name="route"/> through the pipeline (<see cref="SendAsync"/>).</summary>
+    public Task<HttpResponseMessage> GetAsync(string what, string route, HttpCompletionOption completion, CancellationToken cancellationToken) =>
+        SendAsync(what, () => new HttpRequestMessage(HttpMethod.Get, Url(route)), completion, cancellationToken);
 
     /// <summary>One attempt, no retry (within the pipeline's per-attempt timeout): the answer whatever it is, or the problem when there was none.</summary>
     public async Task<(HttpResponseMessage? Response, string Problem)> AttemptAsync(
@@ -132,11 +140,5 @@ public sealed class PortalHttp : IDisposable
     {
         using var request = create();
         return await _http.SendAsync(request, completion, cancellationToken);
-    }
-
-    private static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var detail = await ProblemText.ReadAsync(response, cancellationToken);
-        return string.Create(CultureInfo.InvariantCulture, $"{(int)response.StatusCode} {response.ReasonPhrase}") + (detail is null ? "" : $": {detail}");
     }
 }

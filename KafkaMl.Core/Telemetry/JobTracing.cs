@@ -31,9 +31,23 @@ public sealed class JobTracing : IDisposable
     /// <summary>The job's root span (null when nothing records spans); current from <see cref="Start(string)"/> on.</summary>
     public Activity? Root { get; }
 
-    /// <summary>Starts tracing the job process <paramref name="verb"/> from its environment.</summary>
-    public static JobTracing Start(string verb) =>
-        Start(verb, Environment.GetEnvironmentVariable(TraceParentVariable), Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+    /// <summary>
+    /// Starts tracing the job process <paramref name="verb"/> from its environment. A collector address that is not a
+    /// URL turns exporting off with a warning on stderr: tracing never stops a job.
+    /// </summary>
+    public static JobTracing Start(string verb)
+    {
+        var traceParent = Environment.GetEnvironmentVariable(TraceParentVariable);
+        try
+        {
+            return Start(verb, traceParent, Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"{verb}: traces are not exported: {e.Message}");
+            return Start(verb, traceParent, otlpEndpoint: null);
+        }
+    }
 
     /// <summary>Starts tracing: an OTLP exporter to <paramref name="otlpEndpoint"/> when given, and the root span under <paramref name="traceParent"/>.</summary>
     public static JobTracing Start(string verb, string? traceParent, string? otlpEndpoint)

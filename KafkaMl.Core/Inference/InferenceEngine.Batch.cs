@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Confluent.Kafka;
 using KafkaMl.Core.Formats;
+using KafkaMl.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace KafkaMl.Core.Inference;
@@ -23,6 +25,7 @@ public sealed partial class InferenceEngine
             var result = _batch[i];
             _errors[i] = null;
             _samples[i] = default;
+            _spans[i] = TracePropagation.StartProcessing(result, _options.ConsumerGroup);
             try
             {
                 var sample = _decoder.Decode(default, result.Message.Value);
@@ -37,7 +40,7 @@ public sealed partial class InferenceEngine
             {
                 _errors[i] = e is DataFormatException ? e.Message : $"The message cannot be decoded as {_decoder.Format}: {e.Message}";
             }
-            if (_errors[i] is { } error) DeadLetter(result, error);
+            if (_errors[i] is { } error) DeadLetter(i, error);
         }
 
         // Normally one shape for the whole batch; messages of another shape form their own forward passes.
@@ -57,6 +60,7 @@ public sealed partial class InferenceEngine
             foreach (var i in _group) _samples[i] = default;
             valid -= _group.Count;
         }
+        for (var i = 0; i < count; i++) TakeSpan(i)?.Stop(); // none should be left: each input was answered, forwarded or dead-lettered
         _batch.Clear();
     }
 
@@ -74,7 +78,7 @@ public sealed partial class InferenceEngine
         {
             if (group.Count == 1)
             {
-                DeadLetter(_batch[group[0]], e.Message);
+                DeadLetter(group[0], e.Message);
                 return;
             }
             // Find the message(s) the model fails on: predict one by one.
@@ -92,7 +96,7 @@ public sealed partial class InferenceEngine
             var values = predictions.Values(j);
             if (stage is not null && !stage.Answers(Chains.ExitConfidence.Of(_served.Current.Loss, values)))
             {
-                Forward(result, predictions.Upward(j), stage);
+                Forward(group[j], predictions.Upward(j), stage);
                 continue;
             }
             var predicted = predictions.Class(j);
@@ -102,10 +106,10 @@ public sealed partial class InferenceEngine
             {
                 Key = result.Message.Key,
                 Value = _writer.Write(values, predicted, partition, offset, _served.Version, stage?.Stage),
-                Headers = result.Message.Headers,
+                Headers = TracedHeaders(group[j]),
             };
             if (stage is not null) Stats.CountAnswered();
-            Produce(_answers!, _options.OutputTopic, message, Track(result, deadLetter: false));
+            Produce(_answers!, _options.OutputTopic, message, Track(result, deadLetter: false), TakeSpan(group[j]));
             if (j >= recentFrom) Stats.AddRecent(partition, offset, values, predicted);
         }
     }
@@ -114,8 +118,9 @@ public sealed partial class InferenceEngine
     /// A chain stage not sure enough: the tensor its stage hands upward goes to the next stage as RAW float32 (little-endian),
     /// with the input's key, headers and timestamp, so the next stage's latency still counts from the chain's input.
     /// </summary>
-    private void Forward(ConsumeResult<byte[]?, byte[]?> result, ReadOnlySpan<float> upward, ChainStageRole stage)
+    private void Forward(int input, ReadOnlySpan<float> upward, ChainStageRole stage)
     {
+        var result = _batch[input];
         var bytes = new byte[upward.Length * sizeof(float)];
         for (var i = 0; i < upward.Length; i++) System.Buffers.Binary.BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), upward[i]);
         var timestamp = result.Message.Timestamp;
@@ -123,21 +128,43 @@ public sealed partial class InferenceEngine
         {
             Key = result.Message.Key,
             Value = bytes,
-            Headers = result.Message.Headers,
+            Headers = TracedHeaders(input),
             Timestamp = timestamp.Type == TimestampType.NotAvailable ? Timestamp.Default : new Timestamp(timestamp.UnixTimestampMs, TimestampType.CreateTime),
         };
         Stats.CountForwarded();
-        Produce(_upper!, stage.UpperTopic!, message, Track(result, deadLetter: false));
+        Produce(_upper!, stage.UpperTopic!, message, Track(result, deadLetter: false), TakeSpan(input));
     }
 
-    private void DeadLetter(ConsumeResult<byte[]?, byte[]?> result, string error)
+    private void DeadLetter(int i, string error)
     {
+        var result = _batch[i];
         Stats.CountError();
+        _spans[i]?.SetStatus(ActivityStatusCode.Error, error);
+        TracedHeaders(i);
         var n = Interlocked.Increment(ref _deadLetterLogs);
         if (n <= 10 || n % 1000 == 0)
             _logger.LogWarning("Dead letter #{Count} from {Source} to {DeadLetters}: {Error}",
                 n, DeadLetters.Source(result.Topic, result.Partition.Value, result.Offset.Value), _options.DeadLetterTopic, error);
-        Produce(_producer!, _options.DeadLetterTopic, DeadLetters.Create(result, error), Track(result, deadLetter: true));
+        Produce(_producer!, _options.DeadLetterTopic, DeadLetters.Create(result, error), Track(result, deadLetter: true), TakeSpan(i));
+    }
+
+    /// <summary>
+    /// The input's headers, carrying the trace context of its span when it has one: its answer (a prediction, a dead
+    /// letter, a chain's forward) joins the input's trace as a child of the replica's span.
+    /// </summary>
+    private Headers? TracedHeaders(int i)
+    {
+        var input = _batch[i].Message;
+        if (_spans[i] is { } span) TracePropagation.Inject(input.Headers ??= new Headers(), span);
+        return input.Headers;
+    }
+
+    /// <summary>Hands the span of input <paramref name="i"/> over to whoever ends it (the delivery report of its answer).</summary>
+    private Activity? TakeSpan(int i)
+    {
+        var span = _spans[i];
+        _spans[i] = null;
+        return span;
     }
 
     private InFlight Track(ConsumeResult<byte[]?, byte[]?> result, bool deadLetter)
@@ -149,13 +176,19 @@ public sealed partial class InferenceEngine
         return progress.Track(result.Offset.Value, timestamp.Type == TimestampType.NotAvailable ? -1 : timestamp.UnixTimestampMs, deadLetter);
     }
 
-    private void Produce(IProducer<byte[]?, byte[]?> producer, string topic, Message<byte[]?, byte[]?> message, InFlight inFlight)
+    /// <summary>Produces an answer; <paramref name="span"/> (the input's) ends with its delivery report.</summary>
+    private void Produce(IProducer<byte[]?, byte[]?> producer, string topic, Message<byte[]?, byte[]?> message, InFlight inFlight, Activity? span)
     {
         while (true)
         {
             try
             {
-                producer.Produce(topic, message, report => OnDelivery(inFlight, report));
+                producer.Produce(topic, message, report =>
+                {
+                    OnDelivery(inFlight, report);
+                    if (report.Error.IsError) span?.SetStatus(ActivityStatusCode.Error, report.Error.Reason);
+                    span?.Stop();
+                });
                 return;
             }
             catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -166,6 +199,7 @@ public sealed partial class InferenceEngine
             catch (ProduceException<byte[]?, byte[]?> e)
             {
                 inFlight.Complete(delivered: false);
+                span?.SetStatus(ActivityStatusCode.Error, e.Error.Reason).Stop();
                 Fail(new InferenceEngineException($"An answer for {topic} could not be produced: {e.Error.Reason}", e));
                 return;
             }

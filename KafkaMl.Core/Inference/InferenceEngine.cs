@@ -55,6 +55,7 @@ public sealed partial class InferenceEngine
     private IProgress<InferenceProgress>? _progress;
     private DecodedSample[] _samples;
     private string?[] _errors;
+    private readonly Activity?[] _spans; // each input's span (TracePropagation), from its decoding to its answer's delivery
     private Exception? _fatal;
     private long _deadLetterLogs;
     private int _started;
@@ -81,6 +82,7 @@ public sealed partial class InferenceEngine
         _group = new List<int>(options.MaxBatch);
         _samples = new DecodedSample[options.MaxBatch];
         _errors = new string?[options.MaxBatch];
+        _spans = new Activity?[options.MaxBatch];
         Stats = new InferenceStats(options.Replica, options.LatencyWindow, options.RecentPredictions) { Chain = options.Chain };
         Stats.SetModelVersion(served.Version);
     }

@@ -23,7 +23,7 @@ public enum StatsPostOutcome
 /// <summary>
 /// An inference replica's side of its HTTP conversation with the portal (<see cref="InferenceJobRoutes"/>):
 /// the spec, the weights, and the stats reports, over the jobs' shared <see cref="PortalHttp"/> (the job's token
-/// header, never logged; one retry policy). JSON is camelCase as everywhere in the API.
+/// header, never logged; one resilience pipeline). JSON is camelCase as everywhere in the API.
 /// </summary>
 /// <remarks>
 /// The spec and the weights are retried while the portal is unreachable or answers 408, 429 or 5xx — it may be
@@ -66,7 +66,7 @@ public sealed class InferencePortalClient : IDisposable
     /// <exception cref="InferencePortalException">The portal refused (<see cref="InferencePortalException.StatusCode"/>) or could not be reached.</exception>
     public async Task<InferenceJobSpec> GetSpecAsync(CancellationToken cancellationToken)
     {
-        using var response = await SendAsync("the inference's spec", InferenceJobRoutes.Spec(InferenceId), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.GetAsync("the inference's spec", InferenceJobRoutes.Spec(InferenceId), HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
         try
         {
             return await response.Content.ReadFromJsonAsync<InferenceJobSpec>(Json, cancellationToken).ConfigureAwait(false)
@@ -83,7 +83,7 @@ public sealed class InferencePortalClient : IDisposable
     {
         var route = version is { } v ? InferenceJobRoutes.Weights(InferenceId, v) : InferenceJobRoutes.Weights(InferenceId);
         var what = version is { } n ? $"the weights of model version {n}" : "the trained weights";
-        using var response = await SendAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.GetAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         await using var file = File.Create(path);
         await response.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
     }
@@ -98,13 +98,11 @@ public sealed class InferencePortalClient : IDisposable
         var route = version is { } v ? InferenceJobRoutes.Version(InferenceId, v) : InferenceJobRoutes.Version(InferenceId);
         var (response, _) = await _http.AttemptAsync(() => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)),
             HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if (response is null) return null;
         using (response)
         {
-            if (!response.IsSuccessStatusCode) return null;
             try
             {
-                return await response.Content.ReadFromJsonAsync<InferenceVersionSpec>(Json, cancellationToken).ConfigureAwait(false);
+                return response is { IsSuccessStatusCode: true } ? await response.Content.ReadFromJsonAsync<InferenceVersionSpec>(Json, cancellationToken).ConfigureAwait(false) : null;
             }
             catch (Exception e) when (e is JsonException or HttpRequestException or IOException)
             {
@@ -140,12 +138,11 @@ public sealed class InferencePortalClient : IDisposable
     {
         var (response, _) = await _http.AttemptAsync(() => new HttpRequestMessage(HttpMethod.Get, _http.Url("/api/status")),
             HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if (response is null) return (null, null);
         using (response)
         {
             try
             {
-                if (!response.IsSuccessStatusCode) return (null, null);
+                if (response is not { IsSuccessStatusCode: true }) return (null, null);
                 using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), cancellationToken: cancellationToken).ConfigureAwait(false);
                 if (!document.RootElement.TryGetProperty("kafka", out var kafka) || kafka.ValueKind != JsonValueKind.Object) return (null, null);
                 var servers = kafka.TryGetProperty("bootstrapServers", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
@@ -160,9 +157,6 @@ public sealed class InferencePortalClient : IDisposable
     }
 
     public void Dispose() => _http.Dispose();
-
-    private Task<HttpResponseMessage> SendAsync(string what, string route, HttpCompletionOption completion, CancellationToken cancellationToken) =>
-        _http.SendAsync(what, () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), completion, cancellationToken);
 
     private Exception Refusal(string what, HttpStatusCode status, string described) =>
         new InferencePortalException($"The portal answered {described} when asked for {what} of inference {InferenceId}", status);

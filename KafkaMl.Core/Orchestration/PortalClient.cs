@@ -20,7 +20,7 @@ namespace KafkaMl.Core.Orchestration;
 /// <remarks>
 /// <para>Reports are queued and sent one at a time, in order, by a background loop, so training never waits for
 /// the portal. A report that meets a transient failure — connection refused, no answer in time, 408, 429, 5xx —
-/// is retried by the jobs' one retry policy (<see cref="PortalHttp"/>) while the reports behind it wait, so
+/// is retried by the jobs' one resilience pipeline (<see cref="PortalHttp"/>) while the reports behind it wait, so
 /// epochs arrive in order once the portal is back.</para>
 /// <para>401, 403 and 404 fail the report at once (the token is wrong, or the result is gone) and every later
 /// report with it; 409 (the result was stopped or is already final) fails it with
@@ -62,20 +62,9 @@ public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISe
     public int ResultId => _resultId;
 
     /// <summary>Fetches the spec now (not queued), retrying transient failures.</summary>
-    public async Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken)
-    {
-        var route = TrainingJobRoutes.Spec(_resultId);
-        using var response = await _http.SendAsync("spec request", () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), HttpCompletionOption.ResponseContentRead, cancellationToken);
-        try
-        {
-            return await response.Content.ReadFromJsonAsync<TrainingJobSpec>(Json, cancellationToken)
-                ?? throw new JsonException("The answer is null.");
-        }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
-        {
-            throw new TrainingReportException($"The portal's answer to GET {route} is not a training job spec: {e.Message}", (int)response.StatusCode, canReportFailure: true, e);
-        }
-    }
+    public async Task<TrainingJobSpec> GetSpecAsync(CancellationToken cancellationToken) =>
+        await GetAsync<TrainingJobSpec>("spec request", TrainingJobRoutes.Spec(_resultId), "a training job spec", cancellationToken)
+        ?? throw new TrainingReportException($"The portal's answer to GET {TrainingJobRoutes.Spec(_resultId)} is empty, not a training job spec.", (int)HttpStatusCode.NoContent, canReportFailure: true);
 
     public Task ReportStatusAsync(TrainingStatusReport report, CancellationToken cancellationToken)
     {
@@ -117,28 +106,30 @@ public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISe
             () => JsonContent.Create(report, options: Json), cancellationToken);
     }
 
-    public async Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken)
-    {
-        var route = TrainingJobRoutes.LatestVersion(_resultId);
-        using var response = await _http.SendAsync("latest version request", () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), HttpCompletionOption.ResponseContentRead, cancellationToken);
-        if (response.StatusCode == HttpStatusCode.NoContent) return null;
-        try
-        {
-            return await response.Content.ReadFromJsonAsync<PublishedModelVersion>(Json, cancellationToken) ?? throw new JsonException("The answer is null.");
-        }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
-        {
-            throw new TrainingReportException($"The portal's answer to GET {route} is not a model version: {e.Message}", (int)response.StatusCode, canReportFailure: true, e);
-        }
-    }
+    public Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken) =>
+        GetAsync<PublishedModelVersion>("latest version request", TrainingJobRoutes.LatestVersion(_resultId), "a model version", cancellationToken);
 
     public async Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken)
     {
-        var route = TrainingJobRoutes.VersionWeights(_resultId, version);
-        using var response = await _http.SendAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request",
-            () => new HttpRequestMessage(HttpMethod.Get, _http.Url(route)), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await _http.GetAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request",
+            TrainingJobRoutes.VersionWeights(_resultId, version), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await using var file = File.Create(path);
         await response.Content.CopyToAsync(file, cancellationToken);
+    }
+
+    /// <summary>GETs <paramref name="route"/> now (not queued), retrying transient failures; null for 204 No Content.</summary>
+    private async Task<T?> GetAsync<T>(string what, string route, string description, CancellationToken cancellationToken) where T : class
+    {
+        using var response = await _http.GetAsync(what, route, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NoContent) return null;
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(Json, cancellationToken) ?? throw new JsonException("The answer is null.");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            throw new TrainingReportException($"The portal's answer to GET {route} is not {description}: {e.Message}", (int)response.StatusCode, canReportFailure: true, e);
+        }
     }
 
     private Task EnqueueUpload(string what, string route, string jsonPart, string json, TrainingArtifacts artifacts, CancellationToken cancellationToken)

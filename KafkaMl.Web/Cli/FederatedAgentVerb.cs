@@ -1,5 +1,7 @@
 using System.Runtime.InteropServices;
 using KafkaMl.Core.Federated;
+using KafkaMl.Core.Jobs;
+using KafkaMl.Core.Telemetry;
 
 namespace KafkaMl.Web.Cli;
 
@@ -38,6 +40,7 @@ public static class FederatedAgentVerb
             stopping.Cancel();
         });
         var console = new JobConsole(Console.Out);
+        using var tracing = JobTracing.Start(JobVerbs.FederatedAgent);
         await new SiteAgent(options with { KafkaLogger = console }, console).RunAsync(stopping.Token);
         console.Report("stopped");
         return 0;

@@ -3,9 +3,11 @@ using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using KafkaMl.Core.Formats;
 using KafkaMl.Core.Inference;
+using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Jobs.Inference;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
+using KafkaMl.Core.Telemetry;
 
 namespace KafkaMl.Web.Cli;
 
@@ -111,6 +113,7 @@ public static class InferVerb
             context.Cancel = true;
             stopping.Cancel();
         });
+        using var tracing = JobTracing.Start(JobVerbs.Infer);
         var end = await InferenceJob.RunAsync(job, new ConsoleOutput(), loggerFactory.CreateLogger("KafkaMl.Inference"), stopping.Token);
         return end == InferenceJobEnd.Failed ? Failed : 0;
     }

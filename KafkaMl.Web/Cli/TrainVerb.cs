@@ -3,7 +3,9 @@ using System.Runtime.InteropServices;
 using KafkaMl.Core;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
+using KafkaMl.Core.Jobs;
 using KafkaMl.Core.Jobs.Training;
+using KafkaMl.Core.Telemetry;
 
 namespace KafkaMl.Web.Cli;
 
@@ -77,6 +79,7 @@ public static class TrainVerb
 
         var console = new JobConsole(Console.Out);
         if (request.Token is null) console.Report($"warning: {JobEnvironment.TokenVariable} is not set; the portal will refuse the job's reports");
+        using var tracing = JobTracing.Start(JobVerbs.Train); // declared first, disposed last: flushes after the last report
         await using var portal = new PortalClient(request.Portal, request.ResultId, request.Token, logger: console);
         var context = new TrainingJobContext
         {

@@ -16,14 +16,18 @@ public static class HangfireHostingExtensions
     {
         var storagePath = Path.Combine(builder.Configuration.GetKafkaMlOptions().DataDirFullPath, "hangfire.db");
 
-        builder.Services.AddHangfire(config => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            // The SQLite storage has no wake-up on enqueue: workers find a new job only when they poll, every 15 s by
-            // default, which a deploy waited through before its replicas started. Polling twice a second costs a few
-            // small queries.
-            .UseSQLiteStorage(storagePath, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval }));
+        builder.Services.AddHangfire(config =>
+        {
+            config
+                .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                // The SQLite storage has no wake-up on enqueue: workers find a new job only when they poll, every 15 s by
+                // default, which a deploy waited through before its replicas started. Polling twice a second costs a few
+                // small queries.
+                .UseSQLiteStorage(storagePath, new SQLiteStorageOptions { QueuePollInterval = QueuePollInterval });
+            TraceContextJobFilter.Register(config); // an API call's trace goes on in the jobs it enqueues
+        });
         builder.Services.AddHangfireServer(server =>
         {
             server.WorkerCount = Math.Max(2, Environment.ProcessorCount);

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
+using KafkaMl.Core.Telemetry;
 
 namespace KafkaMl.Web.Services;
 
@@ -7,13 +9,23 @@ namespace KafkaMl.Web.Services;
 /// The environment every workload the portal starts gets (training jobs and inference replicas alike): where the
 /// portal is, the workload's own token, and how to reach Kafka (<see cref="JobEnvironment.Kafka"/>: servers, control
 /// topic, security settings). Tokens and Kafka credentials are secrets: the runners keep them out of logs and pod
-/// specs (<see cref="JobRunnerOptions.IsSecretVariable"/>).
+/// specs (<see cref="JobRunnerOptions.IsSecretVariable"/>). For tracing (<see cref="JobTracing"/>): the span starting
+/// the workload (<see cref="JobTracing.TraceParentVariable"/>) and the portal's OTLP endpoint, when it has one.
 /// </summary>
-public sealed class JobEnvironmentBuilder(PortalAddress portal, KafkaEndpoint kafka)
+public sealed class JobEnvironmentBuilder(PortalAddress portal, KafkaEndpoint kafka, IConfiguration? configuration = null)
 {
-    public Dictionary<string, string> For(string token) => new(JobEnvironment.Kafka(kafka), StringComparer.Ordinal)
+    /// <summary>The portal's OpenTelemetry collector, which its jobs export to as well.</summary>
+    public const string OtlpEndpointKey = "KafkaMl:Telemetry:OtlpEndpoint";
+
+    public Dictionary<string, string> For(string token)
     {
-        [JobEnvironment.PortalUrlVariable] = portal.Resolve(),
-        [JobEnvironment.TokenVariable] = token,
-    };
+        var environment = new Dictionary<string, string>(JobEnvironment.Kafka(kafka), StringComparer.Ordinal)
+        {
+            [JobEnvironment.PortalUrlVariable] = portal.Resolve(),
+            [JobEnvironment.TokenVariable] = token,
+        };
+        if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } span }) environment[JobTracing.TraceParentVariable] = span;
+        if (configuration?[OtlpEndpointKey] is { Length: > 0 } otlp) environment[JobTracing.OtlpEndpointVariable] = otlp;
+        return environment;
+    }
 }

@@ -1,6 +1,6 @@
 namespace KafkaMl.Core.Orchestration.Reporting;
 
-/// <summary>How a job talks to the portal and how long it keeps trying (<see cref="PortalHttp"/>: the training job's <see cref="PortalClient"/> and the inference replica's client).</summary>
+/// <summary>How a job talks to the portal and how long it keeps trying (<see cref="PortalHttp"/>'s resilience pipeline: the training job's <see cref="PortalClient"/> and the inference replica's client).</summary>
 public sealed record PortalClientOptions
 {
     /// <summary>Longest one request may take (an upload of large weights included) before it counts as failed and is retried.</summary>

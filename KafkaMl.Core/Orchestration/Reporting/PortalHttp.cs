@@ -1,8 +1,10 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using Polly.Timeout;
 
 namespace KafkaMl.Core.Orchestration.Reporting;
 
@@ -14,22 +16,24 @@ public sealed record PortalErrors(Func<string, HttpStatusCode, string, Exception
 /// <summary>
 /// The HTTP side every job shares with the portal (the training job's <see cref="PortalClient"/>, the inference
 /// replica's client): the base URL (a path prefix is kept), the job's token in <see cref="JobEnvironment.TokenHeader"/>
-/// on every request (never logged), and <b>one retry policy</b>.
+/// on every request (never logged), and <b>one resilience pipeline</b> (Polly, with the HTTP predicates of
+/// Microsoft.Extensions.Http.Resilience), built once from <see cref="PortalClientOptions"/>.
 /// </summary>
 /// <remarks>
-/// A request that meets a transient failure — connection refused, no answer within
-/// <see cref="PortalClientOptions.RequestTimeout"/>, 408, 429, 5xx — is sent again (a fresh request per attempt) with
-/// exponential backoff from <see cref="PortalClientOptions.FirstRetryDelay"/> up to
-/// <see cref="PortalClientOptions.MaxRetryDelay"/>, honouring <c>Retry-After</c> up to that bound, until
-/// <see cref="PortalClientOptions.GiveUpAfter"/>. Any other answer is a refusal, failed at once.
+/// A jittered exponential retry of transient failures (unreachable, 408, 429, 5xx, no answer within the per-attempt
+/// <see cref="PortalClientOptions.RequestTimeout"/>) until <see cref="PortalClientOptions.GiveUpAfter"/>, a fresh request
+/// per attempt; any other answer is a refusal, failed at once.
 /// </remarks>
 public sealed class PortalHttp : IDisposable
 {
+    /// <summary>When a request's first attempt started: retries stop <see cref="PortalClientOptions.GiveUpAfter"/> later.</summary>
+    private static readonly ResiliencePropertyKey<long> StartedKey = new("KafkaMl.PortalRequestStarted");
+
     private readonly HttpClient _http;
     private readonly string _base;
-    private readonly PortalClientOptions _options;
     private readonly PortalErrors _errors;
-    private readonly ILogger _logger;
+    private readonly ResiliencePipeline<HttpResponseMessage> _attempt;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retrying;
 
     /// <param name="portal">The portal's base URL as jobs reach it.</param>
     /// <param name="token">The job's token; null sends none (the portal then answers 401).</param>
@@ -46,14 +50,31 @@ public sealed class PortalHttp : IDisposable
             throw new ArgumentException($"The portal URL must be an absolute http(s) URL, not '{portal}'.", nameof(portal));
         Portal = portal;
         _base = portal.GetLeftPart(UriPartial.Path).TrimEnd('/');
-        _options = options;
         _errors = errors;
-        _logger = logger ?? NullLogger.Instance;
+        var log = logger ?? NullLogger.Instance;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: true)
         {
-            Timeout = Timeout.InfiniteTimeSpan, // per attempt: PortalClientOptions.RequestTimeout
+            Timeout = Timeout.InfiniteTimeSpan, // per attempt: the pipeline's RequestTimeout
         };
         if (!string.IsNullOrEmpty(token)) _http.DefaultRequestHeaders.TryAddWithoutValidation(JobEnvironment.TokenHeader, token);
+
+        _attempt = new ResiliencePipelineBuilder<HttpResponseMessage>().AddTimeout(options.RequestTimeout).Build();
+        var retry = new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = int.MaxValue, // GiveUpAfter ends it
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = options.FirstRetryDelay,
+            MaxDelay = options.MaxRetryDelay,
+            OnRetry = async args => log.LogWarning("The portal did not take the {What} (attempt {Attempt}: {Problem}); retrying in {Delay:0.0} s",
+                args.Context.OperationKey, args.AttemptNumber + 1,
+                args.Outcome.Result is { } response ? await ProblemText.DescribeAsync(response, args.Context.CancellationToken) : args.Outcome.Exception!.Message,
+                args.RetryDelay.TotalSeconds),
+        };
+        var transient = retry.ShouldHandle; // HttpClientResiliencePredicates.IsTransient; an attempt under way is never cut short
+        retry.ShouldHandle = async args => Stopwatch.GetElapsedTime(args.Context.Properties.GetValue(StartedKey, 0L)) < options.GiveUpAfter && await transient(args);
+        var retryAfter = retry.DelayGenerator!; // the library reads Retry-After; honoured up to MaxRetryDelay
+        retry.DelayGenerator = async args => await retryAfter(args) is { } asked ? TimeSpan.FromTicks(Math.Min(asked.Ticks, options.MaxRetryDelay.Ticks)) : null;
+        _retrying = new ResiliencePipelineBuilder<HttpResponseMessage>().AddRetry(retry).AddPipeline(_attempt).Build();
     }
 
     public Uri Portal { get; }
@@ -61,7 +82,7 @@ public sealed class PortalHttp : IDisposable
     /// <summary>The absolute URL of a route (<c>/api/...</c>).</summary>
     public string Url(string route) => _base + route;
 
-    /// <summary>Sends a request (a fresh one per attempt), retrying transient failures; throws for refusals and giving up.</summary>
+    /// <summary>Sends a request (a fresh one per attempt) through the pipeline; throws for refusals and giving up.</summary>
     /// <param name="what">Names the request in messages: "spec request", "epoch 3 report".</param>
     /// <param name="create">Makes the request of one attempt.</param>
     /// <param name="completion">When the answer counts as received (headers only for a download read as a stream).</param>
@@ -69,65 +90,55 @@ public sealed class PortalHttp : IDisposable
     public async Task<HttpResponseMessage> SendAsync(
         string what, Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        var started = Stopwatch.StartNew();
-        var delay = _options.FirstRetryDelay;
-        for (var attempt = 1; ; attempt++)
+        var started = Stopwatch.GetTimestamp();
+        var context = ResilienceContextPool.Shared.Get(what, cancellationToken);
+        context.Properties.Set(StartedKey, started);
+        string problem;
+        try
         {
-            var (response, problem) = await AttemptAsync(create, completion, cancellationToken);
-            TimeSpan? retryAfter = null;
-            if (response is not null)
+            var response = await _retrying.ExecuteAsync(c => Send(create, completion, c.CancellationToken), context);
+            if (response.IsSuccessStatusCode) return response;
+            using (response)
             {
-                if (response.IsSuccessStatusCode) return response;
-                using (response)
-                {
-                    var status = (int)response.StatusCode;
-                    var detail = await ProblemText.ReadAsync(response, cancellationToken);
-                    var described = string.Create(CultureInfo.InvariantCulture, $"{status} {response.ReasonPhrase}") + (detail is null ? "" : $": {detail}");
-                    if (!IsTransient(response.StatusCode)) throw _errors.Refused(what, response.StatusCode, described);
-                    problem = described;
-                    retryAfter = response.Headers.RetryAfter?.Delta
-                        ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
-                }
+                problem = await ProblemText.DescribeAsync(response, cancellationToken);
+                if (!HttpClientResiliencePredicates.IsTransient(Outcome.FromResult(response))) throw _errors.Refused(what, response.StatusCode, problem);
             }
-
-            var wait = retryAfter is { } asked && asked > delay ? Min(asked, _options.MaxRetryDelay) : delay;
-            if (started.Elapsed + wait > _options.GiveUpAfter)
-            {
-                throw _errors.GaveUp(string.Create(CultureInfo.InvariantCulture,
-                    $"The portal at {Portal} did not take the {what} in {started.Elapsed.TotalSeconds:0} s ({attempt} attempts): {problem}"));
-            }
-            _logger.LogWarning("The portal did not take the {What} (attempt {Attempt}: {Problem}); retrying in {Delay:0.0} s",
-                what, attempt, problem, wait.TotalSeconds);
-            await Task.Delay(wait, cancellationToken);
-            delay = Min(delay * 2, _options.MaxRetryDelay);
         }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
+        {
+            problem = e.Message;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+        throw _errors.GaveUp(FormattableString.Invariant(
+            $"The portal at {Portal} did not take the {what} in {Stopwatch.GetElapsedTime(started).TotalSeconds:0} s: {problem}"));
     }
 
-    /// <summary>One attempt, no retry: the answer whatever it is, or the problem when there was none.</summary>
+    /// <summary>GETs <paramref name="route"/> through the pipeline (<see cref="SendAsync"/>).</summary>
+    public Task<HttpResponseMessage> GetAsync(string what, string route, HttpCompletionOption completion, CancellationToken cancellationToken) =>
+        SendAsync(what, () => new HttpRequestMessage(HttpMethod.Get, Url(route)), completion, cancellationToken);
+
+    /// <summary>One attempt, no retry (within the pipeline's per-attempt timeout): the answer whatever it is, or the problem when there was none.</summary>
     public async Task<(HttpResponseMessage? Response, string Problem)> AttemptAsync(
         Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
-        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptTimeout.CancelAfter(_options.RequestTimeout);
         try
         {
-            using var request = create();
-            return (await _http.SendAsync(request, completion, attemptTimeout.Token), "");
+            return (await _attempt.ExecuteAsync(token => Send(create, completion, token), cancellationToken), "");
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException)
         {
             return (null, e.Message);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return (null, string.Create(CultureInfo.InvariantCulture, $"no answer within {_options.RequestTimeout.TotalSeconds:0.#} s"));
         }
     }
 
     public void Dispose() => _http.Dispose();
 
-    private static bool IsTransient(HttpStatusCode status) =>
-        status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+    private async ValueTask<HttpResponseMessage> Send(Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        using var request = create();
+        return await _http.SendAsync(request, completion, cancellationToken);
+    }
 }

@@ -2,12 +2,15 @@ using System.Text.Json;
 
 namespace KafkaMl.Core.Orchestration.Reporting;
 
-/// <summary>The readable part of an error answer: a problem details' <c>detail</c> (or <c>title</c>), or the start of the text.</summary>
+/// <summary>An error answer in words: "status reason: detail", the detail being a problem details' <c>detail</c> (or <c>title</c>), or the start of the text.</summary>
 internal static class ProblemText
 {
     private const int MaxLength = 300;
 
-    public static async Task<string?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        FormattableString.Invariant($"{(int)response.StatusCode} {response.ReasonPhrase}") + (await ReadAsync(response, cancellationToken) is { } detail ? $": {detail}" : "");
+
+    private static async Task<string?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         string text;
         try

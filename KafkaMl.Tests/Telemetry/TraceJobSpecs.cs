@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Hangfire;
+using Hangfire.Client;
+using Hangfire.Common;
+using Hangfire.States;
+using Hangfire.Storage.SQLite;
+using KafkaMl.Core.Telemetry;
+using KafkaMl.Web.Jobs;
+using Microsoft.Extensions.Configuration;
+using OpenTelemetry;
+using OpenTelemetry.Trace;
+
+namespace KafkaMl.Tests.Telemetry;
+
+/// <summary>
+/// The trace from an API call into a Hangfire job (a real client and server on SQLite storage, with the portal's
+/// filter) and from there into a job process (its environment, and the root span the process starts from it).
+/// </summary>
+public sealed class TraceJobSpecs
+{
+    private const string Collector = "http://collector.example:4317";
+
+    [Fact]
+    public async Task A_job_enqueued_under_a_span_runs_under_a_child_of_it_and_a_job_enqueued_under_none_under_a_root()
+    {
+        var directory = Directory.CreateTempSubdirectory("kafkaml-trace-jobs-");
+        try
+        {
+            using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(KafkaMlTelemetry.Name).Build();
+            var filters = new JobFilterCollection { new TraceContextJobFilter() };
+            var storage = new SQLiteStorage(Path.Combine(directory.FullName, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
+            var client = new BackgroundJobClient(storage, new BackgroundJobFactory(filters), new BackgroundJobStateChanger(filters));
+            using var server = new BackgroundJobServer(new BackgroundJobServerOptions { FilterProvider = filters, WorkerCount = 1 }, storage);
+            using var api = new Activity("POST /api/deployments").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+            var traced = await RecordedJob.RunAsync(client);
+            api.Stop();
+            var untraced = await RecordedJob.RunAsync(client);
+
+            Assert.Equal((api.TraceId, api.SpanId), (traced.TraceId, traced.ParentSpanId));
+            Assert.Equal($"job {nameof(RecordedJob)}.{nameof(RecordedJob.Record)}", traced.DisplayName);
+            Assert.Equal(traced.Id, traced.TraceParentVariable); // a workload the job starts continues the trace
+            Assert.NotEqual(api.TraceId, untraced.TraceId);
+            Assert.Equal(default, untraced.ParentSpanId);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_job_started_under_a_span_gets_its_traceparent_and_the_portals_collector_in_its_environment()
+    {
+        using var span = new Activity("job StartWorkloadJob.RunAsync").SetIdFormat(ActivityIdFormat.W3C).Start();
+
+        var environment = Environment(Collector).For("token");
+
+        Assert.Equal(span.Id, environment[JobTracing.TraceParentVariable]);
+        Assert.Equal(Collector, environment[JobTracing.OtlpEndpointVariable]);
+    }
+
+    [Fact]
+    public void A_job_started_under_no_span_without_a_collector_gets_neither()
+    {
+        var previous = Activity.Current;
+        Activity.Current = null;
+        try
+        {
+            var environment = Environment(collector: null).For("token");
+
+            Assert.False(environment.ContainsKey(JobTracing.TraceParentVariable));
+            Assert.False(environment.ContainsKey(JobTracing.OtlpEndpointVariable));
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+    }
+
+    [Fact]
+    public void The_job_process_root_span_is_named_for_its_verb_and_is_a_child_of_its_TRACEPARENT()
+    {
+        var exported = new List<Activity>();
+        var trace = ActivityTraceId.CreateRandom();
+        var portalSpan = ActivitySpanId.CreateRandom();
+        using (Sdk.CreateTracerProviderBuilder().AddSource(KafkaMlTelemetry.Name).AddInMemoryExporter(exported).Build())
+        using (var tracing = JobTracing.Start("train", traceParent: $"00-{trace}-{portalSpan}-01", otlpEndpoint: null))
+        {
+            Assert.Same(tracing.Root, Activity.Current);
+        }
+
+        var root = Assert.Single(exported, s => s.TraceId == trace);
+        Assert.Equal(("train", portalSpan), (root.DisplayName, root.ParentSpanId));
+    }
+
+    [Fact]
+    public void A_job_process_refuses_an_otlp_endpoint_that_is_not_a_url()
+    {
+        var error = Assert.Throws<ArgumentException>(() => JobTracing.Start("infer", traceParent: null, otlpEndpoint: "collector:4317 please"));
+
+        Assert.Contains(JobTracing.OtlpEndpointVariable, error.Message, StringComparison.Ordinal);
+    }
+
+    internal static JobEnvironmentBuilder Environment(string? collector)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(collector is null ? [] : [new(JobEnvironmentBuilder.OtlpEndpointKey, collector)])
+            .Build();
+        var portal = new PortalAddress(Options.Create(new OrchestrationOptions { PortalUrl = "http://127.0.0.1:5999" }), server: null!); // the URL is configured: no server asked
+        return new JobEnvironmentBuilder(portal, new KafkaEndpoint("127.0.0.1:19092", true, "KAFKA_ML_CONTROL_TOPIC"), configuration);
+    }
+}
+
+/// <summary>A Hangfire job (static, so the worker needs no activator) recording the span it runs under and the <c>TRACEPARENT</c> a workload it started would get.</summary>
+public static class RecordedJob
+{
+    private static readonly ConcurrentDictionary<Guid, TaskCompletionSource<Recorded>> Runs = new();
+
+    public static async Task<Recorded> RunAsync(IBackgroundJobClient client)
+    {
+        var id = Guid.NewGuid();
+        var run = Runs.GetOrAdd(id, _ => new TaskCompletionSource<Recorded>(TaskCreationOptions.RunContinuationsAsynchronously));
+        client.Enqueue(() => Record(id));
+        return await run.Task.WaitAsync(Eventually.Patience);
+    }
+
+    public static void Record(Guid id)
+    {
+        var span = Activity.Current ?? throw new InvalidOperationException("The job runs under no span.");
+        var variable = TraceJobSpecs.Environment(collector: null).For("token").GetValueOrDefault(JobTracing.TraceParentVariable);
+        Runs[id].TrySetResult(new Recorded(span.TraceId, span.ParentSpanId, span.DisplayName, span.Id, variable));
+    }
+
+    /// <param name="TraceParentVariable">What a workload started by this job would get as <c>TRACEPARENT</c>.</param>
+    public sealed record Recorded(ActivityTraceId TraceId, ActivitySpanId ParentSpanId, string DisplayName, string? Id, string? TraceParentVariable);
+}

@@ -15,18 +15,16 @@ namespace KafkaMl.Tests.Apis;
 /// </summary>
 public sealed class ResultImportApiSpecs : HarnessSpecBase
 {
-    private static readonly ModelScriptCompiler Compiler = new();
-
     private ResultService Results(KafkaMlDbContext db) => new(new ContextsLike(db), Harness.Orchestrator, Harness.Notifier, Harness.Runner, Harness.KafkaMlOptions);
 
-    private static ModelValidator Validator { get; } = new(Compiler, new InProcessBuildChecker());
+    private static ModelValidator Validator => InProcessBuildChecker.Validator;
 
     [Theory]
     [InlineData("mlp.safetensors", ImportFormats.SafeTensors)]
     [InlineData("mlp.pt", ImportFormats.PyTorch)]
     public async Task Weights_made_outside_the_project_serve_what_pytorch_predicts(string file, string format)
     {
-        var modelId = await SeedModelAsync(PyTorchFixtures.Expected.Script);
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
 
         var imported = await ImportAsync(modelId, file, File.ReadAllBytes(Path.Combine(PyTorchFixtures.Folder, file)));
 
@@ -48,7 +46,7 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
     [Fact]
     public async Task The_bundle_of_an_imported_result_holds_the_imported_tensors_as_safetensors()
     {
-        var modelId = await SeedModelAsync(PyTorchFixtures.Expected.Script);
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
         var created = Assert.IsType<Created<ResultResponse>>((await ImportAsync(modelId, "mlp.pt", PyTorchFixtures.StateDict)).Result).Value!;
         await using var db = Harness.CreateContext();
 
@@ -66,7 +64,7 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
     [Fact]
     public async Task A_pt_pickle_carrying_os_system_is_refused_with_400_and_runs_nothing()
     {
-        var modelId = await SeedModelAsync(PyTorchFixtures.Expected.Script);
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
         var marker = Path.Combine(Path.GetTempPath(), $"kafkaml-import-ran-{Guid.NewGuid():N}");
 
         var imported = await ImportAsync(modelId, "evil.pt", PyTorchFixtures.OsSystemPickle($"touch {marker}"));
@@ -81,7 +79,7 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
     [Fact]
     public async Task Wrong_tensor_names_and_shapes_answer_400_naming_each_tensor()
     {
-        var modelId = await SeedModelAsync(PyTorchFixtures.Expected.Script);
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
         var weights = PyTorchFixtures.SafeTensorsOf(("0.weight", [8, 5]), ("0.bias", [8]), ("2.weight", [3, 8]), ("fc3.weight", [3, 3]));
 
         var imported = await ImportAsync(modelId, "wrong.safetensors", weights);
@@ -96,7 +94,7 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
     [Fact]
     public async Task Names_saved_under_a_data_parallel_wrapper_import_without_the_module_prefix()
     {
-        var modelId = await SeedModelAsync(PyTorchFixtures.Expected.Script);
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
         var weights = PyTorchFixtures.SafeTensorsOf(("module.0.weight", [8, 6]), ("module.0.bias", [8]), ("module.2.weight", [3, 8]), ("module.2.bias", [3]));
 
         var imported = await ImportAsync(modelId, "wrapped.safetensors", weights);
@@ -117,7 +115,7 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
     [Fact]
     public async Task The_scaler_and_input_format_are_kept_for_inference()
     {
-        var modelId = await SeedModelAsync(PyTorchFixtures.Expected.Script);
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
 
         var imported = await ImportAsync(modelId, "mlp.safetensors", PyTorchFixtures.SafeTensors,
             scaler: "{\"mean\": [0,0,0,0,0,0], \"std\": [1,1,1,1,1,2]}", inputFormat: "raw", inputConfig: "{\"data_type\": \"float32\"}", loss: "mse");
@@ -133,17 +131,7 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
         Assert.Equal(ResultService.ImportConfigurationName(result.ModelName), deployment.Configuration!.Name);
     }
 
-    private async Task<int> SeedModelAsync(string script)
-    {
-        await using var db = Harness.CreateContext();
-        var model = Builders.AModel();
-        model.Code = script;
-        db.Models.Add(model);
-        await db.SaveChangesAsync();
-        return model.Id;
-    }
-
-    private async Task<Results<Created<ResultResponse>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> ImportAsync(
+    private Task<Results<Created<ResultResponse>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> ImportAsync(
         int modelId, string fileName, byte[] weights, string? scaler = null, string? inputFormat = null, string? inputConfig = null, string? loss = null)
     {
         var fields = new Dictionary<string, StringValues> { [ResultImportFields.ModelId] = modelId.ToString(System.Globalization.CultureInfo.InvariantCulture) };
@@ -151,17 +139,11 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
         if (inputFormat is not null) fields[ResultImportFields.InputFormat] = inputFormat;
         if (inputConfig is not null) fields[ResultImportFields.InputConfig] = inputConfig;
         if (loss is not null) fields[ResultImportFields.Loss] = loss;
-        var files = new FormFileCollection { new FormFile(new MemoryStream(weights), 0, weights.Length, ResultImportFields.Weights, fileName) };
-        await using var db = Harness.CreateContext();
-        return await ResultsApi.ImportResult(new FormCollection(fields, files), Results(db), Validator, Ct);
+        return PyTorchFixtures.ImportAsync(Harness, new FormCollection(fields, Files(fileName, weights)));
     }
 
-    /// <summary>The model check's work in this process (the portal runs it in the model-check child process).</summary>
-    private sealed class InProcessBuildChecker : IModelBuildChecker
-    {
-        public Task<ModelCheckReport> CheckAsync(string code, IReadOnlyList<long>? inputShape, CancellationToken cancellationToken) =>
-            ModelScriptInspector.InspectAsync(code, inputShape, cancellationToken);
-    }
+    private static FormFileCollection Files(string fileName, byte[] weights) =>
+        [new FormFile(new MemoryStream(weights), 0, weights.Length, ResultImportFields.Weights, fileName)];
 
     private sealed class TensorComparer : IEqualityComparer<(string Name, byte[] Data)>
     {

@@ -54,6 +54,38 @@ internal static class PyTorchFixtures
         SafeTensorsBytes.Write(tensors.Select(t => new StateTensor(t.Name, TorchSharp.torch.ScalarType.Float32, t.Shape,
             [.. Enumerable.Repeat(BitConverter.GetBytes(0.5f), (int)t.Shape.Aggregate(1L, (a, d) => a * d)).SelectMany(b => b)])));
 
+    /// <summary>Posts <paramref name="form"/> to the import handler over <paramref name="harness"/>'s database and data directory.</summary>
+    public static async Task<Microsoft.AspNetCore.Http.HttpResults.Results<Microsoft.AspNetCore.Http.HttpResults.Created<ResultResponse>,
+        Microsoft.AspNetCore.Http.HttpResults.ValidationProblem, Microsoft.AspNetCore.Http.HttpResults.NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> ImportAsync(
+        TrainingHarness harness, IFormCollection form)
+    {
+        await using var db = harness.CreateContext();
+        var results = new ResultService(new KafkaMl.Tests.Apis.ContextsLike(db), harness.Orchestrator, harness.Notifier, harness.Runner, harness.KafkaMlOptions);
+        return await ResultsApi.ImportResult(form, results, InProcessBuildChecker.Validator, CancellationToken.None);
+    }
+
+    /// <summary>Imports the safetensors fixture for a new model of the fixtures' script; returns the model's and the result's ids.</summary>
+    public static async Task<(int ModelId, int ResultId)> ImportFixtureAsync(TrainingHarness harness)
+    {
+        var modelId = await SeedModelAsync(harness, Expected.Script);
+        var form = new FormCollection(
+            new Dictionary<string, Microsoft.Extensions.Primitives.StringValues> { [ResultImportFields.ModelId] = modelId.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            new FormFileCollection { new FormFile(new MemoryStream(SafeTensors), 0, SafeTensors.Length, ResultImportFields.Weights, "mlp.safetensors") });
+        var created = Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.Created<ResultResponse>>((await ImportAsync(harness, form)).Result);
+        return (modelId, created.Value!.Id);
+    }
+
+    /// <summary>A new model of <paramref name="script"/>; returns its id.</summary>
+    public static async Task<int> SeedModelAsync(TrainingHarness harness, string script)
+    {
+        await using var db = harness.CreateContext();
+        var model = Builders.AModel();
+        model.Code = script;
+        db.Models.Add(model);
+        await db.SaveChangesAsync();
+        return model.Id;
+    }
+
     private static void Add(ZipArchive archive, string name, byte[] data)
     {
         using var entry = archive.CreateEntry(name, CompressionLevel.NoCompression).Open();

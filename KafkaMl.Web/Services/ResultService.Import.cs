@@ -163,3 +163,12 @@ public sealed partial class ResultService
         return metadata;
     }
 }
+
+/// <summary>
+/// Where a result's weights came from: imported from <paramref name="ImportedFrom"/> (a file in <paramref name="ImportedFormat"/>),
+/// or trained starting from result <paramref name="InitialWeightsResultId"/>'s weights; all null for a result trained from the script's initialisation.
+/// </summary>
+public sealed record WeightsOrigin(string? ImportedFrom, string? ImportedFormat, int? InitialWeightsResultId)
+{
+    public bool Imported => ImportedFrom is not null;
+}

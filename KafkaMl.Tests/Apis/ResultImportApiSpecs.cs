@@ -131,6 +131,20 @@ public sealed class ResultImportApiSpecs : HarnessSpecBase
         Assert.Equal(ResultService.ImportConfigurationName(result.ModelName), deployment.Configuration!.Name);
     }
 
+    [Fact]
+    public async Task Imports_of_one_model_share_its_import_configuration_one_deployment_each()
+    {
+        var modelId = await PyTorchFixtures.SeedModelAsync(Harness, PyTorchFixtures.Expected.Script);
+
+        var first = Assert.IsType<Created<ResultResponse>>((await ImportAsync(modelId, "a.pt", PyTorchFixtures.StateDict)).Result).Value!;
+        var second = Assert.IsType<Created<ResultResponse>>((await ImportAsync(modelId, "b.safetensors", PyTorchFixtures.SafeTensors)).Result).Value!;
+
+        await using var db = Harness.CreateContext();
+        var deployments = db.Deployments.Where(d => d.Id == first.DeploymentId || d.Id == second.DeploymentId).ToList();
+        Assert.Equal(2, deployments.Count);
+        Assert.Single(deployments.Select(d => d.ConfigurationId).Distinct());
+    }
+
     private Task<Results<Created<ResultResponse>, ValidationProblem, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> ImportAsync(
         int modelId, string fileName, byte[] weights, string? scaler = null, string? inputFormat = null, string? inputConfig = null, string? loss = null)
     {

@@ -61,7 +61,17 @@ public sealed partial class ResultService
 
         var loss = settings.Loss ?? (check.Loss is { } scripted ? EnumNames.Parse<Loss>(scripted) : Loss.CrossEntropy);
         var format = TorchStateDictReader.LooksLikeZip(request.Weights!) ? ImportFormats.PyTorch : ImportFormats.SafeTensors;
-        var result = await RecordImportAsync(db, model, request, settings with { Loss = loss }, format, cancellationToken);
+        TrainingResult result;
+        try
+        {
+            result = await RecordImportAsync(db, model, request, settings with { Loss = loss }, format, cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.IsUniqueViolation())
+        {
+            // Another import made the model's import configuration meanwhile: record this one under it.
+            db.ChangeTracker.Clear();
+            result = await RecordImportAsync(db, model, request, settings with { Loss = loss }, format, cancellationToken);
+        }
         var directory = orchestrator.ResultDirectory(result.Id);
         Directory.CreateDirectory(directory);
         await File.WriteAllBytesAsync(Path.Combine(directory, ResultFiles.Weights), TorchSharpWeightsBytes.Write(matched), cancellationToken);
@@ -126,6 +136,7 @@ public sealed partial class ResultService
     private static async Task<TrainingResult> RecordImportAsync(
         KafkaMlDbContext db, Model model, ResultImportRequest request, ImportedSettings settings, string format, CancellationToken cancellationToken)
     {
+        if (db.Entry(model).State == EntityState.Detached) db.Attach(model); // after a retry cleared the tracker
         var name = ImportConfigurationName(model.Name);
         var configuration = await db.Configurations.Include(c => c.Models).SingleOrDefaultAsync(c => c.Name == name, cancellationToken)
             ?? db.Configurations.Add(new Configuration { Name = name, Description = $"Results imported from weights of '{model.Name}' trained elsewhere." }).Entity;

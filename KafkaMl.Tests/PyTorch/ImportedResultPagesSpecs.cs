@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using KafkaMl.Tests.Components;
 using KafkaMl.Web.Components.Pages.Results;
 
@@ -39,5 +40,47 @@ public sealed class ImportedResultPagesSpecs : PortalComponentContext
 
         page.WaitForAssertion(() => Assert.Contains("Trained here from the script's own initialisation", page.Text("result-weights-origin")));
         Assert.Empty(page.FindAll("[data-testid=result-imported]"));
+    }
+}
+
+/// <summary>Fine-tuning from the pages: the result page's link pre-fills the deploy form, the deployment page names the weights.</summary>
+public sealed class FineTuningPagesSpecs : PortalComponentContext
+{
+    [Fact]
+    public async Task The_deploy_form_opened_from_a_result_deploys_from_its_weights()
+    {
+        var (_, imported) = await PyTorchFixtures.ImportFixtureAsync(Training);
+        Services.GetRequiredService<NavigationManager>().NavigateTo($"deployments/new?initialWeightsResultId={imported}");
+        var page = RenderWithProviders<KafkaMl.Web.Components.Pages.Deployments.DeploymentNewPage>();
+        page.WaitForAssertion(() => Assert.Equal(imported.ToString(System.Globalization.CultureInfo.InvariantCulture), page.Input("deployment-initial-weights").GetAttribute("value")));
+
+        page.Click("deployment-submit");
+
+        await using var db = Training.CreateContext();
+        page.WaitForAssertion(() => Assert.Equal(imported, db.Deployments.AsNoTracking().OrderBy(d => d.Id).Last().InitialWeightsResultId));
+    }
+
+    [Fact]
+    public async Task The_deployment_page_names_the_result_it_starts_from()
+    {
+        var (_, imported) = await PyTorchFixtures.ImportFixtureAsync(Training);
+        var configurationId = await ConfigurationOfAsync(imported);
+        await using (var db = Training.CreateContext())
+        {
+            var deployments = new DeploymentService(new KafkaMl.Tests.Apis.ContextsLike(db), Training.Orchestrator, Training.Notifier);
+            await deployments.CreateAsync(OrchestrationBuilders.ADeploymentRequest(configurationId) with { InitialWeightsResultId = imported });
+        }
+        await using var read = Training.CreateContext();
+        var deploymentId = read.Deployments.AsNoTracking().Single(d => d.InitialWeightsResultId == imported).Id;
+
+        var page = RenderWithProviders<KafkaMl.Web.Components.Pages.Deployments.DeploymentDetailPage>(("Id", deploymentId));
+
+        page.WaitForAssertion(() => Assert.Contains($"result #{imported}", page.Text("deployment-initial-weights")));
+    }
+
+    private async Task<int> ConfigurationOfAsync(int resultId)
+    {
+        await using var db = Training.CreateContext();
+        return db.TrainingResults.AsNoTracking().Where(r => r.Id == resultId).Select(r => r.Deployment!.ConfigurationId).Single();
     }
 }

@@ -60,6 +60,12 @@ public class Deployment
     /// </summary>
     public FederatedSettings? Federated { get; set; }
 
+    /// <summary>
+    /// The finished result whose weights the training jobs start from instead of a fresh initialisation (fine-tuning,
+    /// e.g. a model imported from PyTorch, on a stream); null to start from the script's own initialisation.
+    /// </summary>
+    public int? InitialWeightsResultId { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>One training result per model of the configuration.</summary>

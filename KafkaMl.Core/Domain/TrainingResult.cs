@@ -63,6 +63,15 @@ public class TrainingResult : IWorkloadRecord<TrainingStatus>
     /// </summary>
     public ChainResultReport? Chain { get; set; }
 
+    /// <summary>
+    /// The name of the file the weights were imported from (<c>POST /api/results/import</c>: trained elsewhere, e.g. in
+    /// PyTorch); null for a result this platform trained.
+    /// </summary>
+    public string? ImportedFrom { get; set; }
+
+    /// <summary>The imported file's format (<see cref="ImportFormats"/>); null for a result this platform trained.</summary>
+    public string? ImportedFormat { get; set; }
+
     /// <summary>The per-epoch history, one row per epoch.</summary>
     public List<EpochMetric> Epochs { get; set; } = [];
 
@@ -77,4 +86,22 @@ public class TrainingResult : IWorkloadRecord<TrainingStatus>
 
     /// <summary>Inference services serving this result.</summary>
     public List<Inference> Inferences { get; set; } = [];
+}
+
+/// <summary>The formats weights are imported from, as <see cref="TrainingResult.ImportedFormat"/> records them.</summary>
+public static class ImportFormats
+{
+    /// <summary>A <c>.pt</c> state dict written by <c>torch.save</c>.</summary>
+    public const string PyTorch = "pytorch";
+
+    /// <summary>A <c>.safetensors</c> file.</summary>
+    public const string SafeTensors = "safetensors";
+
+    /// <summary>How a page names the format.</summary>
+    public static string Describe(string? format) => format switch
+    {
+        PyTorch => "a PyTorch state dict (.pt)",
+        SafeTensors => "safetensors",
+        _ => format ?? "",
+    };
 }

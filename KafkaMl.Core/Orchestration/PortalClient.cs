@@ -26,7 +26,7 @@ namespace KafkaMl.Core.Orchestration;
 /// report with it; 409 (the result was stopped or is already final) fails it with
 /// <see cref="TrainingResultClosedException"/>, which stops the job. Other 4xx answers fail only that report.</para>
 /// </remarks>
-public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISelfTrainingReporter, IAsyncDisposable
+public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISelfTrainingReporter, IInitialWeightsSource, IAsyncDisposable
 {
     /// <summary>The API's JSON: camelCase (web defaults); NaN metrics of a diverged loss are written as <c>"NaN"</c>.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -109,10 +109,15 @@ public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISe
     public Task<PublishedModelVersion?> GetLatestVersionAsync(CancellationToken cancellationToken) =>
         GetAsync<PublishedModelVersion>("latest version request", TrainingJobRoutes.LatestVersion(_resultId), "a model version", cancellationToken);
 
-    public async Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken)
+    public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken) =>
+        DownloadAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request", TrainingJobRoutes.VersionWeights(_resultId, version), path, cancellationToken);
+
+    public Task DownloadInitialWeightsAsync(string path, CancellationToken cancellationToken) =>
+        DownloadAsync("initial weights request", TrainingJobRoutes.InitialWeights(_resultId), path, cancellationToken);
+
+    private async Task DownloadAsync(string what, string route, string path, CancellationToken cancellationToken)
     {
-        using var response = await _http.GetAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request",
-            TrainingJobRoutes.VersionWeights(_resultId, version), HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        using var response = await _http.GetAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         await using var file = File.Create(path);
         await response.Content.CopyToAsync(file, cancellationToken);
     }

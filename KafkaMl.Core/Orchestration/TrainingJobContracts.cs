@@ -14,6 +14,8 @@ namespace KafkaMl.Core.Orchestration;
 /// stream and publishes versions), null for a bounded one. <paramref name="SemiSupervised"/> is set for a semi-supervised
 /// deployment (it self-trains on the control message's <c>unsupervised_topic</c>), null for a supervised one.
 /// <paramref name="Federated"/> is set for a federated deployment: the job coordinates rounds on the sites' data.
+/// <paramref name="InitialWeightsResultId"/> is set when the deployment starts from a finished result's weights (fine-tuning):
+/// the job loads them (<see cref="TrainingJobRoutes.InitialWeights"/>) into the model it built before it trains.
 /// </summary>
 public sealed record TrainingJobSpec(
     int ResultId,
@@ -35,7 +37,8 @@ public sealed record TrainingJobSpec(
     int Seed,
     IncrementalSettings? Incremental = null,
     SemiSupervisedSettings? SemiSupervised = null,
-    FederatedSettings? Federated = null);
+    FederatedSettings? Federated = null,
+    int? InitialWeightsResultId = null);
 
 /// <summary><c>POST .../status</c>: <c>deployed</c> (waiting for data), <c>training</c> (data found) or <c>failed</c>.</summary>
 public sealed record TrainingStatusReport(string Status, string? Error = null, TrainingDataReport? Data = null);
@@ -173,6 +176,9 @@ public static class TrainingJobRoutes
     public static string SelfTraining(int resultId) => $"{Spec(resultId)}/self-training";
 
     public static string LatestVersion(int resultId) => $"{Versions(resultId)}/latest";
+
+    /// <summary>The weights (TorchSharp's file) of the deployment's <see cref="TrainingJobSpec.InitialWeightsResultId"/>: what the job starts from.</summary>
+    public static string InitialWeights(int resultId) => $"{Spec(resultId)}/initial-weights";
 
     public static string VersionWeights(int resultId, int version) => $"{Versions(resultId)}/{version.ToString(System.Globalization.CultureInfo.InvariantCulture)}/weights";
 

@@ -62,6 +62,9 @@ public sealed record ModelCheckReport
     /// <summary>The model's named children, in order.</summary>
     public IReadOnlyList<ModelLayer>? Layers { get; init; }
 
+    /// <summary>The model's state dict (names, shapes, element types): what imported weights must match (issue 20).</summary>
+    public IReadOnlyList<PyTorch.ModelTensor>? Tensors { get; init; }
+
     /// <summary>The shape of one sample used for the dry forward pass (without the batch dimension).</summary>
     public IReadOnlyList<long>? InputShape { get; init; }
 

@@ -59,6 +59,7 @@ public static class ModelScriptInspector
             Diagnostics = compilation.Diagnostics.Count > 0 ? compilation.Diagnostics : null,
             Parameters = module.parameters().Sum(p => p.numel()),
             Layers = layers,
+            Tensors = PyTorch.ModelTensor.Of(module),
             Loss = definition.Loss is { } loss ? EnumNames.Parse<Loss>(loss).ToName() : null,
             Optimizer = definition.Optimizer is { } optimizer ? EnumNames.Parse<Optimizer>(optimizer).ToName() : null,
             LearningRate = definition.LearningRate,

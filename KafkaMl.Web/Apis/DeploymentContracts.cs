@@ -15,6 +15,9 @@ namespace KafkaMl.Web.Apis;
 /// <para>The federated group applies only with <c>federated: true</c> (bounded, supervised): rounds 15, minSites 2,
 /// roundTimeoutS 600, minData 1000, dataRestriction {} (a JSON object), aggregation fedavg (fedprox takes mu 0.01,
 /// fedadam serverLearningRate 0.01), clipNorm and noiseMultiplier unset (noise needs clipNorm).</para>
+/// <para><c>initialWeightsResultId</c> (optional): a finished result whose weights the training jobs start from instead of
+/// the script's initialisation (fine-tuning, e.g. an imported PyTorch model, on a stream); its tensors must fit every model
+/// of the configuration. Not for federated deployments.</para>
 /// </summary>
 public sealed record DeploymentRequest(
     int? ConfigurationId,
@@ -50,7 +53,8 @@ public sealed record DeploymentRequest(
     double? Mu = null,
     double? ServerLearningRate = null,
     double? ClipNorm = null,
-    double? NoiseMultiplier = null);
+    double? NoiseMultiplier = null,
+    int? InitialWeightsResultId = null);
 
 /// <summary>Stop when the validation loss has not improved by <c>minDelta</c> (default 0) for <c>patience</c> epochs.</summary>
 public sealed record EarlyStoppingRequest(int? Patience, double? MinDelta = null);
@@ -91,7 +95,8 @@ public sealed record DeploymentResponse(
     bool Federated,
     FederatedSettingsResponse? FederatedSettings,
     DateTimeOffset CreatedAt,
-    IReadOnlyList<DeploymentResultSummary> Results)
+    IReadOnlyList<DeploymentResultSummary> Results,
+    int? InitialWeightsResultId = null)
 {
     public static DeploymentResponse From(Deployment deployment, string configurationName, IEnumerable<DeploymentResultSummary> results) => new(
         deployment.Id,
@@ -122,7 +127,8 @@ public sealed record DeploymentResponse(
         deployment.Federated is not null,
         deployment.Federated is { } federated ? FederatedSettingsResponse.From(federated) : null,
         deployment.CreatedAt,
-        results.OrderBy(r => r.Id).ToList());
+        results.OrderBy(r => r.Id).ToList(),
+        deployment.InitialWeightsResultId);
 }
 
 /// <summary>A federated deployment's settings as the API shows them (the request's names).</summary>

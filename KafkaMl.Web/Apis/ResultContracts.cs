@@ -24,7 +24,8 @@ public sealed record ResultResponse(
     ResultInputResponse? Input,
     bool ModelAvailable,
     IReadOnlyList<SelfTrainingRound> SelfTraining,
-    ChainResultReport? Chain)
+    ChainResultReport? Chain,
+    ResultImportedResponse? Imported = null)
 {
     public static ResultResponse From(TrainingResult result, string modelName) => new(
         result.Id,
@@ -42,7 +43,8 @@ public sealed record ResultResponse(
         ResultInputResponse.From(result),
         result.Status == TrainingStatus.Finished && result.WeightsPath is not null,
         SelfTraining: result.SelfTraining,
-        Chain: result.Chain);
+        Chain: result.Chain,
+        Imported: ResultImportedResponse.From(result));
 }
 
 /// <summary>The stream a result trained on, as its control message described it; what inference pre-fills.</summary>

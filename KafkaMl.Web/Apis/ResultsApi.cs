@@ -6,7 +6,7 @@ namespace KafkaMl.Web.Apis;
 /// <summary>
 /// <c>/api/results</c>. The rules live in <see cref="ResultService"/>; these handlers only turn its outcomes into HTTP answers.
 /// </summary>
-public static class ResultsApi
+public static partial class ResultsApi
 {
     public static RouteGroupBuilder MapResultsApi(this IEndpointRouteBuilder app)
     {
@@ -59,6 +59,7 @@ public static class ResultsApi
         api.MapGet("/{id:int}/log", GetLog)
             .WithName("GetResultLog")
             .WithSummary("The end of the training job's log (text)");
+        MapResultImport(api);
 
         return api;
     }

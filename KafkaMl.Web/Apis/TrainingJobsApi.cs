@@ -71,6 +71,7 @@ public static partial class TrainingJobsApi
         api.MapGet("/versions/{version:int}/weights", GetVersionWeights)
             .WithName("GetModelVersionWeightsForJob")
             .WithSummary("The weights (TorchSharp's file) of one published version, for a job that resumes from it");
+        MapInitialWeights(api);
 
         return api;
     }
@@ -105,7 +106,8 @@ public static partial class TrainingJobsApi
             deployment.Seed,
             deployment.Incremental,
             deployment.SemiSupervised,
-            deployment.Federated));
+            deployment.Federated,
+            deployment.InitialWeightsResultId));
     }
 
     public static async Task<Results<NoContent, ValidationProblem, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> ReportStatus(

@@ -7,10 +7,11 @@ namespace KafkaMl.Web.Services;
 /// training result per model and have their jobs started, list, get, delete. The field rules are
 /// <see cref="DeploymentRules"/> (<see cref="Check"/> is what the form runs beside each field).
 /// </summary>
-public sealed class DeploymentService(
+public sealed partial class DeploymentService(
     IDbContextFactory<KafkaMlDbContext> contexts,
     TrainingOrchestrator orchestrator,
-    ResultsNotifier notifier)
+    ResultsNotifier notifier,
+    ModelValidator? validator = null)
 {
     /// <summary>Every field's rule but the configuration's existence.</summary>
     public static IReadOnlyDictionary<string, string[]> Check(DeploymentRequest request) => DeploymentRules.Validate(request).Errors.ToDictionary();
@@ -54,6 +55,8 @@ public sealed class DeploymentService(
             if (configuration is null) errors.Add("configurationId", $"Configuration {configurationId} does not exist.");
             else if (configuration.Models.Count == 0) errors.Add("configurationId", $"Configuration '{configuration.Name}' has no models to train.");
         }
+        if (request.InitialWeightsResultId is { } initial)
+            await CheckInitialWeightsAsync(db, initial, configuration, deployment, errors, cancellationToken);
         if (errors.Any) return errors.ToFailure();
 
         var now = DateTimeOffset.UtcNow;

@@ -64,7 +64,8 @@ public sealed partial class ResultService(
                 r.Deployment!.Loss,
                 r.Deployment!.Metrics,
                 r.SelfTraining,
-                r.Chain))
+                r.Chain,
+                new WeightsOrigin(r.ImportedFrom, r.ImportedFormat, r.Deployment!.InitialWeightsResultId)))
             .SingleOrDefaultAsync(cancellationToken);
     }
 
@@ -231,11 +232,13 @@ public sealed partial class ResultService(
             r.TrainingSeconds,
             r.StatusChanged,
             r.Error,
-            r.Epochs.Count));
+            r.Epochs.Count,
+            r.ImportedFrom != null));
 }
 
 /// <summary>A training result as a row of a list or a comparison.</summary>
 /// <param name="EpochsDone">How many epochs the job has reported.</param>
+/// <param name="Imported">Made from weights trained elsewhere (<c>POST /api/results/import</c>), not trained here.</param>
 public sealed record ResultSummary(
     int Id,
     int DeploymentId,
@@ -248,13 +251,15 @@ public sealed record ResultSummary(
     double? TrainingSeconds,
     DateTimeOffset StatusChanged,
     string? Error,
-    int EpochsDone);
+    int EpochsDone,
+    bool Imported = false);
 
 /// <summary>A training result as its page shows it.</summary>
 /// <param name="PlannedEpochs">The deployment's epoch count (early stopping may end sooner).</param>
 /// <param name="ModelAvailable">Finished with weights: the model bundle can be downloaded.</param>
 /// <param name="SelfTraining">A semi-supervised run's rounds, by window then round; empty for a supervised one.</param>
 /// <param name="Chain">An early-exit chain's per-exit metrics and exit trade-off; null for a plain model.</param>
+/// <param name="Origin">Where the weights came from: imported, or trained from another result's weights.</param>
 public sealed record ResultDetail(
     int Id,
     int DeploymentId,
@@ -276,7 +281,8 @@ public sealed record ResultDetail(
     Loss Loss,
     IReadOnlyList<string> Metrics,
     IReadOnlyList<SelfTrainingRound> SelfTraining,
-    ChainResultReport? Chain = null)
+    ChainResultReport? Chain = null,
+    WeightsOrigin? Origin = null)
 {
     /// <summary>Created, deployed or training: the job can still be stopped.</summary>
     public bool CanStop => !Status.IsFinal();

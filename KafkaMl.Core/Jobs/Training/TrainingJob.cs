@@ -96,6 +96,7 @@ public static class TrainingJob
         var spec = await FetchSpecAsync(context, reporter, log, cancellationToken);
         var definition = await BuildModelAsync(spec, context.ModelCompiler, log, cancellationToken);
         using var model = definition.Module;
+        if (spec.InitialWeightsResultId is { } initial) await LoadInitialWeightsAsync(model, initial, reporter, log, cancellationToken);
         // Settings that cannot work fail now, not after the data came (the rates are checked again with the stream's).
         var (_, notes) = ResolveSettings(spec, definition, 0, 0, context.TorchThreads);
         foreach (var note in notes) log?.Report(note);
@@ -152,6 +153,28 @@ public static class TrainingJob
         var parameters = definition.Module.parameters().Sum(p => p.numel());
         log?.Report(string.Create(CultureInfo.InvariantCulture, $"model built: {parameters} parameters"));
         return definition;
+    }
+
+    /// <summary>
+    /// Replaces the fresh initialisation with the weights of result <paramref name="initial"/> (fine-tuning): fetched from
+    /// the portal into a temporary file and loaded strictly, so weights that do not fit fail the job naming the tensors.
+    /// </summary>
+    private static async Task LoadInitialWeightsAsync(
+        TorchSharp.torch.nn.Module model, int initial, ITrainingReporter reporter, IProgress<string>? log, CancellationToken cancellationToken)
+    {
+        if (reporter is not IInitialWeightsSource source)
+            throw new TrainingJobException($"The deployment starts from the weights of result {initial}, but this job has no portal to fetch them from.");
+        var path = Path.Combine(Path.GetTempPath(), $"kafkaml-initial-{initial}-{Guid.NewGuid():N}.dat");
+        try
+        {
+            await source.DownloadInitialWeightsAsync(path, cancellationToken);
+            ModelWeights.Load(model, path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+        log?.Report($"starting from the weights of result {initial}");
     }
 
     private static async Task<FoundControlMessage> WaitForControlMessageAsync(

@@ -185,6 +185,9 @@ namespace KafkaMl.Web.Data.Migrations
                     b.Property<string>("Incremental")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("InitialWeightsResultId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double>("LearningRate")
                         .HasColumnType("REAL");
 
@@ -422,6 +425,12 @@ namespace KafkaMl.Web.Data.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImportedFormat")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ImportedFrom")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("InputConfig")

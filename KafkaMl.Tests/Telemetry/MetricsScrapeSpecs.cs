@@ -66,6 +66,55 @@ public sealed class MetricsScrapeSpecs(MetricsPortalFactory portal, ITestOutputH
         await Eventually.Until(() => ReportedOutAsync(service.InferenceId), n => n == 50, n => $"all 50 inputs answered ({n} reported)");
     }
 
+    [Fact]
+    public async Task Training_series_count_each_deployments_epochs_versions_and_samples_and_every_status_has_a_job_count()
+    {
+        // An id no other portal of the suite reaches, so no other portal's series can carry the same label.
+        var deploymentId = 500_000 + Random.Shared.Next(400_000);
+        using (var scope = portal.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<KafkaMlDbContext>();
+            var model = Builders.AModel();
+            var configuration = new Configuration { Name = Builders.UniqueName("metrics-configuration"), Models = { model } };
+            db.Configurations.Add(configuration);
+            await db.SaveChangesAsync();
+            var deployment = Builders.ADeployment(configuration.Id, model.Id);
+            deployment.Id = deploymentId;
+            db.Deployments.Add(deployment);
+            await db.SaveChangesAsync();
+            var result = deployment.Results.Single();
+            result.Epochs.AddRange(Enumerable.Range(1, 3).Select(epoch => new EpochMetric { Epoch = epoch, RecordedAt = DateTimeOffset.UtcNow }));
+            result.Versions.Add(new ModelVersion { Version = 1, SamplesSeen = 100, WeightsPath = "v1", PublishedAt = DateTimeOffset.UtcNow });
+            result.Versions.Add(new ModelVersion { Version = 2, SamplesSeen = 250, WeightsPath = "v2", PublishedAt = DateTimeOffset.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        var deploymentLabel = ("deployment", deploymentId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // The series appear with the deployment, and reach its epochs and versions at the first refresh after they were saved.
+        var scrape = await Eventually.Until(portal.ScrapeAsync, s => Training(s) == (3, 2, 250),
+            s => $"3 epochs, 2 versions and 250 samples (scraped {Training(s)})");
+
+        Assert.Equal(EnumNames.Names<TrainingStatus>().Order(), scrape.Find("kafkaml_training_jobs").Select(s => s.Labels["status"]).Distinct().Order());
+
+        (double Epochs, double Versions, double Samples) Training(MetricsText s) => (s.Sum("kafkaml_training_epochs_total", deploymentLabel),
+            s.Sum("kafkaml_training_versions_total", deploymentLabel), s.Sum("kafkaml_training_samples_read_total", deploymentLabel));
+    }
+
+    [Fact]
+    public async Task The_portals_kafka_clients_http_server_and_runtime_appear_in_the_scrape()
+    {
+        using (var http = portal.CreateClient()) (await http.GetAsync("/api/models")).EnsureSuccessStatusCode();
+
+        // The request is counted when it ends, which may be just after the client read the response.
+        var scrape = await Eventually.Until(portal.ScrapeAsync,
+            s => s.Find("http_server_request_duration_seconds_count").Any(c => c.Labels.GetValueOrDefault("http_route") == "/api/models/")
+                 && s.Find("kafkaml_kafka_client_requests_sent_total").Any(c => c.Labels["client"].StartsWith("kafkaml-control-logger", StringComparison.Ordinal) && c.Value > 0),
+            "the request's HTTP series and the control logger's librdkafka statistics");
+
+        Assert.True(scrape.Sum("dotnet_process_memory_working_set_bytes") > 0);
+        Assert.NotEmpty(scrape.Find("dotnet_gc_collections_total"));
+    }
+
     private static string Id(MetricsServiceRun service) => service.InferenceId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static (string, string)[] Series(MetricsServiceRun service) => [("inference", Id(service)), ("replica", service.Replica)];

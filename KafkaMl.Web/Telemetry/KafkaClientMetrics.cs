@@ -30,6 +30,13 @@ public static class KafkaClientMetrics
         meter.CreateObservableGauge("kafkaml.kafka.client.broker.rtt", BrokerRtts, "s", "Average round-trip time to each broker over the last statistics interval.");
     }
 
+    /// <summary><paramref name="config"/> with statistics every <see cref="StatisticsIntervalMs"/> (its handler must call <see cref="Record"/>).</summary>
+    public static TConfig WithStatistics<TConfig>(TConfig config) where TConfig : Confluent.Kafka.ClientConfig
+    {
+        config.StatisticsIntervalMs = StatisticsIntervalMs;
+        return config;
+    }
+
     /// <summary>Keeps one statistics document (called by librdkafka's statistics handler); a malformed one is ignored.</summary>
     public static void Record(string json)
     {

@@ -76,6 +76,38 @@ public sealed class MetricsAccessSpecs(MetricsPortalFactory portal)
         Assert.NotEmpty(MetricsText.Parse(await response.Content.ReadAsStringAsync()).Samples);
     }
 
+    [Fact]
+    public async Task The_metrics_token_never_appears_in_the_logs()
+    {
+        await using var logged = new LoggedPortal();
+        using var scraper = logged.CreateClient(NoRedirects).WithoutCredentials();
+        scraper.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LoggedPortal.Token);
+        using var wrong = logged.CreateClient(NoRedirects).WithoutCredentials();
+        wrong.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LoggedPortal.Token + "-wrong");
+
+        Assert.Equal(HttpStatusCode.OK, (await scraper.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await scraper.GetAsync("/api/models")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/metrics")).StatusCode);
+
+        Assert.NotEmpty(logged.Logs.Entries);
+        Assert.DoesNotContain(LoggedPortal.Token, logged.Logs.Text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A portal with a metrics token whose every log entry, of every category down to Trace, is captured.</summary>
+    private sealed class LoggedPortal() : AdminPortalFactory("kafkaml-metrics-logged-")
+    {
+        public const string Token = "metrics-token-that-must-stay-out-of-logs";
+
+        public CapturedLogs Logs { get; } = new();
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("KafkaMl:Telemetry:MetricsToken", Token);
+            builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
+        }
+    }
+
     private sealed class OpenPortal : WebApplicationFactory<Program>
     {
         private readonly string dataDir = Directory.CreateTempSubdirectory("kafkaml-metrics-open-").FullName;

@@ -35,26 +35,33 @@ public sealed record LatencyHistogramReport(IReadOnlyList<long> Counts, double S
     public long Total => Counts.Sum();
 }
 
-/// <summary>Counts latencies into <see cref="LatencyBuckets"/> (thread-safe; one lock per delivery, a few nanoseconds).</summary>
+/// <summary>
+/// Counts latencies into <see cref="LatencyBuckets"/>, lock-free (an increment and a compare-and-swap per delivery). A
+/// snapshot taken while deliveries are counted may hold one in its bucket and not yet in its sum: reports are
+/// cumulative, so the next one has both.
+/// </summary>
 public sealed class LatencyHistogram
 {
     private readonly long[] _counts = new long[LatencyBuckets.Count];
-    private readonly Lock _gate = new();
     private double _sum;
 
     public void Add(double seconds)
     {
-        var bucket = LatencyBuckets.IndexOf(seconds);
-        lock (_gate)
+        Interlocked.Increment(ref _counts[LatencyBuckets.IndexOf(seconds)]);
+        double before, after;
+        do
         {
-            _counts[bucket]++;
-            _sum += seconds;
+            before = Volatile.Read(ref _sum);
+            after = before + seconds;
         }
+        while (Interlocked.CompareExchange(ref _sum, after, before) != before);
     }
 
-    /// <summary>The counts and sum so far, taken together (so the counts' total matches the sum's deliveries).</summary>
+    /// <summary>The counts and sum so far.</summary>
     public LatencyHistogramReport Snapshot()
     {
-        lock (_gate) return new LatencyHistogramReport([.. _counts], _sum);
+        var counts = new long[_counts.Length];
+        for (var i = 0; i < counts.Length; i++) counts[i] = Interlocked.Read(ref _counts[i]);
+        return new LatencyHistogramReport(counts, Volatile.Read(ref _sum));
     }
 }

@@ -50,26 +50,33 @@ public sealed class ConsumerLagMonitor : IDisposable
     /// <summary>The lag last read for inference <paramref name="inferenceId"/>; null when it is not running or was not read yet.</summary>
     public ConsumerLag? Get(int inferenceId) => _lags.GetValueOrDefault(inferenceId);
 
-    /// <summary>Reads the lag of <paramref name="inferences"/> (id and input topic) from the broker and forgets every other inference.</summary>
+    /// <summary>Reads the lag of <paramref name="inferences"/> (id and input topic) from the broker and forgets every other inference (and one whose topic does not exist).</summary>
     public async Task RefreshAsync(IReadOnlyCollection<(int Id, string Topic)> inferences, CancellationToken cancellationToken)
     {
         // librdkafka's metadata and offset calls block: off the caller's thread.
-        await Task.Run(() =>
+        List<ConsumerLag> read = inferences.Count == 0 ? [] : await Task.Run(() =>
         {
+            // The metadata of every topic: asking for one topic by name would create it where the broker auto-creates
+            // topics (the embedded one does), and reading a lag must never create the topic it reads.
+            var topics = _admin.Value.GetMetadata(BrokerTimeout).Topics
+                .Where(t => t.Error.Code == ErrorCode.NoError)
+                .ToDictionary(t => t.Topic, t => t.Partitions.Select(p => p.PartitionId).Order().ToList());
+            var lags = new List<ConsumerLag>();
             foreach (var (id, topic) in inferences)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                _lags[id] = Read(id, topic);
+                if (topics.TryGetValue(topic, out var partitions)) lags.Add(Read(id, topic, partitions));
             }
+            return lags;
         }, cancellationToken);
-        foreach (var gone in _lags.Keys.Except(inferences.Select(i => i.Id)).ToList()) _lags.TryRemove(gone, out _);
+        foreach (var lag in read) _lags[lag.InferenceId] = lag;
+        foreach (var gone in _lags.Keys.Except(read.Select(l => l.InferenceId)).ToList()) _lags.TryRemove(gone, out _);
     }
 
-    private ConsumerLag Read(int inferenceId, string topic)
+    private ConsumerLag Read(int inferenceId, string topic, IReadOnlyList<int> partitionIds)
     {
         var group = InferenceOrchestrator.ConsumerGroup(inferenceId);
-        var metadata = _admin.Value.GetMetadata(topic, BrokerTimeout).Topics.SingleOrDefault(t => t.Topic == topic);
-        var partitions = (metadata?.Partitions ?? []).Select(p => new TopicPartition(topic, p.PartitionId)).OrderBy(p => p.Partition.Value).ToList();
+        var partitions = partitionIds.Select(p => new TopicPartition(topic, p)).ToList();
         // A consumer that never subscribes: it only asks the group's coordinator for the committed offsets.
         using var consumer = new ConsumerBuilder<Ignore, Ignore>(KafkaClientConfig.Consumer(_endpoint, group, "kafkaml-portal-lag"))
             .SetLogHandler((_, _) => { }).Build();

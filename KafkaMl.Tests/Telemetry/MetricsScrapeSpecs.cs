@@ -101,15 +101,14 @@ public sealed class MetricsScrapeSpecs(MetricsPortalFactory portal, ITestOutputH
     }
 
     [Fact]
-    public async Task The_portals_kafka_clients_http_server_and_runtime_appear_in_the_scrape()
+    public async Task The_portals_kafka_clients_and_the_runtime_appear_in_the_scrape()
     {
-        using (var http = portal.CreateClient()) (await http.GetAsync("/api/models")).EnsureSuccessStatusCode();
-
-        // The request is counted when it ends, which may be just after the client read the response.
+        // ASP.NET Core's own series (http_server_*) are not checked here: every in-process portal of the suite publishes
+        // an instrument of the same name, and once another portal is disposed the OpenTelemetry SDK may stop exporting the
+        // shared stream, so their presence depends on which specs ran first. A real portal serves them (README, Monitoring).
         var scrape = await Eventually.Until(portal.ScrapeAsync,
-            s => s.Find("http_server_request_duration_seconds_count").Any(c => c.Labels.GetValueOrDefault("http_route") == "/api/models/")
-                 && s.Find("kafkaml_kafka_client_requests_sent_total").Any(c => c.Labels["client"].StartsWith("kafkaml-control-logger", StringComparison.Ordinal) && c.Value > 0),
-            "the request's HTTP series and the control logger's librdkafka statistics");
+            s => s.Find("kafkaml_kafka_client_requests_sent_total").Any(c => c.Labels["client"].StartsWith("kafkaml-control-logger", StringComparison.Ordinal) && c.Value > 0),
+            s => $"the control logger's librdkafka statistics (clients: {string.Join(", ", s.Find("kafkaml_kafka_client_requests_sent_total").Select(c => c.Labels["client"]))})");
 
         Assert.True(scrape.Sum("dotnet_process_memory_working_set_bytes") > 0);
         Assert.NotEmpty(scrape.Find("dotnet_gc_collections_total"));

@@ -1,4 +1,5 @@
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Core.Telemetry;
 
 namespace KafkaMl.Core.Inference;
 
@@ -9,6 +10,7 @@ namespace KafkaMl.Core.Inference;
 public sealed class InferenceStats
 {
     private readonly LatencyWindow _latency;
+    private readonly LatencyHistogram _histogram = new();
     private readonly RecentPredictionRing _recent;
     private long _in;
     private long _out;
@@ -33,6 +35,9 @@ public sealed class InferenceStats
 
     /// <summary>The replica's name (an index locally, the pod name on Kubernetes).</summary>
     public string Replica { get; }
+
+    /// <summary>When the counters started (a replica restarted under the same name starts them again).</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
 
     /// <summary>Input messages consumed.</summary>
     public long MessagesIn => Interlocked.Read(ref _in);
@@ -72,8 +77,13 @@ public sealed class InferenceStats
     internal void CountDelivered(double? latencyMs)
     {
         Interlocked.Increment(ref _out);
-        if (latencyMs is { } ms) _latency.Add(ms);
+        if (latencyMs is not { } ms) return;
+        _latency.Add(ms);
+        _histogram.Add(ms / 1000);
     }
+
+    /// <summary>The latencies of the deliveries so far, in <see cref="LatencyBuckets"/>.</summary>
+    public LatencyHistogramReport LatencyHistogram() => _histogram.Snapshot();
 
     internal void CountDeadLettered() => Interlocked.Increment(ref _deadLettered);
 
@@ -136,6 +146,8 @@ public sealed class InferenceStats
             Answered = Answered,
             Forwarded = Forwarded,
             Threshold = Chain is { IsFinal: false } stage ? stage.Threshold : null,
+            StartedAt = StartedAt,
+            LatencyHistogram = LatencyHistogram(),
         };
     }
 

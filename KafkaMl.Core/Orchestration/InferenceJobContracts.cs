@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using KafkaMl.Core.Telemetry;
 
 namespace KafkaMl.Core.Orchestration;
 
@@ -108,6 +109,14 @@ public sealed record InferenceStatsReport(
     /// <summary>The threshold a chain stage's replica answers with now (null for the final stage and plain replicas): a changed one shows here once taken.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? Threshold { get; init; }
+
+    /// <summary>When the replica started counting (sent since issue 20; null from older replicas): a new value means its counters restarted.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DateTimeOffset? StartedAt { get; init; }
+
+    /// <summary>Deliveries per end-to-end latency bucket since <see cref="StartedAt"/> (sent since issue 20; null from older replicas).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public LatencyHistogramReport? LatencyHistogram { get; init; }
 
     /// <summary>When the portal received the report (set by the portal; replicas send none, so it stays off their wire).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]

@@ -38,10 +38,13 @@ public static class AuthHostingExtensions
                 options.DefaultScheme = auth.IsOpen ? OpenModeAuthenticationHandler.SchemeName : SelectorScheme;
             })
             .AddPolicyScheme(SelectorScheme, "API token or cookie", options =>
-                options.ForwardDefaultSelector = context => ApiTokenAuthenticationHandler.HasBearer(context.Request)
-                    ? ApiTokenAuthenticationHandler.SchemeName
-                    : CookieAuthenticationDefaults.AuthenticationScheme)
+                options.ForwardDefaultSelector = context => !ApiTokenAuthenticationHandler.HasBearer(context.Request)
+                    ? CookieAuthenticationDefaults.AuthenticationScheme
+                    : MetricsTokenAuthenticationHandler.Carries(context.Request)
+                        ? MetricsTokenAuthenticationHandler.SchemeName
+                        : ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, MetricsTokenAuthenticationHandler>(MetricsTokenAuthenticationHandler.SchemeName, null)
             .AddScheme<AuthenticationSchemeOptions, OpenModeAuthenticationHandler>(OpenModeAuthenticationHandler.SchemeName, null)
             .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, options => ConfigureCookie(options, auth));
         if (auth.Oidc.Enabled) authentication.AddKafkaMlOpenIdConnect(auth.Oidc);
@@ -82,9 +85,10 @@ public static class AuthHostingExtensions
             ? url
             : "/";
 
-    /// <summary>True for API calls, which get status codes rather than redirects to the sign-in page.</summary>
+    /// <summary>True for API calls and scrapes, which get status codes rather than redirects to the sign-in page.</summary>
     public static bool IsApiRequest(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/api/docs");
+        (request.Path.StartsWithSegments("/api") && !request.Path.StartsWithSegments("/api/docs"))
+        || request.Path.StartsWithSegments(Telemetry.TelemetryOptions.MetricsPath);
 
     private static void ConfigureCookie(CookieAuthenticationOptions options, AuthOptions auth)
     {

@@ -14,11 +14,15 @@ public static class KafkaMlPolicies
     /// <summary>Users, API tokens, the Hangfire dashboard.</summary>
     public const string Admin = "kafkaml-admin";
 
+    /// <summary><c>/metrics</c>: admins, and the scraper's metrics token (<see cref="MetricsTokenAuthenticationHandler"/>).</summary>
+    public const string Metrics = "kafkaml-metrics";
+
     public static void AddTo(AuthorizationOptions options)
     {
         options.AddPolicy(Read, policy => policy.RequireAuthenticatedUser().RequireRole(KafkaMlRoles.Viewer));
         options.AddPolicy(Write, policy => policy.RequireAuthenticatedUser().RequireRole(KafkaMlRoles.Editor));
         options.AddPolicy(Admin, policy => policy.RequireAuthenticatedUser().RequireRole(KafkaMlRoles.Admin));
+        options.AddPolicy(Metrics, policy => policy.RequireAuthenticatedUser().RequireRole(KafkaMlRoles.Admin, MetricsTokenAuthenticationHandler.Role));
         // Every page and endpoint without an explicit rule needs a signed-in principal; the exemptions
         // (/healthz, static assets, the sign-in page, the job endpoints) say AllowAnonymous.
         options.FallbackPolicy = options.GetPolicy(Read);

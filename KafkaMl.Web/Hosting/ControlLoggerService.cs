@@ -140,7 +140,8 @@ public sealed partial class ControlLoggerService(
     }
 
     private IConsumer<byte[], byte[]> BuildConsumer(string groupId) =>
-        new ConsumerBuilder<byte[], byte[]>(KafkaClientConfig.Consumer(endpoint, groupId, "kafkaml-control-logger"))
+        new ConsumerBuilder<byte[], byte[]>(Telemetry.KafkaClientMetrics.WithStatistics(KafkaClientConfig.Consumer(endpoint, groupId, "kafkaml-control-logger")))
+            .SetStatisticsHandler((_, json) => Telemetry.KafkaClientMetrics.Record(json)) // the Kafka client series of /metrics
             .SetLogHandler((_, log) => LogClient(KafkaClientConfig.ToLogLevel(log.Level), log.Facility, log.Message))
             .SetErrorHandler((_, error) =>
             {

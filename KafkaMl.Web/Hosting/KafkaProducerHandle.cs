@@ -17,7 +17,8 @@ public sealed partial class KafkaProducerHandle : IDisposable
     public KafkaProducerHandle(KafkaEndpoint endpoint, ILogger<KafkaProducerHandle> logger)
     {
         _logger = logger;
-        _producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfig.Producer(endpoint, "kafkaml-portal"))
+        _producer = new ProducerBuilder<byte[], byte[]>(Telemetry.KafkaClientMetrics.WithStatistics(KafkaClientConfig.Producer(endpoint, "kafkaml-portal")))
+            .SetStatisticsHandler((_, json) => Telemetry.KafkaClientMetrics.Record(json)) // the Kafka client series of /metrics
             .SetLogHandler((_, log) => LogClient(KafkaClientConfig.ToLogLevel(log.Level), log.Facility, log.Message))
             .SetErrorHandler((_, error) => LogClientError(error.IsFatal ? LogLevel.Critical : LogLevel.Warning, error.Code, error.Reason))
             .Build();

@@ -3,6 +3,7 @@ using KafkaMl.Web.Apis;
 using KafkaMl.Web.Auth;
 using KafkaMl.Web.Components;
 using KafkaMl.Web.Services.Dashboards;
+using KafkaMl.Web.Telemetry;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
 
@@ -25,6 +26,7 @@ public static class PortalHostingExtensions
         builder.AddKafkaMlOrchestration();
         builder.AddKafkaMlHealth();
         builder.AddControlLogger();
+        builder.AddKafkaMlTelemetry();
         builder.Services.AddKafkaMlPortalServices();
         builder.Services.AddPredictionDashboards();
 
@@ -57,6 +59,7 @@ public static class PortalHostingExtensions
         app.MapKafkaMlApi();
         app.MapKafkaMlAccount();
         app.MapKafkaMlHealth();
+        app.MapKafkaMlMetrics();
         app.MapKafkaMlJobs();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.AnnounceAddresses();

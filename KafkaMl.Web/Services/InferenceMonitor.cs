@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using KafkaMl.Core.Domain;
 using KafkaMl.Core.Orchestration;
+using KafkaMl.Web.Telemetry;
 
 namespace KafkaMl.Web.Services;
 
@@ -56,9 +57,10 @@ public sealed record InferenceChange(int InferenceId, InferenceChangeKind Kind, 
 /// The live side of inference services, held in the portal's memory only (a restart forgets it; replicas report
 /// again within seconds): each replica's last stats report, keyed by inference and replica name, dropped when the
 /// replica has not reported for <see cref="StaleAfter"/>; a short history for the charts; and announcements of
-/// status and stats changes to open pages (subscribe, call back through <c>InvokeAsync</c>, dispose).
+/// status and stats changes to open pages (subscribe, call back through <c>InvokeAsync</c>, dispose). Every report also
+/// feeds the inference series of the <c>/metrics</c> scrape (<see cref="InferenceMetrics"/>), when the portal has them.
 /// </summary>
-public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonitor> logger)
+public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonitor> logger, InferenceMetrics? metrics = null)
 {
     /// <summary>A replica silent this long is gone (reports come every 2 s).</summary>
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(10);
@@ -75,6 +77,7 @@ public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonito
     public Task RecordAsync(int inferenceId, InferenceStatsReport report)
     {
         ArgumentNullException.ThrowIfNull(report);
+        metrics?.Record(inferenceId, report);
         live.GetOrAdd(inferenceId, _ => new Live()).Record(report, clock.GetUtcNow());
         return NotifyAsync(new InferenceChange(inferenceId, InferenceChangeKind.Stats));
     }
@@ -84,7 +87,11 @@ public sealed class InferenceMonitor(TimeProvider clock, ILogger<InferenceMonito
         live.TryGetValue(inferenceId, out var state) ? state.Snapshot(clock.GetUtcNow()) : InferenceLiveStats.None;
 
     /// <summary>Forgets inference <paramref name="inferenceId"/>'s stats (stopped or deleted).</summary>
-    public void Forget(int inferenceId) => live.TryRemove(inferenceId, out _);
+    public void Forget(int inferenceId)
+    {
+        live.TryRemove(inferenceId, out _);
+        metrics?.Forget(inferenceId);
+    }
 
     public Task NotifyStatusAsync(int inferenceId, InferenceStatus status) =>
         NotifyAsync(new InferenceChange(inferenceId, InferenceChangeKind.Status, status));

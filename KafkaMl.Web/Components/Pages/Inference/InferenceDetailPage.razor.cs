@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using KafkaMl.Web.Apis;
 using KafkaMl.Web.Components.Shared;
+using KafkaMl.Web.Telemetry;
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 
@@ -8,7 +9,7 @@ namespace KafkaMl.Web.Components.Pages.Inference;
 
 /// <summary>
 /// One inference service: status, live totals and per-replica stats, throughput and latency over the last minutes,
-/// the latest predictions, the model version wanted and the one each replica serves, and pin / follow latest / stop /
+/// the consumer lag per input partition (as <see cref="ConsumerLagMonitor"/> last read it), the latest predictions, the model version wanted and the one each replica serves, and pin / follow latest / stop /
 /// scale / delete. Stats and status changes announced by the
 /// <see cref="InferenceMonitor"/> refresh the page at most once a second.
 /// </summary>
@@ -23,6 +24,7 @@ public sealed partial class InferenceDetailPage : IDisposable
     private int pinTo = 1;
     private IReadOnlyList<InferenceChart.Line> throughput = [];
     private IReadOnlyList<InferenceChart.Line> latency = [];
+    private ConsumerLag? lag;
     private IDisposable? subscription;
     private RefreshThrottle? throttle;
     private int? subscribedTo;
@@ -32,6 +34,9 @@ public sealed partial class InferenceDetailPage : IDisposable
     [Inject] private InferenceService Inferences { get; set; } = default!;
 
     [Inject] private InferenceMonitor Monitor { get; set; } = default!;
+
+    /// <summary>For the consumer lag, which a portal without telemetry (e.g. a page test's services) does not read.</summary>
+    [Inject] private IServiceProvider Services { get; set; } = default!;
 
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
 
@@ -64,6 +69,7 @@ public sealed partial class InferenceDetailPage : IDisposable
             versions = inference is null ? [] : await Inferences.VersionNumbersAsync(inference.ResultId);
         });
         loaded = true;
+        lag = Services.GetService<ConsumerLagMonitor>()?.Get(Id);
         var history = Inferences.History(Id);
         throughput = [new("predictions/s", history.Select(p => (p.Time, (double?)p.MessagesPerSecond)).ToList())];
         latency =

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using KafkaMl.Core.Orchestration;
 using KafkaMl.Core.Streaming;
 using KafkaMl.Core.Telemetry;
+using KafkaMl.Web.Telemetry;
 
 namespace KafkaMl.Web.Services;
 
@@ -15,7 +16,10 @@ namespace KafkaMl.Web.Services;
 public sealed class JobEnvironmentBuilder(PortalAddress portal, KafkaEndpoint kafka, IConfiguration? configuration = null)
 {
     /// <summary>The portal's OpenTelemetry collector, which its jobs export to as well.</summary>
-    public const string OtlpEndpointKey = "KafkaMl:Telemetry:OtlpEndpoint";
+    public const string OtlpEndpointKey = $"{TelemetryOptions.Section}:{nameof(TelemetryOptions.OtlpEndpoint)}";
+
+    /// <summary>The portal's OTLP protocol, handed to jobs as the OpenTelemetry SDK's own variable.</summary>
+    private const string OtlpProtocolKey = $"{TelemetryOptions.Section}:{nameof(TelemetryOptions.OtlpProtocol)}";
 
     public Dictionary<string, string> For(string token)
     {
@@ -25,7 +29,11 @@ public sealed class JobEnvironmentBuilder(PortalAddress portal, KafkaEndpoint ka
             [JobEnvironment.TokenVariable] = token,
         };
         if (Activity.Current is { IdFormat: ActivityIdFormat.W3C, Id: { } span }) environment[JobTracing.TraceParentVariable] = span;
-        if (configuration?[OtlpEndpointKey] is { Length: > 0 } otlp) environment[JobTracing.OtlpEndpointVariable] = otlp;
+        if (configuration?[OtlpEndpointKey] is { Length: > 0 } otlp)
+        {
+            environment[JobTracing.OtlpEndpointVariable] = otlp;
+            if (configuration[OtlpProtocolKey] is { Length: > 0 } protocol) environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol;
+        }
         return environment;
     }
 }

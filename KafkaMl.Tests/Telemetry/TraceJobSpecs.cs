@@ -3,6 +3,7 @@ using System.Diagnostics;
 using Hangfire;
 using Hangfire.Client;
 using Hangfire.Common;
+using Hangfire.Logging;
 using Hangfire.States;
 using Hangfire.Storage.SQLite;
 using KafkaMl.Core.Telemetry;
@@ -27,11 +28,15 @@ public sealed class TraceJobSpecs
         var directory = Directory.CreateTempSubdirectory("kafkaml-trace-jobs-");
         try
         {
+            // Hangfire's log provider and job activator are global: the last in-process portal of another spec set them
+            // to its own logger factory and services, disposed once that portal stops. This spec's client and server
+            // have no host: they log nowhere and activate with Hangfire's plain activator.
+            LogProvider.SetCurrentLogProvider(new SilentLogProvider());
             using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(KafkaMlTelemetry.Name).Build();
             var filters = new JobFilterCollection { new TraceContextJobFilter() };
             var storage = new SQLiteStorage(Path.Combine(directory.FullName, "hangfire.db"), new SQLiteStorageOptions { QueuePollInterval = TimeSpan.FromMilliseconds(50) });
             var client = new BackgroundJobClient(storage, new BackgroundJobFactory(filters), new BackgroundJobStateChanger(filters));
-            using var server = new BackgroundJobServer(new BackgroundJobServerOptions { FilterProvider = filters, WorkerCount = 1 }, storage);
+            using var server = new BackgroundJobServer(new BackgroundJobServerOptions { FilterProvider = filters, WorkerCount = 1, Activator = new JobActivator() }, storage);
             using var api = new Activity("POST /api/deployments").SetIdFormat(ActivityIdFormat.W3C).Start();
 
             var traced = await RecordedJob.RunAsync(client);
@@ -110,6 +115,17 @@ public sealed class TraceJobSpecs
             .Build();
         var portal = new PortalAddress(Options.Create(new OrchestrationOptions { PortalUrl = "http://127.0.0.1:5999" }), server: null!); // the URL is configured: no server asked
         return new JobEnvironmentBuilder(portal, new KafkaEndpoint("127.0.0.1:19092", true, "KAFKA_ML_CONTROL_TOPIC"), configuration);
+    }
+}
+
+/// <summary>Hangfire logs nowhere (a spec's own client and server, outside any host).</summary>
+internal sealed class SilentLogProvider : ILogProvider
+{
+    public ILog GetLogger(string name) => new SilentLog();
+
+    private sealed class SilentLog : ILog
+    {
+        public bool Log(Hangfire.Logging.LogLevel logLevel, Func<string>? messageFunc, Exception? exception = null) => false;
     }
 }
 

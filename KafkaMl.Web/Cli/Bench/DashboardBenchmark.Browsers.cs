@@ -6,6 +6,7 @@ namespace KafkaMl.Web.Cli.Bench;
 /// <c>bench dashboard --portal --browsers N</c>: the viewers as real Blazor circuits, N headless Chromium processes
 /// (Debian's, installed by scripts/install-test-deps.sh) each with the dashboard's page open, each its own profile.
 /// No Playwright here: the page only has to stay open, and a headless Chromium given a URL keeps it open until killed.
+/// The browsers run under SCHED_IDLE, so they take only the CPU the portal leaves (on a real team they run on other machines).
 /// </summary>
 internal sealed class DashboardBrowsers : IDisposable
 {
@@ -35,8 +36,11 @@ internal sealed class DashboardBrowsers : IDisposable
             for (var i = 0; i < count; i++)
             {
                 var profile = Directory.CreateTempSubdirectory("kafkaml-bench-chromium-").FullName;
-                var start = new ProcessStartInfo(ChromiumPath) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-                foreach (var argument in Arguments) start.ArgumentList.Add(argument);
+                // Under the idle scheduling policy (its renderers inherit it; Chromium resets nice values, not the policy):
+                // a viewer's browser runs on the viewer's machine, not beside the portal, so its drawing must not count as
+                // the portal's slowness on a 2-core host.
+                var start = new ProcessStartInfo("chrt") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+                foreach (var argument in (string[])["--idle", "0", ChromiumPath, .. Arguments]) start.ArgumentList.Add(argument);
                 start.ArgumentList.Add($"--user-data-dir={profile}");
                 start.ArgumentList.Add(url);
                 var process = Process.Start(start) ?? throw new BenchFailure($"{ChromiumPath} did not start.");

@@ -35,7 +35,7 @@ public sealed class AuthModeSpecs
     [Fact]
     public async Task Open_mode_on_loopback_acts_as_admin_without_credentials()
     {
-        await using var portal = new OpenPortal();
+        await using var portal = new OpenModePortal();
         using var http = portal.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/admin/users")).StatusCode);
@@ -142,21 +142,4 @@ public sealed class AuthModeSpecs
 
     private static ValidateOptionsResult Validate(AuthOptions options) =>
         new AuthOptionsValidator(new ListenUrls(new ConfigurationBuilder().Build())).Validate(null, options);
-
-    private sealed class OpenPortal : WebApplicationFactory<Program>
-    {
-        private readonly string dataDir = Directory.CreateTempSubdirectory("kafkaml-open-").FullName;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseOwnDataAndBroker(dataDir);
-            builder.UseSetting("KafkaMl:Auth:Mode", "open");
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            InProcessPortal.DeleteDataDir(dataDir);
-        }
-    }
 }

@@ -67,7 +67,7 @@ public sealed class MetricsAccessSpecs(MetricsPortalFactory portal)
     [Fact]
     public async Task Open_mode_on_loopback_serves_the_metrics_without_credentials()
     {
-        await using var open = new OpenPortal();
+        await using var open = new OpenModePortal();
         using var http = open.CreateClient(NoRedirects);
 
         using var response = await http.GetAsync("/metrics");
@@ -105,23 +105,6 @@ public sealed class MetricsAccessSpecs(MetricsPortalFactory portal)
             base.ConfigureWebHost(builder);
             builder.UseSetting("KafkaMl:Telemetry:MetricsToken", Token);
             builder.ConfigureLogging(logging => logging.AddProvider(Logs).AddFilter<CapturedLogs>(null, LogLevel.Trace));
-        }
-    }
-
-    private sealed class OpenPortal : WebApplicationFactory<Program>
-    {
-        private readonly string dataDir = Directory.CreateTempSubdirectory("kafkaml-metrics-open-").FullName;
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseOwnDataAndBroker(dataDir);
-            builder.UseSetting("KafkaMl:Auth:Mode", "open");
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await base.DisposeAsync();
-            InProcessPortal.DeleteDataDir(dataDir);
         }
     }
 }

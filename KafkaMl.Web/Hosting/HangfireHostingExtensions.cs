@@ -16,9 +16,10 @@ public static class HangfireHostingExtensions
     {
         var storagePath = Path.Combine(builder.Configuration.GetKafkaMlOptions().DataDirFullPath, "hangfire.db");
 
-        builder.Services.AddHangfire(config =>
+        builder.Services.AddHangfire((services, config) =>
         {
             config
+                .UseLogProvider(new HangfireLogs(services.GetRequiredService<ILoggerFactory>()))
                 .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
                 .UseSimpleAssemblyNameTypeSerializer()
                 .UseRecommendedSerializerSettings()

@@ -55,7 +55,7 @@ internal sealed class StreamWindowReader : IDisposable
     /// <summary>Whether the group had committed offsets to start from (a resumed job).</summary>
     public bool Resumed { get; private set; }
 
-    /// <summary>Time since the last message of the stream arrived (or since reading started).</summary>
+    /// <summary>Time since the last message of the stream arrived (or since its partitions were assigned).</summary>
     public TimeSpan SinceLastMessage => _sinceMessage.Elapsed;
 
     /// <summary>Opens the stream <paramref name="topic"/>, positioned as the remarks say.</summary>
@@ -148,6 +148,9 @@ internal sealed class StreamWindowReader : IDisposable
             : found.TryGetValue(p.Partition.Value, out var time) ? time
             : Offset.Beginning)).ToList();
         _consumer.Assign(start);
+        // The quiet time counts from here: finding the topic and the group's offsets can take longer than a short
+        // stream timeout (a cold group coordinator), and a stream is not quiet before it could be read at all.
+        _sinceMessage.Restart();
         _log?.Report($"reading the online stream {_topic} from {string.Join(", ", start.Select(Describe))}{(Resumed ? " (resuming where the last version or the committed offsets left off)" : "")}");
     }
 

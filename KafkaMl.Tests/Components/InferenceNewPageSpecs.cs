@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Bunit;
 using KafkaMl.Web.Components.Pages.Inference;
 using Microsoft.AspNetCore.Components;
@@ -7,9 +8,12 @@ namespace KafkaMl.Tests.Components;
 
 /// <summary>
 /// The deploy form (<c>/inferences/new?resultId=</c>) with the real <see cref="InferenceService"/> over a real SQLite
-/// database: pre-filled from the result, messages beside the fields, and nothing created while a field is wrong.
+/// database and an embedded broker (a chain stage may name its own Kafka): pre-filled from the result, messages beside
+/// the fields, and nothing created while a field is wrong.
 /// </summary>
-public sealed class InferenceNewPageSpecs : PortalComponentContext
+[Collection(EmbeddedBrokerCollection.Name)]
+public sealed class InferenceNewPageSpecs(BrokerFixture broker)
+    : PortalComponentContext(new KafkaEndpoint(broker.Broker.BootstrapServers, true, $"control-{Guid.NewGuid():N}"))
 {
     protected override void AddServices(BunitServiceProvider services)
     {
@@ -100,5 +104,57 @@ public sealed class InferenceNewPageSpecs : PortalComponentContext
         await using var db = Training.CreateContext();
         var inference = await db.Inferences.SingleAsync();
         Assert.Equal((resultId, 2, "RAW"), (inference.ResultId, inference.Replicas, inference.InputFormat));
+    }
+
+    private async Task<int> SeedChainResultAsync()
+    {
+        var resultId = await SeedFinishedResultAsync();
+        await using var db = Training.CreateContext();
+        var result = await db.TrainingResults.SingleAsync(r => r.Id == resultId);
+        result.Chain = KafkaMl.Tests.Chains.ChainReports.AThreeExitReport();
+        await db.SaveChangesAsync();
+        return resultId;
+    }
+
+    [Fact]
+    public async Task A_chain_deploys_each_stage_with_the_replicas_kafka_and_thresholds_set_on_the_form()
+    {
+        var resultId = await SeedChainResultAsync();
+        var page = RenderForm(resultId);
+        page.WaitForElement("[data-testid=inference-stage-3]");
+
+        // The exits' thresholds start at the trade-off's suggestion; the final stage has none, and no chain-wide replicas field.
+        Assert.Equal("0.7", page.Find("[data-testid=inference-stage-1-threshold] input").GetAttribute("value"));
+        Assert.Empty(page.FindAll("[data-testid=inference-stage-3-threshold]"));
+        Assert.Empty(page.FindAll("[data-testid=inference-replicas]"));
+        Type(page, "inference-stage-1-threshold", "0.9");
+        Type(page, "inference-stage-2-threshold", "0.8");
+        Type(page, "inference-stage-3-replicas", "2");
+        Type(page, "inference-stage-2-servers", broker.BootstrapServers);
+        page.Find("[data-testid=inference-submit]").Click();
+
+        var form = page.FindComponent<InferenceNewPage>().Instance;
+        page.WaitForAssertion(() => Assert.True(Regex.IsMatch(Services.GetRequiredService<NavigationManager>().Uri, @"/inferences/\d+$"),
+            $"not deployed: {string.Join("; ", form.Errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))} {page.FindAll(".mud-snackbar").Select(e => e.TextContent).FirstOrDefault()}"));
+        await using var db = Training.CreateContext();
+        var deployed = await db.Inferences.OrderBy(i => i.Stage).Select(i => new { i.Stage, i.Replicas, i.BootstrapServers, i.Threshold }).ToListAsync();
+        Assert.Equal(
+            [(1, 1, null, 0.9), (2, 1, broker.BootstrapServers, 0.8), (3, 2, null, (double?)null)],
+            deployed.Select(d => (d.Stage, d.Replicas, d.BootstrapServers, d.Threshold)));
+    }
+
+    [Fact]
+    public async Task A_chain_with_one_exits_threshold_left_blank_says_so_and_nothing_is_created()
+    {
+        var resultId = await SeedChainResultAsync();
+        var page = RenderForm(resultId);
+        page.WaitForElement("[data-testid=inference-stage-3]");
+
+        Type(page, "inference-stage-2-threshold", "");
+        page.Find("[data-testid=inference-submit]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("Give every early exit a threshold", page.Find("[data-testid=inference-thresholds-error]").TextContent));
+        Assert.Equal(0, page.FindComponent<InferenceNewPage>().Instance.Submitted);
+        Assert.Equal(0, await InferenceCountAsync());
     }
 }

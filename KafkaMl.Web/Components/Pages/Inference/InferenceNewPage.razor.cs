@@ -24,6 +24,7 @@ public sealed partial class InferenceNewPage
     private string? inputFormat;
     private string inputConfig = "";
     private string version = InferenceVersions.Latest;
+    private List<StageDraft> stages = [];
     private IReadOnlyDictionary<string, string[]> errors = new Dictionary<string, string[]>();
 
     [SupplyParameterFromQuery] public int? ResultId { get; set; }
@@ -50,6 +51,24 @@ public sealed partial class InferenceNewPage
         outputTopic = draft.SuggestedOutputTopic;
         inputFormat = draft.InputFormat;
         inputConfig = draft.InputConfig?.ToJsonString(new JsonSerializerOptions { WriteIndented = false }) ?? "";
+        if (draft.Chain is { } chain)
+        {
+            var n = chain.Exits.Count;
+            stages = [.. Enumerable.Range(1, n).Select(k => new StageDraft { Threshold = k < n ? chain.SuggestedThreshold : null })];
+        }
+    }
+
+    /// <summary>A chain's stages as the API takes them: stage 1's replicas are the chain's first service's; no threshold at all means the suggested one.</summary>
+    private InferenceRequest WithStages(InferenceRequest request)
+    {
+        var exits = stages.SkipLast(1).ToList();
+        IReadOnlyList<double>? thresholds = exits.All(s => s.Threshold is not null) ? [.. exits.Select(s => s.Threshold!.Value)] : null;
+        return request with
+        {
+            Replicas = stages[0].Replicas,
+            Thresholds = thresholds,
+            Stages = [.. stages.Select(s => new ChainStageRequest(s.Replicas, s.BootstrapServers))],
+        };
     }
 
     private bool Has(string field) => errors.ContainsKey(field);
@@ -74,8 +93,12 @@ public sealed partial class InferenceNewPage
         }
         JsonNode versionNode = int.TryParse(version, System.Globalization.CultureInfo.InvariantCulture, out var pinned) ? pinned : InferenceVersions.Latest;
         var request = new InferenceRequest(draft.ResultId, replicas, inputFormat, config, inputTopic, outputTopic, Version: versionNode);
+        if (draft.Chain is not null) request = WithStages(request);
         var (found, _) = InferenceService.Check(request, draft);
-        errors = found.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        var messages = found.ToDictionary(e => e.Key, e => e.Value.ToArray());
+        if (draft.Chain is not null && stages.SkipLast(1).Any(s => s.Threshold is null) && stages.SkipLast(1).Any(s => s.Threshold is not null))
+            messages["thresholds"] = ["Give every early exit a threshold, or none to take the suggested one."];
+        errors = messages;
         if (errors.Count > 0) return;
 
         busy = true;
@@ -106,5 +129,15 @@ public sealed partial class InferenceNewPage
         {
             busy = false;
         }
+    }
+
+    /// <summary>One stage of a chain on the form: its replicas, its Kafka (blank: the portal's) and its exit's threshold (none for the final stage).</summary>
+    private sealed class StageDraft
+    {
+        public int Replicas { get; set; } = 1;
+
+        public string BootstrapServers { get; set; } = "";
+
+        public double? Threshold { get; set; }
     }
 }

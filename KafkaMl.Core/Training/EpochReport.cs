@@ -31,6 +31,9 @@ public sealed record TrainingOutcome(
     int BestEpoch,
     bool StoppedEarly)
 {
+    /// <summary>No training (yet): a model resumed from a version trained by an earlier run.</summary>
+    public static readonly TrainingOutcome None = new([], new Dictionary<string, double>(), new Dictionary<string, double>(), 0, 0, false);
+
     /// <summary>The number of epochs run.</summary>
     public int EpochsRun => History.Count;
 }

@@ -13,7 +13,8 @@ namespace KafkaMl.Core.Jobs.Training;
 /// not from the group's committed offsets, which lag behind it when the job died between publishing and committing —
 /// so nothing is skipped and nothing learnt twice.
 /// </summary>
-internal sealed record IncrementalResume(int Version, double? Reference, RunningScaler? Scaler)
+/// <param name="From">The version whose weights the model now holds (an indefinite run started again); null: a fresh model.</param>
+internal sealed record IncrementalResume(int Version, double? Reference, RunningScaler? Scaler, PublishedModelVersion? From = null)
 {
     public static async Task<IncrementalResume> LoadAsync(TrainingRun run, StreamProgress progress, IncrementalSettings incremental, CancellationToken cancellationToken)
     {
@@ -51,7 +52,7 @@ internal sealed record IncrementalResume(int Version, double? Reference, Running
             ? fresh.Scaler
             : RunningScaler.Resume(FeatureScaler.FromJson(latest.Scaler.ToJsonString()), latest.SamplesSeen);
         run.Say(string.Create(CultureInfo.InvariantCulture,
-            $"resuming from version {latest.Version}: {latest.SamplesSeen} samples seen in {latest.Window} windows, {incremental.MonitoringMetric} {(reference is { } r ? r.ToString("0.####", CultureInfo.InvariantCulture) : "unknown")}"));
-        return new IncrementalResume(latest.Version, reference, scaler);
+            $"resuming from version {latest.Version}: {latest.SamplesSeen} samples seen, {incremental.MonitoringMetric} {(reference is { } r ? r.ToString("0.####", CultureInfo.InvariantCulture) : "unknown")}"));
+        return new IncrementalResume(latest.Version, reference, scaler, latest);
     }
 }

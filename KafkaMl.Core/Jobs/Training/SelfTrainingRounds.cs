@@ -65,8 +65,14 @@ internal sealed class SelfTrainingRounds
         _epochs += outcome.EpochsRun;
         Seconds += outcome.TrainingSeconds;
         _run.Say(EpochTrainingLoop.Describe(outcome) + string.Create(CultureInfo.InvariantCulture, $" on {train.Count} samples"));
-        return (outcome, EpochTrainingLoop.Test(_run, Labelled.Test, _cancellationToken));
+        return (outcome, Test());
     }
+
+    /// <summary>Numbers the next epochs after <paramref name="epochs"/> (a resumed run's, after those its version was trained in).</summary>
+    public void ContinueEpochsAfter(int epochs) => _epochs = epochs;
+
+    /// <summary>The model as it is, tested on the labelled test split (a resumed run's model, trained before it started).</summary>
+    public Evaluation Test() => EpochTrainingLoop.Test(_run, Labelled.Test, _cancellationToken);
 
     /// <summary>The samples of <paramref name="unlabelled"/> the model now predicts confidently enough, labelled.</summary>
     public Task<PseudoLabels> LabelAsync(SampleSet unlabelled) => Task.Run(() => PseudoLabeller.Label(

@@ -15,23 +15,47 @@ namespace KafkaMl.Core.Jobs.Training;
 /// committed after a version. A version's samples seen counts the unlabelled samples read so far.
 /// </summary>
 /// <remarks>
-/// A job of this mode started again trains from the labelled data again (it does not resume from its last version);
-/// the unlabelled stream is read on from the offsets committed with the last version.
+/// A job of this mode started again (after a kill) resumes from the last version as an incremental run does
+/// (<see cref="IncrementalResume"/>): that version's weights, reference metric and numbering, and the unlabelled
+/// stream read on from the position published with it. Round 0 is not trained again; the labelled data is read again,
+/// since every window trains on it.
 /// </remarks>
 public sealed class SelfTrainingWindowLoop(StreamProgress progress) : ITrainingLoop
 {
+    /// <summary>The train metric of a model (and so of its version) naming the last window it was trained on (0: the labelled data only).</summary>
+    public const string WindowMetric = "window";
+
     public async Task<TrainingResultReport> RunAsync(
         TrainingRun run, IAsyncEnumerable<SampleSet> data, ITrainingPublisher publisher, CancellationToken cancellationToken)
     {
         var incremental = StreamDataSource.Settings(run);
         await using var sets = data.GetAsyncEnumerator(cancellationToken);
         var rounds = await SelfTrainingRounds.StartAsync(run, sets, cancellationToken);
-        var versions = new IncrementalVersions(incremental, progress, 0, null);
+        // Before the unlabelled stream is opened (the next set): a resumed run reads on from its version's position.
+        var resume = await IncrementalResume.LoadAsync(run, progress, incremental, cancellationToken);
+        var versions = new IncrementalVersions(incremental, progress, resume.Version, resume.Reference);
 
-        var (outcome, test) = await rounds.TrainAsync(rounds.Labelled.Train, run.Settings);
-        rounds.Report(0, null, 0, test);
-        var last = rounds.Trained(outcome, test);
-        if (versions.Improves(run, outcome.TrainMetrics, outcome.ValidationMetrics)) await versions.PublishAsync(run, publisher, last, cancellationToken);
+        TrainingOutcome outcome;
+        Evaluation test;
+        TrainedModel last;
+        if (resume.From is { } from)
+        {
+            // The portal dates a version by the epochs reported before it (here epochs run on across rounds); the
+            // window it was trained to travels in its train metrics.
+            progress.Windows = from.TrainMetrics.TryGetValue(WindowMetric, out var trainedTo) ? (int)trainedTo : 0;
+            rounds.ContinueEpochsAfter(from.Window);
+            test = rounds.Test();
+            run.Say(string.Create(CultureInfo.InvariantCulture,
+                $"round 0 is not trained again: the model is version {resume.Version}, trained to window {progress.Windows}; test {TrainingLog.Describe(test.Metrics, "")}"));
+            last = AtWindow(rounds.Trained(TrainingOutcome.None, test), progress.Windows);
+        }
+        else
+        {
+            (outcome, test) = await rounds.TrainAsync(rounds.Labelled.Train, run.Settings);
+            rounds.Report(0, null, 0, test);
+            last = AtWindow(rounds.Trained(outcome, test), 0);
+            if (versions.Improves(run, outcome.TrainMetrics, outcome.ValidationMetrics)) await versions.PublishAsync(run, publisher, last, cancellationToken);
+        }
 
         var settings = run.Settings with { Epochs = incremental.EpochsPerWindow, EarlyStopping = null };
         while (await sets.MoveNextAsync())
@@ -47,11 +71,16 @@ public sealed class SelfTrainingWindowLoop(StreamProgress progress) : ITrainingL
             }
             (outcome, test) = await rounds.TrainAsync(SampleSet.Concat([rounds.Labelled.Train, labels.Added]), settings with { Seed = settings.Seed + number });
             rounds.Report(number, labels, labels.Left?.Count ?? 0, test, number);
-            last = rounds.Trained(outcome, test);
+            last = AtWindow(rounds.Trained(outcome, test), number);
             if (versions.Improves(run, outcome.TrainMetrics, outcome.ValidationMetrics)) await versions.PublishAsync(run, publisher, last, cancellationToken);
         }
 
         if (!incremental.Indefinite) await versions.PublishAsync(run, publisher, last, cancellationToken);
         return last.Result;
     }
+
+    private static TrainedModel AtWindow(TrainedModel trained, int window) => trained with
+    {
+        Result = trained.Result with { TrainMetrics = new Dictionary<string, double>(trained.Result.TrainMetrics) { [WindowMetric] = window } },
+    };
 }

@@ -146,7 +146,7 @@ public static class TrainingModes
                 + $"this one has incremental: {(control.Incremental ? "true" : "false")}, topic '{control.Topic}' and unsupervised_topic '{unsupervised}'.");
         }
         var progress = new StreamProgress();
-        return new TrainingMode("semi-supervised incremental", new SemiSupervisedStreamSource(progress), new SelfTrainingWindowLoop(progress), new VersionPublisher());
+        return new TrainingMode("semi-supervised incremental", new SemiSupervisedStreamSource(progress), new SelfTrainingWindowLoop(progress), new VersionPublisher(), Resumes: true);
     }
 
     /// <summary>

@@ -8,7 +8,7 @@ namespace KafkaMl.Tests.Jobs.Training;
 /// one pseudo-labelling step per window, published as versions by the incremental rule.
 /// </summary>
 [Collection(TrainingJobCollection.Name)]
-public sealed class IncrementalSemiSupervisedSpecs(BrokerFixture broker)
+public sealed class IncrementalSemiSupervisedSpecs(BrokerFixture broker, ITestOutputHelper output)
 {
     [Fact]
     public async Task A_time_limited_unlabelled_stream_is_self_trained_on_window_by_window_and_published_when_quiet()
@@ -25,11 +25,11 @@ public sealed class IncrementalSemiSupervisedSpecs(BrokerFixture broker)
         Assert.NotEmpty(windows);
         Assert.All(windows, r => Assert.Equal(r.Round, r.Window));
         Assert.Equal(Enumerable.Range(1, windows.Count), windows.Select(r => r.Window!.Value));
-        Assert.Equal(unlabelled, windows.Sum(r => r.Added + r.PoolLeft)); // every unlabelled sample was in one window
+        Assert.Equal(unlabelled.Count, windows.Sum(r => r.Added + r.PoolLeft)); // every unlabelled sample was in one window
         Assert.Contains(windows, r => r.Added > 0);
         var version = Assert.Single(reporter.Versions);
         Assert.Equal(1, version.Version);
-        Assert.Equal(unlabelled, version.SamplesSeen);
+        Assert.Equal(unlabelled.Count, version.SamplesSeen);
         Assert.IsType<TrainingResultReport>(reporter.Reports[^1]);
         Assert.Equal(rounds[^1].TestMetrics, reporter.Result!.TestMetrics);
         Assert.Equal(Enumerable.Range(1, reporter.Epochs.Count), reporter.Epochs.Select(e => e.Epoch));
@@ -53,15 +53,52 @@ public sealed class IncrementalSemiSupervisedSpecs(BrokerFixture broker)
         Assert.True(firstVersion < reports.ToList().FindIndex(r => r is SelfTrainingRoundReport { Round: 1 }), $"round 0 is version 1\n{log}");
         Assert.Equal(0, versions[0].SamplesSeen);
         Assert.All(reporter.Rounds.Skip(1), r => Assert.NotNull(r.Window));
-        Assert.Equal(48, unlabelled);
+        Assert.Equal(48, unlabelled.Count);
     }
+
+    [Fact]
+    public async Task A_job_started_again_resumes_from_its_last_version_without_training_round_0_again_or_reading_a_window_twice()
+    {
+        var incremental = new IncrementalSettings(StreamTimeoutMs: 1000, Indefinite: true, MonitoringMetric: "loss", Change: MetricChange.Down,
+            Improvement: 0, WindowSize: 16, EpochsPerWindow: 2);
+        var (reporter, first, _, unlabelled) = await RunAsync(incremental, stop: r => WindowSamples(r.Rounds) == 48);
+        using var _ = reporter;
+        var from = (await reporter.GetLatestVersionAsync(CancellationToken.None))!; // what the job started again reads
+        var trainedTo = (int)from.TrainMetrics[SelfTrainingWindowLoop.WindowMetric];
+        var (roundsBefore, epochsBefore, versionsBefore) = (reporter.Rounds.Count, reporter.Epochs.Count, reporter.Versions.Count);
+
+        // 32 more unlabelled samples, then the job of the same result starts again (as the runner does after a kill).
+        foreach (var chunk in JobData.Blobs(32, seed: 11).Select(s => s.Features).Chunk(16))
+            await SemiSupervisedData.SendUnlabelled(broker, unlabelled.Topic, 0, chunk);
+        var second = new LogLines();
+        using (var stop = new CancellationTokenSource())
+        {
+            var job = SemiSupervisedData.RunAsync(broker, unlabelled.Control, reporter, unlabelled.Deployment, second, stop.Token);
+            // What the version had not read yet, and nothing it had: the windows after its position.
+            await Eventually.Until(() => WindowSamples(reporter.Rounds.Skip(roundsBefore)) == 80 - from.SamplesSeen,
+                $"the {80 - from.SamplesSeen} unlabelled samples after version {from.Version} to be trained on\n{first}\n--- started again ---\n{second}");
+            await stop.CancelAsync();
+            Assert.Equal(TrainingJobStatus.Stopped, (await job).Status);
+        }
+        output.WriteLine($"{first}\n--- started again ---\n{second}");
+
+        Assert.Contains(second.Lines, l => l.StartsWith($"resuming from version {from.Version}", StringComparison.Ordinal));
+        Assert.Single(reporter.Rounds, r => r.Round == 0); // round 0 was trained by the first run only
+        var resumed = reporter.Rounds.Skip(roundsBefore).ToList();
+        Assert.Equal(Enumerable.Range(trainedTo + 1, resumed.Count), resumed.Select(r => r.Window!.Value));
+        Assert.Equal(from.Window + 1, reporter.Epochs[epochsBefore].Epoch); // epochs numbered on after those before the version
+        Assert.All(reporter.Versions.Skip(versionsBefore).Select((v, i) => (v, i)), p => Assert.Equal(from.Version + 1 + p.i, p.v.Version));
+    }
+
+    /// <summary>The unlabelled samples the windows among <paramref name="rounds"/> held (round 0 holds none).</summary>
+    private static long WindowSamples(IEnumerable<SelfTrainingRoundReport> rounds) => rounds.Where(r => r.Window is not null).Sum(r => r.Added + r.PoolLeft);
 
     /// <summary>
     /// Sends 40 labelled blobs as ranges, Kafka-ML's online semi-supervised control message, then 48 unlabelled blobs
     /// (dummy keys) in three batches to the bare unsupervised topic; runs the job and stops it once
     /// <paramref name="stop"/> holds (null: lets it end by itself).
     /// </summary>
-    private async Task<(RecordingReporter Reporter, LogLines Log, TrainingJobOutcome Outcome, int Unlabelled)> RunAsync(
+    private async Task<(RecordingReporter Reporter, LogLines Log, TrainingJobOutcome Outcome, UnlabelledStream Unlabelled)> RunAsync(
         IncrementalSettings incremental, Func<RecordingReporter, bool>? stop)
     {
         var (data, control) = broker.NewTopics();
@@ -81,6 +118,9 @@ public sealed class IncrementalSemiSupervisedSpecs(BrokerFixture broker)
             await Eventually.Until(() => stop(reporter), $"the unlabelled windows to be trained on\n{log}");
             await cancel.CancelAsync();
         }
-        return (reporter, log, await job, unlabelled.Count);
+        return (reporter, log, await job, new UnlabelledStream(unlabelledTopic, control, deployment, unlabelled.Count));
     }
+
+    /// <summary>The unsupervised topic of a run, its control topic and deployment, and the unlabelled samples sent to it.</summary>
+    private sealed record UnlabelledStream(string Topic, string Control, int Deployment, int Count);
 }

@@ -9,7 +9,8 @@ namespace KafkaMl.Core.Telemetry;
 /// Tracing in a job process (<c>train</c>, <c>infer</c>, <c>federated-agent</c>): one root span named for the verb,
 /// whose parent is the portal's span that started the job (<see cref="TraceParentVariable"/>, set by the portal's job
 /// environment), so API call → Hangfire job → job process is one trace. The process exports its spans itself only
-/// when <see cref="OtlpEndpointVariable"/> is set (the portal passes its own <c>KafkaMl:Telemetry:OtlpEndpoint</c>);
+/// when <see cref="OtlpEndpointVariable"/> is set (the portal passes its own <c>KafkaMl:Telemetry:OtlpEndpoint</c>, and
+/// its protocol in <see cref="OtlpTarget.ProtocolVariable"/>);
 /// disposing ends the root span and flushes what is left.
 /// </summary>
 public sealed class JobTracing : IDisposable
@@ -40,7 +41,7 @@ public sealed class JobTracing : IDisposable
         var traceParent = Environment.GetEnvironmentVariable(TraceParentVariable);
         try
         {
-            return Start(verb, traceParent, Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+            return Start(verb, traceParent, Environment.GetEnvironmentVariable(OtlpEndpointVariable), Environment.GetEnvironmentVariable(OtlpTarget.ProtocolVariable));
         }
         catch (ArgumentException e)
         {
@@ -49,8 +50,11 @@ public sealed class JobTracing : IDisposable
         }
     }
 
-    /// <summary>Starts tracing: an OTLP exporter to <paramref name="otlpEndpoint"/> when given, and the root span under <paramref name="traceParent"/>.</summary>
-    public static JobTracing Start(string verb, string? traceParent, string? otlpEndpoint)
+    /// <summary>
+    /// Starts tracing: an OTLP exporter to <paramref name="otlpEndpoint"/> over <paramref name="otlpProtocol"/> (null:
+    /// grpc) when given, and the root span under <paramref name="traceParent"/>.
+    /// </summary>
+    public static JobTracing Start(string verb, string? traceParent, string? otlpEndpoint, string? otlpProtocol = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(verb);
         TracerProvider? provider = null;
@@ -61,7 +65,7 @@ public sealed class JobTracing : IDisposable
             provider = Sdk.CreateTracerProviderBuilder()
                 .ConfigureResource(resource => resource.AddService("kafkaml-" + verb, serviceVersion: AppVersion.Current))
                 .AddSource(KafkaMlTelemetry.Name, "System.Net.Http") // the job's own spans and its requests to the portal
-                .AddOtlpExporter(otlp => otlp.Endpoint = endpoint)
+                .AddOtlpExporter(otlp => OtlpTarget.Configure(otlp, endpoint, otlpProtocol, OtlpTarget.TracesPath))
                 .Build();
         }
         ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent);

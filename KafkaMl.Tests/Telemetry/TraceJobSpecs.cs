@@ -108,6 +108,29 @@ public sealed class TraceJobSpecs
         Assert.Contains(JobTracing.OtlpEndpointVariable, error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("", "/v1/traces")]
+    [InlineData("/otlp/", "/otlp/v1/traces")]
+    public async Task Over_http_protobuf_a_job_process_posts_its_spans_to_the_signals_path_under_the_collectors_address(string basePath, string expectedPath)
+    {
+        // A stand-in OTLP/HTTP collector on loopback: the SDK appends /v1/traces only to an address it read from its own
+        // variables, never to one set in code, so without KafkaMl's own rule the spans went to the bare address.
+        var port = KafkaMl.Tests.Jobs.Training.FakePortal.FreePort();
+        using var collector = new System.Net.HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{port}/");
+        collector.Start();
+        var received = collector.GetContextAsync();
+
+        var tracing = JobTracing.Start("train", traceParent: null, $"http://127.0.0.1:{port}{basePath}", OtlpTarget.HttpProtobuf);
+        var flushed = Task.Run(tracing.Dispose); // ends the root span and exports it, waiting for the collector's answer
+        var request = await received.WaitAsync(Eventually.Patience);
+        request.Response.StatusCode = 200;
+        request.Response.Close();
+        await flushed.WaitAsync(Eventually.Patience);
+
+        Assert.Equal(("POST", expectedPath, "application/x-protobuf"), (request.Request.HttpMethod, request.Request.Url!.AbsolutePath, request.Request.ContentType));
+    }
+
     internal static JobEnvironmentBuilder Environment(string? collector)
     {
         var configuration = new ConfigurationBuilder()

@@ -32,7 +32,7 @@ public sealed class JobEnvironmentBuilder(PortalAddress portal, KafkaEndpoint ka
         if (configuration?[OtlpEndpointKey] is { Length: > 0 } otlp)
         {
             environment[JobTracing.OtlpEndpointVariable] = otlp;
-            if (configuration[OtlpProtocolKey] is { Length: > 0 } protocol) environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = protocol;
+            if (configuration[OtlpProtocolKey] is { Length: > 0 } protocol) environment[OtlpTarget.ProtocolVariable] = protocol;
         }
         return environment;
     }

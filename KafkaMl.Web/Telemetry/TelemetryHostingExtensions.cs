@@ -2,7 +2,6 @@ using KafkaMl.Core;
 using KafkaMl.Core.Telemetry;
 using KafkaMl.Web.Auth;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -41,7 +40,7 @@ public static class TelemetryHostingExtensions
                     .AddHttpClientInstrumentation()
                     .AddRuntimeInstrumentation()
                     .AddPrometheusExporter();
-                if (settings.ExportsOtlp) metrics.AddOtlpExporter(otlp => Configure(otlp, settings, "v1/metrics"));
+                if (settings.ExportsOtlp) metrics.AddOtlpExporter(otlp => OtlpTarget.Configure(otlp, settings.OtlpUri!, settings.OtlpProtocol, OtlpTarget.MetricsPath));
             });
         if (settings.TracingEnabled)
         {
@@ -50,7 +49,7 @@ public static class TelemetryHostingExtensions
                 tracing.AddSource(KafkaMlTelemetry.Name)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation();
-                if (settings.ExportsOtlp) tracing.AddOtlpExporter(otlp => Configure(otlp, settings, "v1/traces"));
+                if (settings.ExportsOtlp) tracing.AddOtlpExporter(otlp => OtlpTarget.Configure(otlp, settings.OtlpUri!, settings.OtlpProtocol, OtlpTarget.TracesPath));
             });
         }
         return builder;
@@ -61,22 +60,6 @@ public static class TelemetryHostingExtensions
     {
         app.MapPrometheusScrapingEndpoint(TelemetryOptions.MetricsPath).RequireAuthorization(KafkaMlPolicies.Metrics);
         return app;
-    }
-
-    /// <summary>The collector's address; over http/protobuf the signal's own path is appended, as OTLP expects.</summary>
-    private static void Configure(OtlpExporterOptions otlp, TelemetryOptions settings, string signalPath)
-    {
-        var endpoint = settings.OtlpUri!;
-        if (settings.OtlpProtocol == TelemetryOptions.HttpProtocol)
-        {
-            otlp.Protocol = OtlpExportProtocol.HttpProtobuf;
-            otlp.Endpoint = new Uri(endpoint, endpoint.AbsolutePath.TrimEnd('/') + "/" + signalPath);
-        }
-        else
-        {
-            otlp.Protocol = OtlpExportProtocol.Grpc;
-            otlp.Endpoint = endpoint;
-        }
     }
 }
 

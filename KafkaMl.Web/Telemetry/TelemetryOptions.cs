@@ -1,3 +1,5 @@
+using KafkaMl.Core.Telemetry;
+
 namespace KafkaMl.Web.Telemetry;
 
 /// <summary>The <c>KafkaMl:Telemetry</c> section: the <c>/metrics</c> scrape, the OTLP export, and how often broker-side series refresh.</summary>
@@ -29,8 +31,8 @@ public sealed class TelemetryOptions
     /// <summary>How often the portal reads consumer lag from the broker and job counts from its database.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 
-    public const string GrpcProtocol = "grpc";
-    public const string HttpProtocol = "http/protobuf";
+    public const string GrpcProtocol = OtlpTarget.Grpc;
+    public const string HttpProtocol = OtlpTarget.HttpProtobuf;
 
     /// <summary>The collector's address when <see cref="OtlpEndpoint"/> is a valid one (a wrong one stops the start, see <see cref="Problems"/>).</summary>
     public Uri? OtlpUri => Uri.TryCreate(OtlpEndpoint?.Trim(), UriKind.Absolute, out var uri) ? uri : null;

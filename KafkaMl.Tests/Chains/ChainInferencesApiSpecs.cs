@@ -72,6 +72,9 @@ public sealed class ChainInferencesApiSpecs(OrchestrationPortalFactory portal)
         Assert.Equal([3L], second.FirstInputShape);
         var final = await StageSpecAsync(chain.Stages[2].InferenceId);
         Assert.Equal((null, null), (final.Threshold, final.UpperTopic));
+        // The list shows each stage as a stage of its chain too (newest first).
+        var listed = await http.GetFromJsonAsync<List<InferenceResponse>>($"/api/inferences?resultId={resultId}", Json);
+        Assert.Equal([(created.Id, 3, 3), (created.Id, 2, 3), (created.Id, 1, 3)], listed!.Select(i => (i.Chain!.ChainId, i.Chain.Stage, i.Chain.Stages.Count)));
     }
 
     [Fact]

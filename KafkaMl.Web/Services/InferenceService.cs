@@ -220,7 +220,8 @@ public sealed partial class InferenceService(
         var query = db.Inferences.AsNoTracking();
         if (resultId is { } result) query = query.Where(i => i.ResultId == result);
         var rows = await WithVersions(db, query.OrderByDescending(i => i.Id)).ToListAsync(cancellationToken);
-        return rows.Select(r => r.Response(monitor.Get(r.Inference.Id))).ToList();
+        var chains = await ChainsAsync(db, [.. rows.Select(r => r.Inference.ChainId).OfType<int>().Distinct()], cancellationToken);
+        return rows.Select(r => r.Response(monitor.Get(r.Inference.Id)) with { Chain = ChainResponse(r.Inference, chains) }).ToList();
     }
 
     /// <summary>Inference <paramref name="id"/> with its live stats.</summary>

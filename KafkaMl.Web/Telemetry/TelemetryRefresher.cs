@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace KafkaMl.Web.Telemetry;
 
 /// <summary>
-/// Every <see cref="TelemetryOptions.RefreshInterval"/>: reads the consumer lag of the running inference services on
-/// the portal's Kafka from the broker and the job counts from the database, for the scrape and the inference page.
+/// Every <see cref="TelemetryOptions.RefreshInterval"/>: reads the consumer lag of the running inference services from
+/// their brokers and the job counts from the database, for the scrape and the inference page.
 /// A failed round is logged (the first of a run of failures only) and tried again at the next.
 /// </summary>
 public sealed partial class TelemetryRefresher(
@@ -36,16 +36,21 @@ public sealed partial class TelemetryRefresher(
         while (await WaitAsync(timer, stoppingToken));
     }
 
-    /// <summary>One round: the lag of every deployed or running service on the portal's Kafka, then the counts.</summary>
+    /// <summary>One round: the lag of every deployed or running service (on its Kafka), then the counts.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        // Chain stages on another cluster (their own bootstrap servers) are not read: the portal holds no client for it.
         var running = await db.Inferences.AsNoTracking()
-            .Where(i => (i.Status == InferenceStatus.Deployed || i.Status == InferenceStatus.Running) && i.BootstrapServers == null)
-            .Select(i => new { i.Id, i.InputTopic }).ToListAsync(cancellationToken);
-        await lag.RefreshAsync([.. running.Select(i => (i.Id, i.InputTopic))], cancellationToken);
-        await workloads.RefreshAsync(db, cancellationToken);
+            .Where(i => i.Status == InferenceStatus.Deployed || i.Status == InferenceStatus.Running)
+            .Select(i => new LagTarget(i.Id, i.InputTopic, i.BootstrapServers)).ToListAsync(cancellationToken);
+        try
+        {
+            await lag.RefreshAsync(running, cancellationToken);
+        }
+        finally
+        {
+            await workloads.RefreshAsync(db, cancellationToken); // the counts do not wait on a Kafka that cannot be read
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)

@@ -75,12 +75,20 @@ public sealed class FederatedTrainingSpecs(FederationFixture federation, ITestOu
     {
         var deployment = await DeployAsync($"fl-kill-{Guid.NewGuid():N}", rounds: 8, roundTimeoutS: 8);
         var resultId = deployment.Results[0].Id;
-        await WithAgentLogsAsync(() => RoundsAsync(resultId, r => r.Count >= 1));
-
-        federation.Agents[1].Dispose(); // SIGKILL, mid-training
-        var alone = await RoundsAsync(resultId, r => r.Any(e => e.Train[RoundMetrics.Sites] == 1));
-        federation.Agents[1] = federation.StartAgent(1);
-        var firstAlone = alone.First(e => e.Train[RoundMetrics.Sites] == 1).Epoch;
+        // Killed as soon as it starts its worker for this model: with both sites up the 8 rounds of this small model
+        // take well under a second, so a kill after a round could land after the last one (it did in CI).
+        await federation.Agents[1].WaitForLineAsync(l => l.Contains($"the worker of result {resultId} started", StringComparison.Ordinal), Eventually.Patience);
+        int firstAlone;
+        try
+        {
+            federation.Agents[1].Dispose(); // SIGKILL: the agent, and its worker with it
+            var alone = await WithAgentLogsAsync(() => RoundsAsync(resultId, r => r.Any(e => e.Train[RoundMetrics.Sites] == 1)));
+            firstAlone = alone.First(e => e.Train[RoundMetrics.Sites] == 1).Epoch;
+        }
+        finally
+        {
+            federation.Agents[1] = federation.StartAgent(1); // also when the wait failed: the next specs need both sites
+        }
 
         var result = await WithAgentLogsAsync(() => Portal.WaitForResultAsync(resultId, r => r.Status.IsFinal()));
         var rounds = (await Portal.GetAsync<ResultMetricsResponse>($"/api/results/{resultId}/metrics")).Epochs;

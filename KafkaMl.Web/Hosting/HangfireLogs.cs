@@ -33,9 +33,7 @@ public sealed class HangfireLogs(ILoggerFactory factory) : ILogProvider
             // Hangfire asks whether a level is enabled by passing no message.
             if (messageFunc is null) return logger.IsEnabled(level);
             if (!logger.IsEnabled(level)) return false;
-#pragma warning disable CA2254 // Hangfire hands over its messages already formatted.
-            logger.Log(level, exception, messageFunc());
-#pragma warning restore CA2254
+            logger.Log(level, exception, "{HangfireMessage}", messageFunc()); // already formatted by Hangfire
             return true;
         }
 

@@ -76,17 +76,7 @@ public sealed class SiteWorkerProcess : IDisposable
     public async Task StopAsync(TimeSpan grace)
     {
         if (HasExited) return;
-        if (!ProcessSignals.TryTerminate(_process)) ProcessSignals.KillTree(_process);
-        using var timeout = new CancellationTokenSource(grace);
-        try
-        {
-            await _process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            ProcessSignals.KillTree(_process);
-            await _process.WaitForExitAsync(CancellationToken.None);
-        }
+        if (!await ProcessSignals.StopAsync(_process, grace)) await _process.WaitForExitAsync(CancellationToken.None);
     }
 
     public void Dispose()

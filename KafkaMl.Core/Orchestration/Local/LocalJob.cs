@@ -317,22 +317,8 @@ internal sealed class LocalJob : IDisposable
             _logger.LogInformation("Stopping job {Name} replica {Replica} (pid {Pid})", Name, replica.Index, pid);
             // What the replica started goes with it, as a pod's processes go with its container.
             var descendants = ProcessSignals.Descendants(pid);
-            if (ProcessSignals.TryTerminate(process))
-            {
-                try
-                {
-                    await process.WaitForExitAsync(CancellationToken.None).WaitAsync(_options.StopGracePeriod);
-                }
-                catch (Exception e) when (e is TimeoutException or InvalidOperationException)
-                {
-                    // Past its grace period (or gone meanwhile): killed below.
-                }
-            }
-            if (!ReplicaProcess.HasExited(process))
-            {
-                _logger.LogWarning("Job {Name} replica {Replica} did not stop within {Grace}; killing its process tree", Name, replica.Index, _options.StopGracePeriod);
-                ProcessSignals.KillTree(process);
-            }
+            if (!await ProcessSignals.StopAsync(process, _options.StopGracePeriod))
+                _logger.LogWarning("Job {Name} replica {Replica} did not stop within {Grace}; killed its process tree", Name, replica.Index, _options.StopGracePeriod);
             if (ProcessSignals.KillSurvivors(descendants) is > 0 and var survivors)
                 _logger.LogInformation("Killed {Count} process(es) that job {Name} replica {Replica} left behind", survivors, Name, replica.Index);
         }

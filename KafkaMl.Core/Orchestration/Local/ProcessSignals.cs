@@ -31,6 +31,28 @@ internal static partial class ProcessSignals
         }
     }
 
+    /// <summary>
+    /// Stops <paramref name="process"/> as a pod is stopped: SIGTERM, then, if it has not exited within
+    /// <paramref name="grace"/> (or signals are not available), a kill of its process tree. True when it stopped by itself.
+    /// </summary>
+    public static async Task<bool> StopAsync(Process process, TimeSpan grace)
+    {
+        if (TryTerminate(process))
+        {
+            try
+            {
+                await process.WaitForExitAsync(CancellationToken.None).WaitAsync(grace);
+            }
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+            {
+                // Past its grace period (or gone meanwhile): killed below.
+            }
+        }
+        if (ReplicaProcess.HasExited(process)) return true;
+        KillTree(process);
+        return false;
+    }
+
     /// <summary>Kills the process and its descendants; an already exited process is fine.</summary>
     public static void KillTree(Process process)
     {

@@ -17,17 +17,14 @@ public sealed class ApiTokenAuthenticationHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
-    private const string BearerPrefix = "Bearer ";
 
     /// <summary>True when the request carries a bearer token (then this scheme, not the cookie, decides).</summary>
-    public static bool HasBearer(HttpRequest request) =>
-        request.Headers.Authorization.ToString().StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase);
+    public static bool HasBearer(HttpRequest request) => BearerToken.Of(request) is not null;
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.NoResult();
-        var principal = await accounts.AuthenticateTokenAsync(header[BearerPrefix.Length..].Trim(), SchemeName, Context.RequestAborted);
+        if (BearerToken.Of(Request) is not { } token) return AuthenticateResult.NoResult();
+        var principal = await accounts.AuthenticateTokenAsync(token, SchemeName, Context.RequestAborted);
         return principal is null
             ? AuthenticateResult.Fail("The API token is unknown or revoked, or its account is disabled.")
             : AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

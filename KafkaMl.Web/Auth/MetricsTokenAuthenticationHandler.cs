@@ -22,16 +22,13 @@ public sealed class MetricsTokenAuthenticationHandler(
     public const string SchemeName = "MetricsToken";
     public const string Role = "metrics";
     public const string UserName = "metrics-scraper";
-    private const string BearerPrefix = "Bearer ";
 
     /// <summary>True when the request's bearer token is the configured metrics token (then this scheme decides, not the API tokens).</summary>
     public static bool Carries(HttpRequest request)
     {
         var configured = request.HttpContext.RequestServices.GetRequiredService<IOptionsMonitor<TelemetryOptions>>().CurrentValue.MetricsToken;
-        var header = request.Headers.Authorization.ToString();
-        if (string.IsNullOrWhiteSpace(configured) || !header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase)) return false;
-        return CryptographicOperations.FixedTimeEquals(
-            Encoding.UTF8.GetBytes(header[BearerPrefix.Length..].Trim()), Encoding.UTF8.GetBytes(configured.Trim()));
+        if (string.IsNullOrWhiteSpace(configured) || BearerToken.Of(request) is not { } token) return false;
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(token), Encoding.UTF8.GetBytes(configured.Trim()));
     }
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>

@@ -79,13 +79,11 @@ public sealed class InferencePortalClient : IDisposable
     }
 
     /// <summary>Downloads the trained weights (TorchSharp format) of model <paramref name="version"/> (null: the one wanted now) to <paramref name="path"/>.</summary>
-    public async Task DownloadWeightsAsync(string path, CancellationToken cancellationToken, int? version = null)
+    public Task DownloadWeightsAsync(string path, CancellationToken cancellationToken, int? version = null)
     {
         var route = version is { } v ? InferenceJobRoutes.Weights(InferenceId, v) : InferenceJobRoutes.Weights(InferenceId);
         var what = version is { } n ? $"the weights of model version {n}" : "the trained weights";
-        using var response = await _http.GetAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-        await using var file = File.Create(path);
-        await response.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+        return _http.DownloadAsync(what, route, path, cancellationToken);
     }
 
     /// <summary>

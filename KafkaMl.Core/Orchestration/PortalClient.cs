@@ -110,17 +110,10 @@ public sealed class PortalClient : ITrainingReporter, IModelVersionReporter, ISe
         GetAsync<PublishedModelVersion>("latest version request", TrainingJobRoutes.LatestVersion(_resultId), "a model version", cancellationToken);
 
     public Task DownloadVersionWeightsAsync(int version, string path, CancellationToken cancellationToken) =>
-        DownloadAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request", TrainingJobRoutes.VersionWeights(_resultId, version), path, cancellationToken);
+        _http.DownloadAsync($"version {version.ToString(CultureInfo.InvariantCulture)} weights request", TrainingJobRoutes.VersionWeights(_resultId, version), path, cancellationToken);
 
     public Task DownloadInitialWeightsAsync(string path, CancellationToken cancellationToken) =>
-        DownloadAsync("initial weights request", TrainingJobRoutes.InitialWeights(_resultId), path, cancellationToken);
-
-    private async Task DownloadAsync(string what, string route, string path, CancellationToken cancellationToken)
-    {
-        using var response = await _http.GetAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        await using var file = File.Create(path);
-        await response.Content.CopyToAsync(file, cancellationToken);
-    }
+        _http.DownloadAsync("initial weights request", TrainingJobRoutes.InitialWeights(_resultId), path, cancellationToken);
 
     /// <summary>GETs <paramref name="route"/> now (not queued), retrying transient failures; null for 204 No Content.</summary>
     private async Task<T?> GetAsync<T>(string what, string route, string description, CancellationToken cancellationToken) where T : class

@@ -46,6 +46,21 @@ public static class ModelWeights
         }
     }
 
+    /// <summary>Loads (<see cref="Load"/>) the weights <paramref name="download"/> writes to <paramref name="path"/>, a temporary file deleted afterwards.</summary>
+    public static async Task LoadDownloadedAsync(Module model, string path, Func<string, Task> download)
+    {
+        ArgumentNullException.ThrowIfNull(download);
+        try
+        {
+            await download(path).ConfigureAwait(false);
+            Load(model, path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>
     /// Writes the model's <c>state_dict()</c> (parameters and buffers) as safetensors, with
     /// <see cref="DefaultMetadata"/> plus <paramref name="metadata"/>.

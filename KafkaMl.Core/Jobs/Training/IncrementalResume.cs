@@ -30,16 +30,11 @@ internal sealed record IncrementalResume(int Version, double? Reference, Running
         var path = Path.Combine(run.Context.WorkDirectory ?? Path.GetTempPath(), $"kafkaml-resume-{run.Context.ResultId}-{Guid.NewGuid():N}.dat");
         try
         {
-            await versions.DownloadVersionWeightsAsync(latest.Version, path, cancellationToken);
-            ModelWeights.Load(run.Definition.Module, path);
+            await ModelWeights.LoadDownloadedAsync(run.Definition.Module, path, file => versions.DownloadVersionWeightsAsync(latest.Version, file, cancellationToken));
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException)
         {
             throw new TrainingJobException($"The job was started again, but the weights of version {latest.Version} it resumes from do not load into the model: {e.Message}", e);
-        }
-        finally
-        {
-            File.Delete(path);
         }
 
         progress.SamplesSeen = latest.SamplesSeen;

@@ -165,15 +165,7 @@ public static class TrainingJob
         if (reporter is not IInitialWeightsSource source)
             throw new TrainingJobException($"The deployment starts from the weights of result {initial}, but this job has no portal to fetch them from.");
         var path = Path.Combine(Path.GetTempPath(), $"kafkaml-initial-{initial}-{Guid.NewGuid():N}.dat");
-        try
-        {
-            await source.DownloadInitialWeightsAsync(path, cancellationToken);
-            ModelWeights.Load(model, path);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
+        await ModelWeights.LoadDownloadedAsync(model, path, file => source.DownloadInitialWeightsAsync(file, cancellationToken));
         log?.Report($"starting from the weights of result {initial}");
     }
 

@@ -120,6 +120,14 @@ public sealed class PortalHttp : IDisposable
     public Task<HttpResponseMessage> GetAsync(string what, string route, HttpCompletionOption completion, CancellationToken cancellationToken) =>
         SendAsync(what, () => new HttpRequestMessage(HttpMethod.Get, Url(route)), completion, cancellationToken);
 
+    /// <summary>Downloads <paramref name="route"/> to <paramref name="path"/> through the pipeline, streamed to the file.</summary>
+    public async Task DownloadAsync(string what, string route, string path, CancellationToken cancellationToken)
+    {
+        using var response = await GetAsync(what, route, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        await using var file = File.Create(path);
+        await response.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>One attempt, no retry (within the pipeline's per-attempt timeout): the answer whatever it is, or the problem when there was none.</summary>
     public async Task<(HttpResponseMessage? Response, string Problem)> AttemptAsync(
         Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
